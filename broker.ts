@@ -1,0 +1,223 @@
+/**
+ * The message broker: rooms of subscribers, each with a bounded queue that an
+ * async generator drains. {@linkcode Broker} is the interface the server sees;
+ * {@linkcode MemoryBroker} serves one process.
+ *
+ * @module
+ */
+
+/** Default for {@linkcode SubscribeOptions.maxQueueLength}. */
+export const DEFAULT_MAX_QUEUE_LENGTH = 1024;
+
+/** Options for {@linkcode Broker.subscribe}. */
+export interface SubscribeOptions {
+  /** Ends the subscription when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Messages that may wait for this subscriber; one more makes it a slow
+   * consumer: its queue is dropped and its generator throws {@linkcode SlowConsumerError}.
+   *
+   * @default {1024}
+   */
+  maxQueueLength?: number;
+  /**
+   * Called at once when this subscriber is cut off as a slow consumer, so the
+   * owner can act even while it is not waiting on the generator.
+   */
+  onSlowConsumer?: (error: SlowConsumerError) => void;
+}
+
+/** A subscription: each `next()` yields every message queued since the last one, in publish order. */
+export type Subscription<T> = AsyncGenerator<readonly T[], void, undefined>;
+
+/** Publish/subscribe by room; implemented in memory here and over Redis or Deno KV elsewhere. */
+export interface Broker<T> extends AsyncDisposable {
+  /**
+   * Delivers `message` to every current subscriber of `room`.
+   *
+   * @throws {BrokerClosedError} After {@linkcode Broker.close}.
+   */
+  publish(room: string, message: T): Promise<void>;
+  /**
+   * Subscribes to `room` at once (before the first `next()`), so nothing
+   * published after this call is missed.
+   *
+   * @throws {BrokerClosedError} After {@linkcode Broker.close}.
+   */
+  subscribe(room: string, options?: SubscribeOptions): Subscription<T>;
+  /** Current subscribers of `room`, or of every room when omitted. */
+  subscriberCount(room?: string): number;
+  /** Ends every subscription; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Thrown when a closed broker is used. */
+export class BrokerClosedError extends Error {
+  /** Creates a BrokerClosedError. */
+  constructor(message = "Cannot use broker: it is closed") {
+    super(message);
+    this.name = "BrokerClosedError";
+  }
+}
+
+/** Thrown by a subscription whose queue overflowed because it did not keep up. */
+export class SlowConsumerError extends Error {
+  /** Creates a SlowConsumerError naming the queue bound. */
+  constructor(maxQueueLength: number) {
+    super(`Cannot deliver message: subscriber queue exceeds ${maxQueueLength}`);
+    this.name = "SlowConsumerError";
+  }
+}
+
+class Subscriber<T> {
+  queue: T[] = [];
+  wake: PromiseWithResolvers<void> | null = null;
+  failure: Error | null = null;
+  ended = false;
+
+  constructor(
+    readonly room: string,
+    readonly maxQueueLength: number,
+    readonly onSlowConsumer?: (error: SlowConsumerError) => void,
+  ) {}
+
+  /** Queues `message`; returns false when the queue overflowed and the subscriber failed. */
+  push(message: T): boolean {
+    if (this.queue.length >= this.maxQueueLength) {
+      const error = new SlowConsumerError(this.maxQueueLength);
+      this.stop(error);
+      this.onSlowConsumer?.(error);
+      return false;
+    }
+    this.queue.push(message);
+    this.#wakeUp();
+    return true;
+  }
+
+  stop(failure: Error | null = null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = failure;
+    if (failure) this.queue = [];
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.wake;
+    if (wake === null) return;
+    this.wake = null;
+    wake.resolve();
+  }
+}
+
+/**
+ * A broker for a single process: a set of subscribers per room, each with
+ * its own bounded queue.
+ *
+ * @example Publish and receive
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryBroker } from "./broker.ts";
+ *
+ * await using broker = new MemoryBroker<string>();
+ * const subscription = broker.subscribe("general");
+ * await broker.publish("general", "hello");
+ * const { value } = await subscription.next();
+ * assert.deepEqual(value, ["hello"]);
+ * await subscription.return();
+ * assert.equal(broker.subscriberCount(), 0);
+ * ```
+ */
+export class MemoryBroker<T> implements Broker<T> {
+  #rooms = new Map<string, Set<Subscriber<T>>>();
+  #closed = false;
+
+  /** Delivers `message` to each subscriber of `room`; slow consumers are cut off, not waited for. */
+  publish(room: string, message: T): Promise<void> {
+    if (this.#closed) return Promise.reject(new BrokerClosedError());
+    const subscribers = this.#rooms.get(room);
+    if (subscribers) {
+      for (const subscriber of subscribers) {
+        if (!subscriber.push(message)) this.#remove(subscriber);
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** Registers a subscriber of `room` now and returns the generator that drains its queue. */
+  subscribe(room: string, options: SubscribeOptions = {}): Subscription<T> {
+    if (this.#closed) throw new BrokerClosedError();
+    const { signal, maxQueueLength = DEFAULT_MAX_QUEUE_LENGTH } = options;
+    signal?.throwIfAborted();
+    const subscriber = new Subscriber<T>(
+      room,
+      maxQueueLength,
+      options.onSlowConsumer,
+    );
+    let subscribers = this.#rooms.get(room);
+    if (!subscribers) this.#rooms.set(room, subscribers = new Set());
+    subscribers.add(subscriber);
+    const onAbort = () => {
+      subscriber.stop();
+      this.#remove(subscriber);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return this.#drain(subscriber, () => {
+      signal?.removeEventListener("abort", onAbort);
+      subscriber.stop();
+      this.#remove(subscriber);
+    });
+  }
+
+  /** Current subscribers of `room`, or of every room when omitted. */
+  subscriberCount(room?: string): number {
+    if (room !== undefined) return this.#rooms.get(room)?.size ?? 0;
+    let count = 0;
+    for (const subscribers of this.#rooms.values()) count += subscribers.size;
+    return count;
+  }
+
+  /** Ends every subscription (their generators return) and refuses further use. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    for (const subscribers of this.#rooms.values()) {
+      for (const subscriber of subscribers) subscriber.stop();
+    }
+    this.#rooms.clear();
+    return Promise.resolve();
+  }
+
+  /** Same as {@linkcode MemoryBroker.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async *#drain(
+    subscriber: Subscriber<T>,
+    cleanup: () => void,
+  ): Subscription<T> {
+    try {
+      while (true) {
+        if (subscriber.failure) throw subscriber.failure;
+        if (subscriber.queue.length > 0) {
+          const batch = subscriber.queue;
+          subscriber.queue = [];
+          yield batch;
+          continue;
+        }
+        if (subscriber.ended) return;
+        subscriber.wake = Promise.withResolvers<void>();
+        await subscriber.wake.promise;
+      }
+    } finally {
+      cleanup();
+    }
+  }
+
+  #remove(subscriber: Subscriber<T>): void {
+    const subscribers = this.#rooms.get(subscriber.room);
+    if (!subscribers?.delete(subscriber)) return;
+    if (subscribers.size === 0) this.#rooms.delete(subscriber.room);
+  }
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import {
+  ConfigError,
+  defaultConfig,
+  helpText,
+  loadConfig,
+  SETTINGS,
+} from "./config.ts";
+
+const noEnv = () => undefined;
+
+Deno.test("loadConfig() returns the defaults with no flags or variables", () => {
+  const result = loadConfig([], noEnv);
+  assert(!result.help);
+  assert.deepEqual(result.config, defaultConfig());
+  assert.equal(result.config.port, 8000);
+});
+
+Deno.test("loadConfig() reads every setting from its variable and its flag", () => {
+  const samples: Record<string, string> = {
+    hostname: "127.0.0.1",
+    maxBufferedBytes: "4096",
+    allowedOrigins: "https://a.example,https://b.example",
+    logLevel: "debug",
+  };
+  for (const setting of SETTINGS) {
+    const raw = samples[setting.key] ?? "7";
+    const fromEnv = loadConfig(
+      [],
+      (name) => name === setting.env ? raw : undefined,
+    );
+    const fromFlag = loadConfig([`--${setting.flag}`, raw], noEnv);
+    assert(!fromEnv.help && !fromFlag.help);
+    assert.deepEqual(fromEnv.config[setting.key], setting.parse(raw));
+    assert.deepEqual(fromFlag.config[setting.key], setting.parse(raw));
+  }
+});
+
+Deno.test("loadConfig() rejects bad values with a one-line ConfigError naming the setting", () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      ["--port", "http"],
+      {},
+      /--port "http": expected an integer from 0 to 65535/,
+    ],
+    [[], { PORT: "70000" }, /PORT "70000"/],
+    [[], { CHAT_RATE_LIMIT: "0" }, /CHAT_RATE_LIMIT/],
+    [[], { CHAT_ALLOWED_ORIGINS: "not a url" }, /CHAT_ALLOWED_ORIGINS/],
+    [[], { CHAT_ALLOWED_ORIGINS: "https://a.example/path" }, /not an origin/],
+    [
+      [],
+      { CHAT_LOG_LEVEL: "loud" },
+      /expected one of debug, info, warn, error/,
+    ],
+    [["--bogus"], {}, /Cannot parse arguments/],
+  ];
+  for (const [args, env, pattern] of cases) {
+    assert.throws(() => loadConfig(args, (name) => env[name]), (error) => {
+      assert(error instanceof ConfigError);
+      assert.match(error.message, pattern);
+      assert(!error.message.includes("\n"));
+      return true;
+    });
+  }
+});
+
+Deno.test("loadConfig() answers --help and helpText() lists every setting", () => {
+  assert.deepEqual(loadConfig(["--help"], noEnv), { help: true });
+  const help = helpText();
+  for (const setting of SETTINGS) {
+    assert(help.includes(`--${setting.flag}`), setting.flag);
+    assert(help.includes(setting.env), setting.env);
+  }
+});

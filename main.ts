@@ -1,0 +1,245 @@
+/**
+ * The chat server: `createHandler()` for embedding and tests, and the
+ * command-line entry point (`deno task start`) with graceful shutdown.
+ *
+ * @module
+ */
+import { type Broker, MemoryBroker } from "./broker.ts";
+import { Chat } from "./chat.ts";
+import {
+  type Config,
+  ConfigError,
+  defaultConfig,
+  helpText,
+  loadConfig,
+} from "./config.ts";
+import { Connection } from "./connection.ts";
+import { DrainWatcher } from "./drain_watcher.ts";
+import { log, print, setLogLevel } from "./log.ts";
+import { type Broadcast, CloseCode } from "./protocol.ts";
+import {
+  loadStaticFiles,
+  serveStatic,
+  type StaticFiles,
+} from "./static_files.ts";
+import { admitUpgrade } from "./ws_endpoint.ts";
+
+/** Options for {@linkcode createHandler}. */
+export interface HandlerOptions {
+  /**
+   * Settings; missing ones take their defaults.
+   *
+   * @default {defaultConfig()}
+   */
+  config?: Partial<Config>;
+  /**
+   * Carries messages between connections; the handler closes it on shutdown.
+   *
+   * @default {new MemoryBroker()}
+   */
+  broker?: Broker<Broadcast>;
+  /**
+   * Folder of the UI's files.
+   *
+   * @default {"static/ beside main.ts"}
+   */
+  staticDir?: string;
+}
+
+/** A request handler for `Deno.serve` that also owns the chat's connections. */
+export interface ChatHandler extends AsyncDisposable {
+  /** Answers one HTTP request; `/ws` upgrades to a WebSocket. */
+  (req: Request): Promise<Response>;
+  /** WebSocket connections open now. */
+  readonly connectionCount: number;
+  /** The broker messages travel through. */
+  readonly broker: Broker<Broadcast>;
+  /**
+   * Closes every WebSocket with 1001 (going away), refuses new ones with 503
+   * and closes the broker; idempotent.
+   */
+  shutdown(): Promise<void>;
+}
+
+const STATIC_DIR = `${import.meta.dirname}/static`;
+const startedAt = Date.now();
+
+function json(body: unknown, status = 200): Response {
+  return Response.json(body, {
+    status,
+    headers: { "cache-control": "no-store" },
+  });
+}
+
+/**
+ * Creates the chat server's request handler.
+ *
+ * @param options Settings, broker and UI folder.
+ * @returns The handler, which also tracks and shuts down its connections.
+ *
+ * @example Health check
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHandler } from "./main.ts";
+ *
+ * await using handler = createHandler();
+ * const res = await handler(new Request("http://localhost/healthz"));
+ * assert.equal(res.status, 200);
+ * assert.equal((await res.json()).status, "ok");
+ * ```
+ */
+export function createHandler(options: HandlerOptions = {}): ChatHandler {
+  const config: Config = { ...defaultConfig(), ...options.config };
+  const broker = options.broker ?? new MemoryBroker<Broadcast>();
+  const chat = new Chat({ broker });
+  const drainWatcher = new DrainWatcher();
+  const connections = new Set<Connection>();
+  const staticDir = options.staticDir ?? STATIC_DIR;
+  let staticFiles: Promise<StaticFiles> | undefined;
+  let shuttingDown = false;
+
+  function upgrade(req: Request): Response {
+    if (shuttingDown) {
+      return new Response("Service unavailable: shutting down\n", {
+        status: 503,
+      });
+    }
+    const admission = admitUpgrade(req, config, connections.size);
+    if (admission instanceof Response) return admission;
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(req, {
+        protocol: admission.mode === "json" ? "chat.v1" : undefined,
+        idleTimeout: config.idleTimeout,
+      });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return new Response(`Bad request: ${detail}\n`, { status: 400 });
+    }
+    const connection = new Connection(upgraded.socket, {
+      mode: admission.mode,
+      user: admission.name ?? `guest-${crypto.randomUUID().slice(0, 4)}`,
+      config,
+      chat,
+      drainWatcher,
+      onClose: (closed) => connections.delete(closed),
+    });
+    connections.add(connection);
+    return upgraded.response;
+  }
+
+  async function route(req: Request): Promise<Response> {
+    const { pathname } = new URL(req.url);
+    if (pathname === "/ws") return upgrade(req);
+    if (pathname === "/healthz") {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return new Response("Method not allowed\n", {
+          status: 405,
+          headers: { allow: "GET, HEAD" },
+        });
+      }
+      return json({
+        status: shuttingDown ? "shutting_down" : "ok",
+        connections: connections.size,
+        subscribers: broker.subscriberCount(),
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      }, shuttingDown ? 503 : 200);
+    }
+    staticFiles ??= loadStaticFiles(staticDir);
+    return serveStatic(await staticFiles, req);
+  }
+
+  async function handler(req: Request): Promise<Response> {
+    try {
+      return await route(req);
+    } catch (error) {
+      log("error", "http.unhandled", { url: req.url, error });
+      return new Response("Internal server error\n", { status: 500 });
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    for (const connection of connections) {
+      connection.close(CloseCode.goingAway, "Server shutting down");
+    }
+    drainWatcher[Symbol.dispose]();
+    await broker.close();
+  }
+
+  return Object.defineProperties(handler, {
+    connectionCount: { get: () => connections.size },
+    broker: { value: broker },
+    shutdown: { value: shutdown },
+    [Symbol.asyncDispose]: { value: shutdown },
+  }) as ChatHandler;
+}
+
+/**
+ * Runs the server from the command line until SIGINT or SIGTERM.
+ *
+ * @param args Command-line arguments.
+ * @returns The process exit code: 0 after a clean shutdown, 2 for bad settings.
+ */
+export async function run(args: readonly string[]): Promise<number> {
+  let config: Config;
+  try {
+    const result = loadConfig(args, (name) => Deno.env.get(name));
+    if (result.help) {
+      print(helpText());
+      return 0;
+    }
+    config = result.config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    print(`error: ${error.message}`, "stderr");
+    print("Run with --help to see every setting.", "stderr");
+    return 2;
+  }
+  setLogLevel(config.logLevel);
+  // Listen for signals before the URL is printed, so a supervisor that stops
+  // the server as soon as it is up still gets a graceful shutdown.
+  const stop = Promise.withResolvers<string>();
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const listeners = signals.map((signal) => {
+    const listener = () => stop.resolve(signal);
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
+  const handler = createHandler({ config });
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    onListen({ hostname, port }) {
+      const shown = hostname === "0.0.0.0" || hostname === "::"
+        ? "localhost"
+        : hostname.includes(":")
+        ? `[${hostname}]`
+        : hostname;
+      print(`Listening on http://${shown}:${port}/`);
+      log("info", "server.listening", { hostname, port });
+    },
+  }, handler);
+
+  const signal = await stop.promise;
+  for (const [name, listener] of listeners) {
+    Deno.removeSignalListener(name, listener);
+  }
+  log("info", "server.shutdown", { signal });
+  const deadline = AbortSignal.timeout(config.shutdownTimeout);
+  const finished = Promise.all([handler.shutdown(), server.shutdown()]);
+  const timedOut = new Promise<"timeout">((resolve) =>
+    deadline.addEventListener("abort", () => resolve("timeout"), {
+      once: true,
+    })
+  );
+  if (await Promise.race([finished, timedOut]) === "timeout") {
+    log("warn", "server.shutdown_timeout", { ms: config.shutdownTimeout });
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await run(Deno.args));
+}

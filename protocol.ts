@@ -1,0 +1,362 @@
+/**
+ * The wire format of `/ws`: what clients may send, what the server sends, and
+ * the validation between them. `docs/protocol.md` describes the same for
+ * people writing clients.
+ *
+ * @module
+ */
+
+/** Subprotocol name that selects the JSON protocol; without it a connection speaks plain text. */
+export const JSON_PROTOCOL = "chat.v1";
+/** The room every connection is in; plain-text clients live only here. */
+export const DEFAULT_ROOM = "general";
+/** Longest display name, in characters (code points). */
+export const MAX_NAME_LENGTH = 32;
+/** Longest client `nonce`, in characters. */
+export const MAX_NONCE_LENGTH = 64;
+
+/** Stable error codes carried by `error` frames. */
+export type ErrorCode =
+  | "bad_json"
+  | "bad_request"
+  | "invalid_name"
+  | "message_too_large"
+  | "rate_limited"
+  | "unavailable";
+
+/** WebSocket close codes the server uses. */
+export const CloseCode = {
+  /** Server shutting down. */
+  goingAway: 1001,
+  /** A binary frame arrived; only text is spoken. */
+  unsupportedData: 1003,
+  /** Text that is not valid chat text (plain mode). */
+  invalidPayload: 1007,
+  /** Persistent abuse, e.g. rate limit strikes. */
+  policyViolation: 1008,
+  /** A frame larger than the limits allow. */
+  messageTooBig: 1009,
+  /** The server failed unexpectedly. */
+  internalError: 1011,
+  /** Slow consumer: the connection could not keep up with its messages. */
+  tryAgainLater: 1013,
+} as const;
+
+/** A request from a JSON-protocol client. */
+export type ClientMessage =
+  | { type: "send"; text: string; nonce?: string }
+  | { type: "set_name"; name: string }
+  | { type: "ping"; nonce?: string };
+
+/** A chat message as every recipient sees it. */
+export interface ChatMessage {
+  type: "message";
+  /** Unique, increasing within the room. */
+  id: number;
+  room: string;
+  /** Milliseconds since the Unix epoch, set by the server. */
+  ts: number;
+  user: string;
+  text: string;
+}
+
+/** The limits a client is told in `hello`. */
+export interface ClientLimits {
+  maxMessageBytes: number;
+  maxNameLength: number;
+  rateLimit: number;
+  rateBurst: number;
+}
+
+/** Every frame the server sends to a JSON-protocol client. */
+export type ServerEvent =
+  | {
+    type: "hello";
+    protocol: typeof JSON_PROTOCOL;
+    connectionId: string;
+    user: string;
+    room: string;
+    limits: ClientLimits;
+  }
+  | ChatMessage
+  | { type: "ack"; nonce?: string; id: number; room: string; ts: number }
+  | { type: "renamed"; user: string }
+  | { type: "pong"; nonce?: string }
+  | { type: "error"; code: ErrorCode; message: string; nonce?: string };
+
+/** A request that does not follow the protocol; `code` goes into the `error` frame. */
+export class ProtocolError extends Error {
+  /** The stable error code. */
+  readonly code: ErrorCode;
+  /** The request's nonce, when it had one, so the client can match the error. */
+  readonly nonce?: string;
+
+  /** Creates a ProtocolError with its code and optional nonce. */
+  constructor(code: ErrorCode, message: string, nonce?: string) {
+    super(message);
+    this.name = "ProtocolError";
+    this.code = code;
+    if (nonce !== undefined) this.nonce = nonce;
+  }
+}
+
+/** What goes through the broker: the event encoded once for each protocol. */
+export interface Broadcast {
+  /** The JSON frame for `chat.v1` clients. */
+  readonly json: string;
+  /** The frame for plain-text clients, or `null` when they do not see this event. */
+  readonly plain: string | null;
+}
+
+/**
+ * Encodes a chat message once for every recipient.
+ *
+ * @param message The message to broadcast.
+ * @returns Its JSON frame and its plain-text frame (the bare text).
+ *
+ * @example Both encodings
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { broadcastOf } from "./protocol.ts";
+ *
+ * const broadcast = broadcastOf({ type: "message", id: 1, room: "general", ts: 0, user: "ada", text: "hi" });
+ * assert.equal(broadcast.plain, "hi");
+ * assert.equal(JSON.parse(broadcast.json).text, "hi");
+ * ```
+ */
+export function broadcastOf(message: ChatMessage): Broadcast {
+  return { json: JSON.stringify(message), plain: message.text };
+}
+
+/**
+ * Joins already-encoded JSON frames into one frame: a single event stays as
+ * it is, several become a JSON array of events.
+ *
+ * @param frames Encoded events, at least one.
+ * @returns One frame.
+ */
+export function batchFrame(frames: readonly string[]): string {
+  return frames.length === 1 ? frames[0]! : `[${frames.join(",")}]`;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Counts the UTF-8 bytes of `text` without encoding it when the answer is plain.
+ *
+ * @param text Any string.
+ * @returns Its length in UTF-8 bytes.
+ */
+export function utf8Length(text: string): number {
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  return ascii ? text.length : encoder.encode(text).length;
+}
+
+/** Characters never allowed in text: C0/C1 controls other than tab, newline and carriage return. */
+const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}/u;
+/** Characters never allowed in names: controls, and format characters except the emoji joiner (U+200D). */
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Co}\p{Cn}]|(?!\u200d)\p{Cf}/u;
+
+/**
+ * Checks chat text: well-formed Unicode, no control characters but tab and
+ * line breaks, not blank, and at most `maxBytes` UTF-8 bytes.
+ *
+ * @param text The text to check.
+ * @param maxBytes Largest size in UTF-8 bytes.
+ * @param nonce The request's nonce, carried into the error.
+ * @returns `text`, unchanged.
+ * @throws {ProtocolError} `message_too_large` or `bad_request`.
+ */
+export function validateText(
+  text: string,
+  maxBytes: number,
+  nonce?: string,
+): string {
+  if (text.length > maxBytes || utf8Length(text) > maxBytes) {
+    throw new ProtocolError(
+      "message_too_large",
+      `Cannot send message: text exceeds ${maxBytes} bytes`,
+      nonce,
+    );
+  }
+  if (!text.isWellFormed() || FORBIDDEN_IN_TEXT.test(text)) {
+    throw new ProtocolError(
+      "bad_request",
+      "Cannot send message: text contains control characters or lone surrogates",
+      nonce,
+    );
+  }
+  if (text.trim() === "") {
+    throw new ProtocolError(
+      "bad_request",
+      "Cannot send message: text is empty",
+      nonce,
+    );
+  }
+  return text;
+}
+
+/**
+ * Normalises and checks a display name: NFC, trimmed, 1 to
+ * {@linkcode MAX_NAME_LENGTH} characters, no control, private-use,
+ * unassigned or invisible format characters (the emoji joiner U+200D is allowed).
+ *
+ * @param name The requested name.
+ * @returns The normalised name.
+ * @throws {ProtocolError} `invalid_name` with the rule that failed.
+ *
+ * @example Trimming and rejecting
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normalizeName } from "./protocol.ts";
+ *
+ * assert.equal(normalizeName("  Ada "), "Ada");
+ * assert.throws(() => normalizeName("a\u202Eb"), /invisible|control/);
+ * ```
+ */
+export function normalizeName(name: unknown): string {
+  if (typeof name !== "string") {
+    throw new ProtocolError(
+      "invalid_name",
+      "Cannot set name: name must be a string",
+    );
+  }
+  if (!name.isWellFormed()) {
+    throw new ProtocolError(
+      "invalid_name",
+      "Cannot set name: name has lone surrogates",
+    );
+  }
+  const normalized = name.normalize("NFC").trim();
+  const length = [...normalized].length;
+  if (length < 1 || length > MAX_NAME_LENGTH) {
+    throw new ProtocolError(
+      "invalid_name",
+      `Cannot set name: name must be 1 to ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+  if (FORBIDDEN_IN_NAME.test(normalized)) {
+    throw new ProtocolError(
+      "invalid_name",
+      "Cannot set name: name contains control or invisible characters",
+    );
+  }
+  return normalized;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readNonce(frame: Record<string, unknown>): string | undefined {
+  const nonce = frame.nonce;
+  if (nonce === undefined) return undefined;
+  if (
+    typeof nonce !== "string" || nonce.length < 1 ||
+    nonce.length > MAX_NONCE_LENGTH
+  ) {
+    throw new ProtocolError(
+      "bad_request",
+      `Cannot read request: "nonce" must be a string of 1 to ${MAX_NONCE_LENGTH} characters`,
+    );
+  }
+  return nonce;
+}
+
+/** Options for {@linkcode parseClientMessage}. */
+export interface ParseOptions {
+  /**
+   * Largest `text` of a `send`, in UTF-8 bytes.
+   *
+   * @default {4096}
+   */
+  maxMessageBytes?: number;
+}
+
+/**
+ * Validates a decoded JSON value as a client request.
+ *
+ * @param data The value `JSON.parse` returned.
+ * @param options Limits to apply.
+ * @returns The request, typed.
+ * @throws {ProtocolError} `bad_request`, `invalid_name` or `message_too_large`, with the request's nonce when it had one.
+ *
+ * @example A send request
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseClientMessage } from "./protocol.ts";
+ *
+ * const request = parseClientMessage({ type: "send", text: "hi", nonce: "n1" });
+ * assert.deepEqual(request, { type: "send", text: "hi", nonce: "n1" });
+ * assert.throws(() => parseClientMessage({ type: "shout" }), /unknown type/);
+ * ```
+ */
+export function parseClientMessage(
+  data: unknown,
+  options: ParseOptions = {},
+): ClientMessage {
+  const { maxMessageBytes = 4096 } = options;
+  if (!isRecord(data)) {
+    throw new ProtocolError(
+      "bad_request",
+      "Cannot read request: expected a JSON object",
+    );
+  }
+  const nonce = readNonce(data);
+  const withNonce = nonce === undefined ? {} : { nonce };
+  switch (data.type) {
+    case "send": {
+      if (typeof data.text !== "string") {
+        throw new ProtocolError(
+          "bad_request",
+          'Cannot send message: "text" must be a string',
+          nonce,
+        );
+      }
+      const text = validateText(data.text, maxMessageBytes, nonce);
+      return { type: "send", text, ...withNonce };
+    }
+    case "set_name":
+      return { type: "set_name", name: normalizeName(data.name) };
+    case "ping":
+      return { type: "ping", ...withNonce };
+    default:
+      throw new ProtocolError(
+        "bad_request",
+        `Cannot read request: unknown type ${
+          JSON.stringify(data.type) ?? "undefined"
+        }`,
+        nonce,
+      );
+  }
+}
+
+/**
+ * Parses one text frame of the JSON protocol.
+ *
+ * @param frame The frame's text.
+ * @param options Limits to apply.
+ * @returns The request, typed.
+ * @throws {ProtocolError} `bad_json` for unparsable text, otherwise as {@linkcode parseClientMessage}.
+ */
+export function decodeClientFrame(
+  frame: string,
+  options: ParseOptions = {},
+): ClientMessage {
+  let data: unknown;
+  try {
+    data = JSON.parse(frame);
+  } catch {
+    throw new ProtocolError(
+      "bad_json",
+      "Cannot parse request: frame is not valid JSON",
+    );
+  }
+  return parseClientMessage(data, options);
+}
