@@ -48,7 +48,8 @@ Deno.test("GET /metrics counts connections, messages, bytes and errors", async (
   assert.equal(samples.get("chat_messages_received_total"), 2);
   assert.equal(samples.get('chat_frames_received_total{protocol="plain"}'), 1);
   assert.equal(samples.get('chat_bytes_received_total{protocol="plain"}'), 5);
-  assert.equal(samples.get('chat_frames_received_total{protocol="json"}'), 3);
+  // join, "not json", and the two sends.
+  assert.equal(samples.get('chat_frames_received_total{protocol="json"}'), 4);
   assert.equal(samples.get('chat_request_errors_total{code="bad_json"}'), 1);
   assert.equal(
     samples.get('chat_request_errors_total{code="rate_limited"}'),

@@ -2,6 +2,7 @@
 // All user text is rendered with textContent, never as HTML.
 
 const PROTOCOL = "chat.v1";
+const ROOM = "general";
 const NAME_KEY = "chat.name";
 /** Messages kept in the DOM; older ones are dropped so long chats stay smooth. */
 const MAX_RENDERED = 1000;
@@ -32,6 +33,8 @@ const state = {
   limits: null,
   /** nonce → { text, element } for messages sent but not yet acknowledged. */
   pending: new Map(),
+  /** Highest message id seen, to resume from after a reconnect. */
+  lastId: 0,
   /** Ids of messages shown, so none is shown twice. */
   seen: new Set(),
   lastRendered: null,
@@ -146,9 +149,18 @@ function handleEvent(event) {
       if (!nameInput.value) nameInput.value = event.user;
       setStatus("open", "Connected");
       showNotice("");
+      sendFrame(
+        state.lastId
+          ? { type: "join", room: ROOM, since: state.lastId }
+          : { type: "join", room: ROOM },
+      );
+      break;
+    case "joined":
+      for (const message of event.messages) handleEvent(message);
       resendPending();
       break;
     case "message": {
+      state.lastId = Math.max(state.lastId, event.id);
       if (!remember(event.id)) break;
       if (event.user === state.user) {
         const nonce = [...state.pending].find(([, entry]) =>
@@ -234,7 +246,7 @@ function sendFrame(frame) {
 
 function resendPending() {
   for (const [nonce, entry] of state.pending) {
-    sendFrame({ type: "send", text: entry.text, nonce });
+    sendFrame({ type: "send", room: ROOM, text: entry.text, nonce });
   }
 }
 
@@ -256,7 +268,7 @@ function submitMessage() {
     pending: true,
   });
   state.pending.set(nonce, { text, element });
-  sendFrame({ type: "send", text, nonce });
+  sendFrame({ type: "send", room: ROOM, text, nonce });
   textBox.value = "";
   textBox.style.height = "";
 }
