@@ -142,6 +142,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     const admission = admitUpgrade(req, config, connections.size);
     if (admission instanceof Response) {
       metrics.upgradesRefused.inc({ status: String(admission.status) });
+      log("debug", "connection.refused", { status: admission.status });
       return admission;
     }
     let upgraded: { socket: WebSocket; response: Response };

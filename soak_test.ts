@@ -66,6 +66,7 @@ Deno.test("soak: stalled consumers are cut off while readers lose nothing", asyn
         seconds: 8,
       });
       assert.equal(result.cutOff, 10);
+      assert.deepEqual(result.unexpectedCloses, {});
       assert.equal(result.lost, 0);
       assert.equal(result.outOfSequence, 0);
       assert.deepEqual(result.errors, {});
