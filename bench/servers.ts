@@ -44,7 +44,8 @@ export const PEER_MODULES_DIR = `${PEERS}node_modules_dir`;
  * Our server's settings for the benchmark: everything at its default except
  * what the load needs. Rate limits go up because a few senders stand in for
  * many users; connections to 20,000 for the idle scenario; heartbeats and
- * the slow-consumer bounds stay on.
+ * the slow-consumer bounds stay on. History is stored as always, in an
+ * in-memory Deno KV (the same commits, without the disk).
  */
 export const OUR_SERVER_ARGS: readonly string[] = [
   "--hostname=127.0.0.1",
@@ -53,6 +54,7 @@ export const OUR_SERVER_ARGS: readonly string[] = [
   "--rate-burst=1000000",
   "--max-connections=20000",
   "--log-level=warn",
+  "--kv-path=:memory:",
 ];
 
 function command(name: TargetName, modulesDir: string): string[] {
