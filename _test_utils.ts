@@ -7,7 +7,7 @@
  */
 import type { Config } from "./config.ts";
 import { type ChatHandler, createHandler } from "./main.ts";
-import { JSON_PROTOCOL, type ServerEvent } from "./protocol.ts";
+import { DEFAULT_ROOM, JSON_PROTOCOL, type ServerEvent } from "./protocol.ts";
 
 /** How long a test waits for an expected event before failing. */
 export const TEST_TIMEOUT_MS = 10_000;
@@ -175,15 +175,23 @@ export async function connect(
   return client;
 }
 
-/** Opens a JSON client and consumes its `hello`. */
+/** Opens a JSON client, consumes its `hello` and joins `rooms` (default: `general`). */
 export async function connectJson(
   url: string,
-): Promise<
-  { client: TestClient; hello: Extract<ServerEvent, { type: "hello" }> }
-> {
+  rooms: string[] = [DEFAULT_ROOM],
+): Promise<{
+  client: TestClient;
+  hello: Extract<ServerEvent, { type: "hello" }>;
+  joined: Extract<ServerEvent, { type: "joined" }>[];
+}> {
   const client = await connect(url, { json: true });
   const hello = await client.nextOfType("hello");
-  return { client, hello };
+  const joined = [];
+  for (const room of rooms) {
+    client.sendJson({ type: "join", room });
+    joined.push(await client.nextOfType("joined"));
+  }
+  return { client, hello, joined };
 }
 
 /**
@@ -230,7 +238,10 @@ export interface ServerProcess extends AsyncDisposable {
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
-/** Starts `deno run main.ts` with `args` and waits for the URL it prints. */
+/**
+ * Starts `deno run main.ts` with `args` (after defaults of a free port and an
+ * in-memory KV, which later flags override) and waits for the URL it prints.
+ */
 export async function spawnServer(
   args: string[] = [],
   env: Record<string, string> = {},
@@ -240,12 +251,15 @@ export async function spawnServer(
       "run",
       "--allow-net",
       "--allow-read",
+      "--allow-write",
       "--allow-env",
       MAIN,
       "--hostname",
       "127.0.0.1",
       "--port",
       "0",
+      "--kv-path",
+      ":memory:",
       ...args,
     ],
     env,

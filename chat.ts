@@ -1,83 +1,239 @@
 /**
- * The chat itself: turns a sender's text into a numbered message and
- * publishes it to its room through the broker.
+ * The chat itself: stores each message before publishing it, keeps each
+ * room's messages in one order, and tracks who is in which room.
  *
  * @module
  */
 import type { Broker, SubscribeOptions, Subscription } from "./broker.ts";
-import { type Broadcast, broadcastOf, type ChatMessage } from "./protocol.ts";
+import type { Draft, History, HistoryPage, Stored } from "./history.ts";
+import { log } from "./log.ts";
+import type { Presence } from "./presence.ts";
+import {
+  type Broadcast,
+  broadcastOf,
+  type ChatMessage,
+  presenceBroadcast,
+} from "./protocol.ts";
+
+/** Messages stored in one commit at most; more wait for the next. */
+const MAX_BATCH_MESSAGES = 100;
+/** Text bytes stored in one commit at most (a Deno KV commit holds 800 KB). */
+const MAX_BATCH_CHARS = 256 * 1024;
 
 /** Options for {@linkcode Chat}. */
 export interface ChatOptions {
-  /** Carries messages to subscribers. */
+  /** Carries events to subscribers. */
   broker: Broker<Broadcast>;
+  /** Numbers and stores messages. */
+  history: History;
+  /** Tracks room members. */
+  presence: Presence;
+}
+
+/** Options for {@linkcode Chat.join}. */
+export interface JoinOptions extends SubscribeOptions {
   /**
-   * Clock for message timestamps, in milliseconds since the Unix epoch.
-   *
-   * @default {Date.now}
+   * History to send: the messages after this id, or the latest
+   * `historyLimit` when absent; `false` for none (plain-text clients).
    */
-  now?: () => number;
+  since?: number | false;
+  /**
+   * Messages sent without `since`.
+   *
+   * @default {100}
+   */
+  historyLimit?: number;
+  /** Id of the joining connection; its own arrival is marked with it so it can skip it. */
+  origin?: string;
+}
+
+/** What a member gets on joining a room. */
+export interface Joined {
+  /** Live events of the room, queued from before the history was read. */
+  subscription: Subscription<Broadcast>;
+  /** Names present, the joiner included. */
+  members: string[];
+  /** History up to the moment of joining. */
+  history: HistoryPage;
+  /** Live messages with ids up to this one are already in `history`: skip them. */
+  lastHistoryId: number;
+  /** Whether the joiner's arrival was announced (marked with its `origin`). */
+  announced: boolean;
+}
+
+interface Pending {
+  draft: Draft;
+  resolve: (stored: Stored) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
- * Numbers, stamps and publishes messages; ids are unique and increase
- * within a room in publish order.
- *
- * @example Posting a message
- * ```ts
- * import assert from "node:assert/strict";
- * import { MemoryBroker } from "./broker.ts";
- * import { Chat } from "./chat.ts";
- * import type { Broadcast } from "./protocol.ts";
- *
- * await using broker = new MemoryBroker<Broadcast>();
- * const chat = new Chat({ broker, now: () => 42 });
- * const message = await chat.post("general", "ada", "hi");
- * assert.deepEqual(message, { type: "message", id: 1, room: "general", ts: 42, user: "ada", text: "hi" });
- * ```
+ * Rooms of the chat. Messages of a room are stored in batches (group
+ * commit) and published in id order, so every member sees one order.
  */
 export class Chat {
   #broker: Broker<Broadcast>;
-  #now: () => number;
-  #lastIds = new Map<string, number>();
+  #history: History;
+  #presence: Presence;
+  #queues = new Map<string, Pending[]>();
 
-  /** Creates a chat over `options.broker`. */
+  /** Creates a chat over its broker, history and presence. */
   constructor(options: ChatOptions) {
     this.#broker = options.broker;
-    this.#now = options.now ?? Date.now;
-  }
-
-  /** The broker messages travel through. */
-  get broker(): Broker<Broadcast> {
-    return this.#broker;
+    this.#history = options.history;
+    this.#presence = options.presence;
   }
 
   /**
-   * Publishes `text` from `user` to `room`.
+   * Stores `text` from `user` in `room`, then publishes it.
    *
    * @param room Target room.
-   * @param user Sender's display name.
-   * @param text Validated message text.
-   * @returns The message as recipients see it.
-   * @throws {BrokerClosedError} When the broker is closed.
+   * @param draft The sender, text and optional nonce.
+   * @returns The stored message; `duplicate` when the nonce was seen, and then nothing is published.
+   * @throws When the history cannot store it: the message was not posted.
    */
-  async post(room: string, user: string, text: string): Promise<ChatMessage> {
-    const id = (this.#lastIds.get(room) ?? 0) + 1;
-    this.#lastIds.set(room, id);
-    const message: ChatMessage = {
-      type: "message",
-      id,
-      room,
-      ts: this.#now(),
-      user,
-      text,
-    };
-    await this.#broker.publish(room, broadcastOf(message));
-    return message;
+  post(room: string, draft: Draft): Promise<Stored> {
+    const pending = Promise.withResolvers<Stored>();
+    let queue = this.#queues.get(room);
+    const idle = queue === undefined;
+    if (!queue) this.#queues.set(room, queue = []);
+    queue.push({ draft, resolve: pending.resolve, reject: pending.reject });
+    if (idle) this.#drain(room, queue);
+    return pending.promise;
   }
 
-  /** Subscribes to `room`; see {@linkcode Broker.subscribe}. */
+  /**
+   * Subscribes to `room` (before anything else, so nothing is missed), marks
+   * `user` present and reads the history to send first.
+   *
+   * @param room The room.
+   * @param user The joiner's display name.
+   * @param options History wanted and subscription options.
+   * @returns The subscription, members and history.
+   */
+  async join(
+    room: string,
+    user: string,
+    options: JoinOptions = {},
+  ): Promise<Joined> {
+    const { since, historyLimit = 100, origin, ...subscribeOptions } = options;
+    const subscription = this.#broker.subscribe(room, subscribeOptions);
+    let present = false;
+    try {
+      const announced = await this.#presence.join(room, user);
+      present = true;
+      if (announced) await this.#announce(room, [user], [], origin);
+      const [members, history] = await Promise.all([
+        this.#presence.members(room),
+        since === false
+          ? { messages: [], hasMore: false, truncated: false }
+          : since === undefined
+          ? this.#history.latest(room, historyLimit)
+          : this.#history.after(room, since),
+      ]);
+      const lastHistoryId = history.messages.at(-1)?.id ?? 0;
+      return { subscription, members, history, lastHistoryId, announced };
+    } catch (error) {
+      await subscription.return();
+      if (present) await this.#presence.leave(room, user).catch(() => false);
+      throw error;
+    }
+  }
+
+  /**
+   * Marks one connection of `user` gone from `room` and tells the others
+   * when it was the user's last.
+   */
+  async leave(room: string, user: string): Promise<void> {
+    if (await this.#presence.leave(room, user)) {
+      await this.#announce(room, [], [user]);
+    }
+  }
+
+  /** Moves one connection's presence from `previous` to `next` in each of `rooms`. */
+  async rename(
+    rooms: Iterable<string>,
+    previous: string,
+    next: string,
+  ): Promise<void> {
+    for (const room of rooms) {
+      const joined = await this.#presence.join(room, next);
+      const left = await this.#presence.leave(room, previous);
+      if (joined || left) {
+        await this.#announce(
+          room,
+          joined ? [next] : [],
+          left ? [previous] : [],
+        );
+      }
+    }
+  }
+
+  /** Up to `limit` messages of `room` before id `before`. */
+  history(room: string, before: number, limit: number): Promise<HistoryPage> {
+    return this.#history.before(room, before, limit);
+  }
+
+  /** Subscribes to `room` without joining it; see {@linkcode Broker.subscribe}. */
   subscribe(room: string, options?: SubscribeOptions): Subscription<Broadcast> {
     return this.#broker.subscribe(room, options);
   }
+
+  #announce(
+    room: string,
+    joined: string[],
+    left: string[],
+    origin?: string,
+  ): Promise<void> {
+    return this.#broker.publish(
+      room,
+      presenceBroadcast({ type: "presence", room, joined, left }, origin),
+    );
+  }
+
+  /** Stores and publishes the room's queued drafts, a batch at a time, until none are left. */
+  async #drain(room: string, queue: Pending[]): Promise<void> {
+    while (queue.length > 0) {
+      const batch = takeBatch(queue);
+      let stored: Stored[];
+      try {
+        stored = await this.#history.append(
+          room,
+          batch.map((pending) => pending.draft),
+        );
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+        continue;
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const result = stored[i]!;
+        if (!result.duplicate) await this.#publish(room, result.message);
+        batch[i]!.resolve(result);
+      }
+    }
+    this.#queues.delete(room);
+  }
+
+  /** Publishes a stored message; a failure here loses nothing, as late joiners read it from history. */
+  async #publish(room: string, message: ChatMessage): Promise<void> {
+    try {
+      await this.#broker.publish(room, broadcastOf(message));
+    } catch (error) {
+      // Stored is what the ack promises; members catch up with `since`.
+      log("warn", "broker.publish_failed", { room, id: message.id, error });
+    }
+  }
+}
+
+function takeBatch(queue: Pending[]): Pending[] {
+  let count = 0;
+  let chars = 0;
+  while (
+    count < queue.length && count < MAX_BATCH_MESSAGES &&
+    (count === 0 || chars + queue[count]!.draft.text.length <= MAX_BATCH_CHARS)
+  ) {
+    chars += queue[count]!.draft.text.length;
+    count++;
+  }
+  return queue.splice(0, count);
 }

@@ -34,6 +34,18 @@ export interface Config {
   shutdownTimeout: number;
   /** Least severe log level written to stderr. */
   logLevel: LogLevel;
+  /** Deno KV database file for history, or `:memory:`; empty uses the platform's KV (Deno Deploy). */
+  kvPath: string;
+  /** Messages sent on join without `since`, and the largest `history` page. */
+  historyLimit: number;
+  /** Messages kept per room; older ones are deleted. */
+  historyMaxMessages: number;
+  /** Seconds a message is kept; 0 keeps messages until the count limit removes them. */
+  historyMaxAge: number;
+  /** Seconds during which a re-sent nonce is recognised and not posted again. */
+  nonceTtl: number;
+  /** Rooms one connection may be in at once. */
+  maxRooms: number;
 }
 
 /** Log levels, least severe first. */
@@ -141,7 +153,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: "max-message-bytes",
     defaultValue: 4096,
     description: "Largest message text in UTF-8 bytes",
-    parse: integer(1, 1_048_576),
+    // A message is stored as one Deno KV value, which holds at most 64 KiB.
+    parse: integer(1, 16_384),
   }),
   define({
     key: "maxQueueLength",
@@ -222,6 +235,55 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: "info",
     description: `Least severe log level (${LOG_LEVELS.join(", ")})`,
     parse: logLevel,
+  }),
+  define({
+    key: "kvPath",
+    env: "CHAT_KV_PATH",
+    flag: "kv-path",
+    defaultValue: "data/chat.db",
+    description:
+      "Deno KV file for history (:memory: for none kept; empty: platform KV)",
+    parse: (raw) => raw.trim(),
+  }),
+  define({
+    key: "historyLimit",
+    env: "CHAT_HISTORY_LIMIT",
+    flag: "history-limit",
+    defaultValue: 100,
+    description: "Messages sent on join, and the largest history page",
+    parse: integer(1, 1000),
+  }),
+  define({
+    key: "historyMaxMessages",
+    env: "CHAT_HISTORY_MAX_MESSAGES",
+    flag: "history-max-messages",
+    defaultValue: 10_000,
+    description: "Messages kept per room; older ones are deleted",
+    parse: integer(1, 10_000_000),
+  }),
+  define({
+    key: "historyMaxAge",
+    env: "CHAT_HISTORY_MAX_AGE",
+    flag: "history-max-age",
+    defaultValue: 2_592_000,
+    description: "Seconds a message is kept (0 = no age limit)",
+    parse: integer(0, 3_153_600_000),
+  }),
+  define({
+    key: "nonceTtl",
+    env: "CHAT_NONCE_TTL",
+    flag: "nonce-ttl",
+    defaultValue: 600,
+    description: "Seconds a send nonce is remembered for de-duplication",
+    parse: integer(1, 604_800),
+  }),
+  define({
+    key: "maxRooms",
+    env: "CHAT_MAX_ROOMS",
+    flag: "max-rooms",
+    defaultValue: 20,
+    description: "Rooms one connection may be in at once",
+    parse: integer(1, 1000),
   }),
 ];
 

@@ -1,17 +1,17 @@
 /**
- * One WebSocket client: reads its frames, enforces the limits, and feeds it
- * its room's messages without letting its send buffer grow past a bound.
+ * One WebSocket client: reads its frames, enforces the limits, keeps its room
+ * memberships, and feeds it each room's events without letting its send
+ * buffer grow past a bound.
  *
  * @module
  */
-import { SlowConsumerError, type Subscription } from "./broker.ts";
-import type { Chat } from "./chat.ts";
+import { SlowConsumerError } from "./broker.ts";
+import type { Chat, Joined } from "./chat.ts";
 import type { Config } from "./config.ts";
 import type { DrainWatcher } from "./drain_watcher.ts";
 import { log } from "./log.ts";
 import {
   batchFrame,
-  type Broadcast,
   type ClientMessage,
   CloseCode,
   decodeClientFrame,
@@ -40,7 +40,7 @@ export interface ConnectionOptions {
   user: string;
   /** Server settings (limits). */
   config: Config;
-  /** Where messages are posted and subscribed. */
+  /** Where messages are posted and rooms joined. */
   chat: Chat;
   /** Shared timer that waits for send buffers to drain. */
   drainWatcher: DrainWatcher;
@@ -48,10 +48,20 @@ export interface ConnectionOptions {
   onClose?: (connection: Connection) => void;
 }
 
+/** One room this connection is in. */
+interface Membership {
+  /** Ends this membership's subscription. */
+  controller: AbortController;
+  /** Name under which the connection is present in the room. */
+  user: string;
+  /** Whether the join completed, so presence must be undone on leave. */
+  ready: boolean;
+}
+
 /**
- * Drives one accepted WebSocket from upgrade to close. Construct it right
- * after `Deno.upgradeWebSocket`: it subscribes at once, so messages published
- * before the socket opens are queued, not lost.
+ * Drives one accepted WebSocket from upgrade to close. A plain-text
+ * connection joins the default room at once (before the socket opens, so
+ * nothing published meanwhile is lost); a JSON one joins what it asks for.
  */
 export class Connection {
   /** Unique id, sent to JSON clients in `hello`. */
@@ -68,9 +78,10 @@ export class Connection {
   #bucket: TokenBucket;
   #strikes = 0;
   #maxFrameLength: number;
-  #subscription: Subscription<Broadcast>;
+  #rooms = new Map<string, Membership>();
+  #plainJoin: Promise<Joined> | undefined;
 
-  /** Wires the socket's events and subscribes to the default room. */
+  /** Wires the socket's events; a plain-text connection joins the default room. */
   constructor(socket: WebSocket, options: ConnectionOptions) {
     this.mode = options.mode;
     this.#socket = socket;
@@ -87,11 +98,21 @@ export class Connection {
       ? this.#config.maxMessageBytes
       : this.#config.maxMessageBytes * JSON_ESCAPE_FACTOR +
         FRAME_OVERHEAD_BYTES;
-    this.#subscription = this.#chat.subscribe(DEFAULT_ROOM, {
-      signal: this.#abort.signal,
-      maxQueueLength: this.#config.maxQueueLength,
-      onSlowConsumer: () => this.#cutOffSlowConsumer(),
-    });
+    if (this.mode === "plain") {
+      const options = this.#membership(DEFAULT_ROOM);
+      const membership = this.#rooms.get(DEFAULT_ROOM)!;
+      this.#plainJoin = this.#chat.join(DEFAULT_ROOM, this.#user, {
+        ...options,
+        since: false,
+        origin: this.id,
+      });
+      this.#plainJoin.then(() => {
+        membership.ready = true;
+        if (options.signal.aborted) {
+          this.#chat.leave(DEFAULT_ROOM, membership.user).catch(() => {});
+        }
+      }, () => {});
+    }
     socket.onopen = () => this.#onOpen();
     socket.onmessage = (event) => {
       try {
@@ -140,34 +161,68 @@ export class Connection {
 
   #onOpen(): void {
     log("debug", "connection.open", { id: this.id, mode: this.mode });
-    if (this.mode === "json") {
-      this.#send({
-        type: "hello",
-        protocol: JSON_PROTOCOL,
-        connectionId: this.id,
-        user: this.#user,
-        room: DEFAULT_ROOM,
-        limits: {
-          maxMessageBytes: this.#config.maxMessageBytes,
-          maxNameLength: MAX_NAME_LENGTH,
-          rateLimit: this.#config.rateLimit,
-          rateBurst: this.#config.rateBurst,
+    if (this.mode === "plain") {
+      this.#plainJoin!.then(
+        (joined) => this.#pump(DEFAULT_ROOM, joined),
+        (error) => {
+          log("error", "connection.join_failed", { id: this.id, error });
+          this.close(CloseCode.tryAgainLater, "Cannot join the room now");
         },
-      });
+      );
+      return;
     }
-    this.#pump().catch((error) => {
-      log("error", "connection.pump_failed", { id: this.id, error });
-      this.close(CloseCode.internalError, "Internal error");
+    this.#send({
+      type: "hello",
+      protocol: JSON_PROTOCOL,
+      connectionId: this.id,
+      user: this.#user,
+      defaultRoom: DEFAULT_ROOM,
+      limits: {
+        maxMessageBytes: this.#config.maxMessageBytes,
+        maxNameLength: MAX_NAME_LENGTH,
+        rateLimit: this.#config.rateLimit,
+        rateBurst: this.#config.rateBurst,
+        historyLimit: this.#config.historyLimit,
+        maxRooms: this.#config.maxRooms,
+      },
     });
   }
 
-  async #pump(): Promise<void> {
+  /** Registers a membership of `room` and returns the subscription options bound to it. */
+  #membership(room: string) {
+    const controller = new AbortController();
+    this.#rooms.set(room, { controller, user: this.#user, ready: false });
+    return {
+      signal: AbortSignal.any([this.#abort.signal, controller.signal]),
+      maxQueueLength: this.#config.maxQueueLength,
+      onSlowConsumer: () => this.#cutOffSlowConsumer(),
+    };
+  }
+
+  /**
+   * Feeds one room's events to the socket, skipping messages its history
+   * already held and the announcement of its own arrival.
+   */
+  async #pump(room: string, joined: Joined): Promise<void> {
+    let { lastHistoryId, announced: skipOwnArrival } = joined;
     const socket = this.#socket;
     const { maxBufferedBytes } = this.#config;
-    const signal = this.#abort.signal;
+    const signal = this.#rooms.get(room)?.controller.signal;
     try {
-      for await (const batch of this.#subscription) {
-        if (socket.readyState !== WebSocket.OPEN) break;
+      for await (let batch of joined.subscription) {
+        if (socket.readyState !== WebSocket.OPEN || signal?.aborted) break;
+        if (lastHistoryId > 0 || skipOwnArrival) {
+          const ownArrival = batch.findIndex((event) =>
+            event.origin === this.id
+          );
+          if (ownArrival >= 0) skipOwnArrival = false;
+          batch = batch.filter((event, index) =>
+            index !== ownArrival &&
+            (event.id === null || event.id > lastHistoryId)
+          );
+          if (batch.some((event) => event.id !== null)) lastHistoryId = 0;
+          if (batch.length === 0) continue;
+        }
         if (this.mode === "json") {
           socket.send(
             batch.length === 1
@@ -180,12 +235,17 @@ export class Connection {
           }
         }
         if (socket.bufferedAmount > maxBufferedBytes) {
-          await this.#drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
+          await this.#drainWatcher.wait(
+            socket,
+            maxBufferedBytes / 2,
+            this.#abort.signal,
+          );
         }
       }
     } catch (error) {
-      if (error instanceof SlowConsumerError || signal.aborted) return;
-      throw error;
+      if (error instanceof SlowConsumerError || this.closed) return;
+      log("error", "connection.pump_failed", { id: this.id, room, error });
+      this.close(CloseCode.internalError, "Internal error");
     }
   }
 
@@ -207,6 +267,7 @@ export class Connection {
     try {
       request = decodeClientFrame(data, {
         maxMessageBytes: this.#config.maxMessageBytes,
+        historyLimit: this.#config.historyLimit,
       });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
@@ -230,18 +291,35 @@ export class Connection {
       return;
     }
     if (!this.#withinRate()) return;
-    this.#post(text);
+    this.#post(DEFAULT_ROOM, text);
   }
 
   #handle(request: ClientMessage): void {
     switch (request.type) {
+      case "join":
+        this.#join(request.room, request.since, request.nonce);
+        return;
+      case "leave":
+        this.#leave(request.room, request.nonce);
+        return;
       case "send":
+        if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
-        this.#post(request.text, request.nonce);
+        this.#post(request.room, request.text, request.nonce);
+        return;
+      case "history":
+        if (!this.#requireJoined(request.room, request.nonce)) return;
+        if (!this.#withinRate(request.nonce)) return;
+        this.#history(
+          request.room,
+          request.before,
+          request.limit ?? this.#config.historyLimit,
+          request.nonce,
+        );
         return;
       case "set_name":
-        this.#user = request.name;
-        this.#send({ type: "renamed", user: request.name });
+        if (!this.#withinRate(request.nonce)) return;
+        this.#rename(request.name);
         return;
       case "ping":
         this.#send(
@@ -251,6 +329,129 @@ export class Connection {
         );
         return;
     }
+  }
+
+  #join(room: string, since: number | undefined, nonce?: string): void {
+    if (this.#rooms.has(room)) {
+      this.#sendError(
+        new ProtocolError(
+          "already_joined",
+          `Cannot join room: already in "${room}"`,
+          nonce,
+        ),
+      );
+      return;
+    }
+    if (this.#rooms.size >= this.#config.maxRooms) {
+      this.#sendError(
+        new ProtocolError(
+          "too_many_rooms",
+          `Cannot join room: already in ${this.#config.maxRooms} rooms`,
+          nonce,
+        ),
+      );
+      return;
+    }
+    const options = this.#membership(room);
+    const membership = this.#rooms.get(room)!;
+    this.#chat.join(room, membership.user, {
+      ...options,
+      since,
+      historyLimit: this.#config.historyLimit,
+      origin: this.id,
+    }).then(
+      (joined) => {
+        membership.ready = true;
+        if (options.signal.aborted) {
+          this.#chat.leave(room, membership.user).catch(() => {});
+          return;
+        }
+        this.#send({
+          type: "joined",
+          room,
+          members: joined.members,
+          messages: joined.history.messages,
+          truncated: joined.history.truncated,
+          hasMore: joined.history.hasMore,
+        });
+        this.#pump(room, joined);
+      },
+      (error) => {
+        log("error", "room.join_failed", { id: this.id, room, error });
+        if (this.#rooms.get(room) === membership) this.#rooms.delete(room);
+        membership.controller.abort();
+        this.#sendError(
+          new ProtocolError(
+            "unavailable",
+            "Cannot join room: the server cannot read its history now",
+            nonce,
+          ),
+        );
+      },
+    );
+  }
+
+  #leave(room: string, nonce?: string): void {
+    if (!this.#requireJoined(room, nonce)) return;
+    this.#dropMembership(room);
+    this.#send({ type: "left", room });
+  }
+
+  #dropMembership(room: string): void {
+    const membership = this.#rooms.get(room);
+    if (!membership) return;
+    this.#rooms.delete(room);
+    membership.controller.abort();
+    // A join still in flight undoes its own presence when it completes.
+    if (!membership.ready) return;
+    this.#chat.leave(room, membership.user).catch((error) =>
+      log("error", "room.leave_failed", { id: this.id, room, error })
+    );
+  }
+
+  #requireJoined(room: string, nonce?: string): boolean {
+    if (this.#rooms.has(room)) return true;
+    this.#sendError(
+      new ProtocolError(
+        "not_joined",
+        `Cannot use room: join "${room}" first`,
+        nonce,
+      ),
+    );
+    return false;
+  }
+
+  #rename(name: string): void {
+    const previous = this.#user;
+    this.#user = name;
+    this.#send({ type: "renamed", user: name });
+    if (previous === name) return;
+    for (const membership of this.#rooms.values()) membership.user = name;
+    this.#chat.rename(this.#rooms.keys(), previous, name).catch((error) =>
+      log("error", "room.rename_failed", { id: this.id, error })
+    );
+  }
+
+  #history(room: string, before: number, limit: number, nonce?: string): void {
+    this.#chat.history(room, before, limit).then(
+      (page) =>
+        this.#send({
+          type: "history",
+          room,
+          messages: page.messages,
+          hasMore: page.hasMore,
+        }),
+      (error) => {
+        log("error", "room.history_failed", { id: this.id, room, error });
+        this.#sendError(
+          new ProtocolError(
+            "unavailable",
+            "Cannot read history now",
+            nonce,
+          ),
+        );
+      },
+    );
   }
 
   /** Takes a rate token; answers an over-limit request and closes persistent abusers. */
@@ -277,29 +478,33 @@ export class Connection {
     return false;
   }
 
-  #post(text: string, nonce?: string): void {
-    this.#chat.post(DEFAULT_ROOM, this.#user, text).then(
-      (message) => {
+  #post(room: string, text: string, nonce?: string): void {
+    const draft = nonce === undefined
+      ? { user: this.#user, text }
+      : { user: this.#user, text, nonce };
+    this.#chat.post(room, draft).then(
+      ({ message, duplicate }) => {
         if (this.mode !== "json") return;
         const ack: ServerEvent = {
           type: "ack",
           id: message.id,
           room: message.room,
           ts: message.ts,
+          duplicate,
         };
         if (nonce !== undefined) ack.nonce = nonce;
         this.#send(ack);
       },
       (error) => {
-        log("error", "message.post_failed", { id: this.id, error });
+        log("error", "message.post_failed", { id: this.id, room, error });
         if (this.mode === "plain") {
-          this.close(CloseCode.tryAgainLater, "Cannot deliver message now");
+          this.close(CloseCode.tryAgainLater, "Cannot store message now");
           return;
         }
         this.#sendError(
           new ProtocolError(
             "unavailable",
-            "Cannot send message: the server cannot store or deliver it now",
+            "Cannot send message: the server cannot store it now; send it again later",
             nonce,
           ),
         );
@@ -330,6 +535,7 @@ export class Connection {
   #end(): void {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
+    for (const room of [...this.#rooms.keys()]) this.#dropMembership(room);
     log("debug", "connection.close", { id: this.id });
     this.#onClose?.(this);
   }

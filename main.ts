@@ -14,6 +14,9 @@ import {
   loadConfig,
 } from "./config.ts";
 import { Connection } from "./connection.ts";
+import type { History } from "./history.ts";
+import { KvHistory, openKv } from "./kv_history.ts";
+import { MemoryPresence, type Presence } from "./presence.ts";
 import { DrainWatcher } from "./drain_watcher.ts";
 import { log, print, setLogLevel } from "./log.ts";
 import { type Broadcast, CloseCode } from "./protocol.ts";
@@ -38,6 +41,18 @@ export interface HandlerOptions {
    * @default {new MemoryBroker()}
    */
   broker?: Broker<Broadcast>;
+  /**
+   * Numbers and stores messages; the handler closes it on shutdown.
+   *
+   * @default {"a KvHistory over an in-memory Deno KV"}
+   */
+  history?: History;
+  /**
+   * Tracks who is in which room; the handler closes it on shutdown.
+   *
+   * @default {new MemoryPresence()}
+   */
+  presence?: Presence;
   /**
    * Folder of the UI's files.
    *
@@ -71,6 +86,15 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
+/** The {@linkcode KvHistory} options the settings call for. */
+function historyOptions(config: Config) {
+  return {
+    maxMessages: config.historyMaxMessages,
+    maxAgeMs: config.historyMaxAge * 1000,
+    nonceTtlMs: config.nonceTtl * 1000,
+  };
+}
+
 /**
  * Creates the chat server's request handler.
  *
@@ -91,7 +115,10 @@ function json(body: unknown, status = 200): Response {
 export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const config: Config = { ...defaultConfig(), ...options.config };
   const broker = options.broker ?? new MemoryBroker<Broadcast>();
-  const chat = new Chat({ broker });
+  const history = options.history ??
+    new KvHistory(Deno.openKv(":memory:"), historyOptions(config));
+  const presence = options.presence ?? new MemoryPresence();
+  const chat = new Chat({ broker, history, presence });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
   const staticDir = options.staticDir ?? STATIC_DIR;
@@ -166,6 +193,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     }
     drainWatcher[Symbol.dispose]();
     await broker.close();
+    await history.close();
+    await presence.close();
   }
 
   return Object.defineProperties(handler, {
@@ -207,7 +236,19 @@ export async function run(args: readonly string[]): Promise<number> {
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;
   });
-  const handler = createHandler({ config });
+  let kv: Deno.Kv;
+  try {
+    kv = await openKv(config.kvPath);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    print(
+      `error: Cannot open CHAT_KV_PATH "${config.kvPath}": ${detail}`,
+      "stderr",
+    );
+    return 2;
+  }
+  const history = new KvHistory(kv, historyOptions(config));
+  const handler = createHandler({ config, history });
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,

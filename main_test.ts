@@ -11,7 +11,7 @@ import {
 } from "./_test_utils.ts";
 import { SETTINGS } from "./config.ts";
 import { createHandler } from "./main.ts";
-import { broadcastOf, DEFAULT_ROOM } from "./protocol.ts";
+import { broadcastOf, DEFAULT_ROOM, type ServerEvent } from "./protocol.ts";
 
 const MAIN_PATH = new URL("./main.ts", import.meta.url).pathname;
 
@@ -28,13 +28,19 @@ Deno.test("/ws chat.v1 greets, then answers send with message and ack", async ()
   await using _ = client;
   assert.equal(hello.protocol, "chat.v1");
   assert.equal(hello.user, "Ada");
-  assert.equal(hello.room, DEFAULT_ROOM);
+  assert.equal(hello.defaultRoom, DEFAULT_ROOM);
   assert.equal(hello.limits.maxMessageBytes, 4096);
   assert.equal(typeof hello.connectionId, "string");
   assert.equal(client.socket.protocol, "chat.v1");
 
   client.sendJson({ type: "send", text: "hello", nonce: "n1" });
-  const events = [await client.nextEvent(), await client.nextEvent()];
+  const events: ServerEvent[] = [];
+  while (
+    !events.some((event) => event.type === "message") ||
+    !events.some((event) => event.type === "ack")
+  ) {
+    events.push(await client.nextEvent());
+  }
   const message = events.find((event) => event.type === "message");
   const ack = events.find((event) => event.type === "ack");
   assert(message?.type === "message" && ack?.type === "ack");

@@ -14,12 +14,18 @@ export const DEFAULT_ROOM = "general";
 export const MAX_NAME_LENGTH = 32;
 /** Longest client `nonce`, in characters. */
 export const MAX_NONCE_LENGTH = 64;
+/** Room names: ASCII letters, digits, `-` and `_`, 1 to 64 of them. */
+const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Stable error codes carried by `error` frames. */
 export type ErrorCode =
   | "bad_json"
   | "bad_request"
   | "invalid_name"
+  | "invalid_room"
+  | "not_joined"
+  | "already_joined"
+  | "too_many_rooms"
   | "message_too_large"
   | "rate_limited"
   | "unavailable";
@@ -44,8 +50,17 @@ export const CloseCode = {
 
 /** A request from a JSON-protocol client. */
 export type ClientMessage =
-  | { type: "send"; text: string; nonce?: string }
-  | { type: "set_name"; name: string }
+  | { type: "join"; room: string; since?: number; nonce?: string }
+  | { type: "leave"; room: string; nonce?: string }
+  | { type: "send"; room: string; text: string; nonce?: string }
+  | {
+    type: "history";
+    room: string;
+    before: number;
+    limit?: number;
+    nonce?: string;
+  }
+  | { type: "set_name"; name: string; nonce?: string }
   | { type: "ping"; nonce?: string };
 
 /** A chat message as every recipient sees it. */
@@ -66,6 +81,16 @@ export interface ClientLimits {
   maxNameLength: number;
   rateLimit: number;
   rateBurst: number;
+  historyLimit: number;
+  maxRooms: number;
+}
+
+/** Who arrived in or left a room. */
+export interface PresenceEvent {
+  type: "presence";
+  room: string;
+  joined: string[];
+  left: string[];
 }
 
 /** Every frame the server sends to a JSON-protocol client. */
@@ -75,11 +100,34 @@ export type ServerEvent =
     protocol: typeof JSON_PROTOCOL;
     connectionId: string;
     user: string;
-    room: string;
+    defaultRoom: string;
     limits: ClientLimits;
   }
+  | {
+    type: "joined";
+    room: string;
+    members: string[];
+    messages: ChatMessage[];
+    truncated: boolean;
+    hasMore: boolean;
+  }
+  | { type: "left"; room: string }
+  | {
+    type: "history";
+    room: string;
+    messages: ChatMessage[];
+    hasMore: boolean;
+  }
+  | PresenceEvent
   | ChatMessage
-  | { type: "ack"; nonce?: string; id: number; room: string; ts: number }
+  | {
+    type: "ack";
+    nonce?: string;
+    id: number;
+    room: string;
+    ts: number;
+    duplicate: boolean;
+  }
   | { type: "renamed"; user: string }
   | { type: "pong"; nonce?: string }
   | { type: "error"; code: ErrorCode; message: string; nonce?: string };
@@ -106,6 +154,10 @@ export interface Broadcast {
   readonly json: string;
   /** The frame for plain-text clients, or `null` when they do not see this event. */
   readonly plain: string | null;
+  /** The message id, so a joining client can skip what its history already held; `null` for other events. */
+  readonly id: number | null;
+  /** Id of the connection whose own arrival this announces, which it skips. */
+  readonly origin?: string;
 }
 
 /**
@@ -125,7 +177,22 @@ export interface Broadcast {
  * ```
  */
 export function broadcastOf(message: ChatMessage): Broadcast {
-  return { json: JSON.stringify(message), plain: message.text };
+  return { json: JSON.stringify(message), plain: message.text, id: message.id };
+}
+
+/**
+ * Encodes a presence event for JSON clients (plain-text clients do not see it).
+ *
+ * @param event The event to broadcast.
+ * @param origin The connection the event is about, which does not receive it.
+ * @returns Its JSON frame.
+ */
+export function presenceBroadcast(
+  event: PresenceEvent,
+  origin?: string,
+): Broadcast {
+  const broadcast = { json: JSON.stringify(event), plain: null, id: null };
+  return origin === undefined ? broadcast : { ...broadcast, origin };
 }
 
 /**
@@ -250,6 +317,56 @@ export function normalizeName(name: unknown): string {
   return normalized;
 }
 
+/**
+ * Checks a room name and folds it to lower case.
+ *
+ * @param room The requested room.
+ * @param nonce The request's nonce, carried into the error.
+ * @returns The folded name.
+ * @throws {ProtocolError} `invalid_room`.
+ *
+ * @example Folding case
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normalizeRoom } from "./protocol.ts";
+ *
+ * assert.equal(normalizeRoom("Dev-Team"), "dev-team");
+ * assert.throws(() => normalizeRoom("no spaces"), /room/);
+ * ```
+ */
+export function normalizeRoom(room: unknown, nonce?: string): string {
+  if (typeof room !== "string" || !ROOM_NAME.test(room)) {
+    throw new ProtocolError(
+      "invalid_room",
+      'Cannot use room: a room name is 1 to 64 letters, digits, "-" or "_"',
+      nonce,
+    );
+  }
+  return room.toLowerCase();
+}
+
+function readCount(
+  frame: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  nonce?: string,
+): number | undefined {
+  const value = frame[field];
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== "number" || !Number.isSafeInteger(value) || value < min ||
+    value > max
+  ) {
+    throw new ProtocolError(
+      "bad_request",
+      `Cannot read request: "${field}" must be an integer from ${min} to ${max}`,
+      nonce,
+    );
+  }
+  return value;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -269,6 +386,15 @@ function readNonce(frame: Record<string, unknown>): string | undefined {
   return nonce;
 }
 
+function normalizeNameWithNonce(name: unknown, nonce?: string): string {
+  try {
+    return normalizeName(name);
+  } catch (error) {
+    if (!(error instanceof ProtocolError) || nonce === undefined) throw error;
+    throw new ProtocolError(error.code, error.message, nonce);
+  }
+}
+
 /** Options for {@linkcode parseClientMessage}. */
 export interface ParseOptions {
   /**
@@ -277,6 +403,12 @@ export interface ParseOptions {
    * @default {4096}
    */
   maxMessageBytes?: number;
+  /**
+   * Largest `limit` of a `history` request.
+   *
+   * @default {100}
+   */
+  historyLimit?: number;
 }
 
 /**
@@ -285,7 +417,7 @@ export interface ParseOptions {
  * @param data The value `JSON.parse` returned.
  * @param options Limits to apply.
  * @returns The request, typed.
- * @throws {ProtocolError} `bad_request`, `invalid_name` or `message_too_large`, with the request's nonce when it had one.
+ * @throws {ProtocolError} `bad_request`, `invalid_name`, `invalid_room` or `message_too_large`, with the request's nonce when it had one.
  *
  * @example A send request
  * ```ts
@@ -293,7 +425,7 @@ export interface ParseOptions {
  * import { parseClientMessage } from "./protocol.ts";
  *
  * const request = parseClientMessage({ type: "send", text: "hi", nonce: "n1" });
- * assert.deepEqual(request, { type: "send", text: "hi", nonce: "n1" });
+ * assert.deepEqual(request, { type: "send", room: "general", text: "hi", nonce: "n1" });
  * assert.throws(() => parseClientMessage({ type: "shout" }), /unknown type/);
  * ```
  */
@@ -301,7 +433,7 @@ export function parseClientMessage(
   data: unknown,
   options: ParseOptions = {},
 ): ClientMessage {
-  const { maxMessageBytes = 4096 } = options;
+  const { maxMessageBytes = 4096, historyLimit = 100 } = options;
   if (!isRecord(data)) {
     throw new ProtocolError(
       "bad_request",
@@ -311,7 +443,26 @@ export function parseClientMessage(
   const nonce = readNonce(data);
   const withNonce = nonce === undefined ? {} : { nonce };
   switch (data.type) {
+    case "join": {
+      const room = normalizeRoom(data.room, nonce);
+      const since = readCount(data, "since", 0, Number.MAX_SAFE_INTEGER, nonce);
+      return {
+        type: "join",
+        room,
+        ...(since === undefined ? {} : { since }),
+        ...withNonce,
+      };
+    }
+    case "leave":
+      return {
+        type: "leave",
+        room: normalizeRoom(data.room, nonce),
+        ...withNonce,
+      };
     case "send": {
+      const room = data.room === undefined
+        ? DEFAULT_ROOM
+        : normalizeRoom(data.room, nonce);
       if (typeof data.text !== "string") {
         throw new ProtocolError(
           "bad_request",
@@ -320,10 +471,39 @@ export function parseClientMessage(
         );
       }
       const text = validateText(data.text, maxMessageBytes, nonce);
-      return { type: "send", text, ...withNonce };
+      return { type: "send", room, text, ...withNonce };
+    }
+    case "history": {
+      const room = normalizeRoom(data.room, nonce);
+      const before = readCount(
+        data,
+        "before",
+        1,
+        Number.MAX_SAFE_INTEGER,
+        nonce,
+      );
+      if (before === undefined) {
+        throw new ProtocolError(
+          "bad_request",
+          'Cannot read history: "before" is required',
+          nonce,
+        );
+      }
+      const limit = readCount(data, "limit", 1, historyLimit, nonce);
+      return {
+        type: "history",
+        room,
+        before,
+        ...(limit === undefined ? {} : { limit }),
+        ...withNonce,
+      };
     }
     case "set_name":
-      return { type: "set_name", name: normalizeName(data.name) };
+      return {
+        type: "set_name",
+        name: normalizeNameWithNonce(data.name, nonce),
+        ...withNonce,
+      };
     case "ping":
       return { type: "ping", ...withNonce };
     default:

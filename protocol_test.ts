@@ -22,6 +22,7 @@ function codeOf(fn: () => unknown): string | undefined {
 Deno.test("parseClientMessage() accepts each request type", () => {
   assert.deepEqual(parseClientMessage({ type: "send", text: "hi" }), {
     type: "send",
+    room: "general",
     text: "hi",
   });
   assert.deepEqual(parseClientMessage({ type: "set_name", name: " Ada " }), {
