@@ -12,8 +12,25 @@ import {
 browserTest("UI lets two pages pick names and chat both ways", async () => {
   await using server = startServer();
   await using browser = await launchBrowser();
-  const ada = await browser.openChat(server.origin, { name: "Ada" });
-  const bo = await browser.openChat(server.origin, { name: "Bo" });
+  const ada = await browser.openChat(server.origin);
+  const bo = await browser.openChat(server.origin);
+  for (const [{ page }, name] of [[ada, "Ada"], [bo, "Bo"]] as const) {
+    await page.waitForSelector("#name-dialog[open]");
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      "name-input",
+    );
+    await page.keyboard.type(name);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#name-dialog:not([open])");
+    await page.waitForFunction(
+      (expected: string) =>
+        document.querySelector("#me-name")?.textContent === expected &&
+        localStorage.getItem("chat.name") === expected,
+      {},
+      name,
+    );
+  }
 
   await sendMessage(ada.page, "Hello from Ada");
   await waitForMessage(bo.page, "Hello from Ada");

@@ -703,6 +703,7 @@ ui.noticeClose.addEventListener("click", () => {
   ui.text.focus();
 });
 ui.rename.addEventListener("click", openNameDialog);
+ui.nameCancel.addEventListener("click", () => ui.nameDialog.close());
 ui.menu.addEventListener("click", () => {
   if (ui.app.dataset.drawer === "open") closeDrawer();
   else openDrawer();
@@ -738,7 +739,6 @@ ui.scroller.addEventListener("click", (event) => {
 });
 
 ui.nameForm.addEventListener("submit", (event) => {
-  if (event.submitter === ui.nameCancel) return;
   const checked = checkName(ui.nameInput.value);
   if ("error" in checked) {
     event.preventDefault();
