@@ -336,10 +336,10 @@ export class MessageList {
   #onScroll() {
     if (!this.#room || this.#sliding) return;
     const { scrollTop, scrollHeight, clientHeight } = this.#scroller;
+    const below = scrollHeight - scrollTop - clientHeight;
     if (scrollTop < EDGE_PX) this.#slideUp();
-    else if (scrollHeight - scrollTop - clientHeight < EDGE_PX) {
-      this.#slideDown();
-    }
+    // At the very bottom, refresh() brings in the newest messages instead.
+    else if (below < EDGE_PX && below >= BOTTOM_PX) this.#slideDown();
     this.#updateJump();
   }
 
