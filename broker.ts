@@ -47,6 +47,8 @@ export interface Broker<T> extends AsyncDisposable {
   subscribe(room: string, options?: SubscribeOptions): Subscription<T>;
   /** Current subscribers of `room`, or of every room when omitted. */
   subscriberCount(room?: string): number;
+  /** Rooms with at least one subscriber, for `/metrics`; optional. */
+  roomCount?(): number;
   /** Ends every subscription; idempotent. */
   close(): Promise<void>;
 }
@@ -175,6 +177,11 @@ export class MemoryBroker<T> implements Broker<T> {
     let count = 0;
     for (const subscribers of this.#rooms.values()) count += subscribers.size;
     return count;
+  }
+
+  /** Rooms with at least one subscriber. */
+  roomCount(): number {
+    return this.#rooms.size;
   }
 
   /** Ends every subscription (their generators return) and refuses further use. */
