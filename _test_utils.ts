@@ -23,9 +23,18 @@ export interface TestServer extends AsyncDisposable {
   wsUrl: string;
 }
 
-/** Starts a real server with `config` overrides; dispose it to stop it. */
-export function startServer(config: Partial<Config> = {}): TestServer {
-  const handler = createHandler({ config: { logLevel: "error", ...config } });
+/**
+ * Starts a real server with `config` overrides (and, optionally, another UI
+ * folder); dispose it to stop it.
+ */
+export function startServer(
+  config: Partial<Config> = {},
+  options: { staticDir?: string } = {},
+): TestServer {
+  const handler = createHandler({
+    config: { logLevel: "error", ...config },
+    ...options,
+  });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     handler,
