@@ -46,7 +46,24 @@ export interface Config {
   nonceTtl: number;
   /** Rooms one connection may be in at once. */
   maxRooms: number;
+  /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
+  redisUrl: string;
+  /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
+  broker: BrokerKind;
+  /** Seconds an instance's presence entries outlive its last heartbeat (Redis only). */
+  presenceTtl: number;
 }
+
+/** Ways to carry messages between instances, and `auto`. */
+export const BROKER_KINDS = ["auto", "memory", "kv", "redis"] as const;
+/** One of {@linkcode BROKER_KINDS}. */
+export type BrokerKind = typeof BROKER_KINDS[number];
+
+/**
+ * Defaults that differ on Deno Deploy (detected by `DENO_DEPLOYMENT_ID`):
+ * the platform's KV and fan-out through it, nothing on the local disk.
+ */
+export const DEPLOY_DEFAULTS: Partial<Config> = { kvPath: "", broker: "kv" };
 
 /** Log levels, least severe first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -121,6 +138,29 @@ function hostname(raw: string): string {
   const value = raw.trim();
   if (value === "" || /[\s/]/.test(value)) {
     throw new TypeError("expected a host name or IP address");
+  }
+  return value;
+}
+
+function brokerKind(raw: string): BrokerKind {
+  const kind = BROKER_KINDS.find((candidate) => candidate === raw.trim());
+  if (kind === undefined) {
+    throw new TypeError(`expected one of ${BROKER_KINDS.join(", ")}`);
+  }
+  return kind;
+}
+
+function redisUrl(raw: string): string {
+  const value = raw.trim();
+  if (value === "") return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch (cause) {
+    throw new TypeError("expected a redis:// or rediss:// URL", { cause });
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new TypeError("expected a redis:// or rediss:// URL");
   }
   return value;
 }
@@ -285,6 +325,32 @@ export const SETTINGS: readonly Setting[] = [
     description: "Rooms one connection may be in at once",
     parse: integer(1, 1000),
   }),
+  define({
+    key: "redisUrl",
+    env: "REDIS_URL",
+    flag: "redis-url",
+    defaultValue: "",
+    description:
+      "Redis for history, presence and fan-out between instances (empty: none)",
+    parse: redisUrl,
+  }),
+  define({
+    key: "broker",
+    env: "CHAT_BROKER",
+    flag: "broker",
+    defaultValue: "auto",
+    description:
+      "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, kv on Deploy)",
+    parse: brokerKind,
+  }),
+  define({
+    key: "presenceTtl",
+    env: "CHAT_PRESENCE_TTL",
+    flag: "presence-ttl",
+    defaultValue: 15,
+    description: "Seconds a dead instance's members stay listed (Redis)",
+    parse: integer(1, 3600),
+  }),
 ];
 
 /** The configuration with every setting at its default. */
@@ -337,6 +403,9 @@ export function loadConfig(
   }
   if (parsed.values.help) return { help: true };
   const config = defaultConfig() as unknown as Record<string, unknown>;
+  if (env("DENO_DEPLOYMENT_ID") !== undefined) {
+    Object.assign(config, DEPLOY_DEFAULTS);
+  }
   for (const setting of SETTINGS) {
     const flagValue = parsed.values[setting.flag];
     const source = typeof flagValue === "string"
