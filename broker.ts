@@ -56,6 +56,8 @@ export interface Broker<T> extends AsyncDisposable {
    * @throws When the broker cannot reach what it depends on.
    */
   ready?(room: string): Promise<void>;
+  /** Rooms with at least one subscriber, for `/metrics`; optional. */
+  roomCount?(): number;
   /** Ends every subscription; idempotent. */
   close(): Promise<void>;
 }
@@ -184,6 +186,11 @@ export class MemoryBroker<T> implements Broker<T> {
     let count = 0;
     for (const subscribers of this.#rooms.values()) count += subscribers.size;
     return count;
+  }
+
+  /** Rooms with at least one subscriber. */
+  roomCount(): number {
+    return this.#rooms.size;
   }
 
   /** Ends every subscription (their generators return) and refuses further use. */

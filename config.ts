@@ -448,5 +448,6 @@ export function helpText(): string {
 /** Formats a default value the way `--help` and the README show it. */
 export function formatDefault(value: Config[keyof Config]): string {
   if (Array.isArray(value)) return value.length ? value.join(",") : "(none)";
+  if (value === "") return "(none)";
   return String(value);
 }

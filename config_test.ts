@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   ConfigError,
   defaultConfig,
+  formatDefault,
   helpText,
   loadConfig,
   SETTINGS,
@@ -72,6 +73,10 @@ Deno.test("loadConfig() answers --help and helpText() lists every setting", () =
   for (const setting of SETTINGS) {
     assert(help.includes(`--${setting.flag}`), setting.flag);
     assert(help.includes(setting.env), setting.env);
+    assert(
+      help.includes(`(default: ${formatDefault(setting.defaultValue)})`),
+      `default of ${setting.flag}`,
+    );
   }
 });
 

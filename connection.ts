@@ -7,6 +7,7 @@
  */
 import { SlowConsumerError } from "./broker.ts";
 import type { Chat, Joined } from "./chat.ts";
+import type { ChatMetrics } from "./chat_metrics.ts";
 import type { Config } from "./config.ts";
 import type { DrainWatcher } from "./drain_watcher.ts";
 import { log } from "./log.ts";
@@ -46,6 +47,8 @@ export interface ConnectionOptions {
   drainWatcher: DrainWatcher;
   /** Called once when the connection has ended. */
   onClose?: (connection: Connection) => void;
+  /** Counts frames, bytes, errors and cut-offs for `/metrics`. */
+  metrics?: ChatMetrics;
 }
 
 /** One room this connection is in. */
@@ -74,6 +77,7 @@ export class Connection {
   #chat: Chat;
   #drainWatcher: DrainWatcher;
   #onClose?: (connection: Connection) => void;
+  #metrics?: ChatMetrics;
   #abort = new AbortController();
   #bucket: TokenBucket;
   #strikes = 0;
@@ -90,6 +94,7 @@ export class Connection {
     this.#chat = options.chat;
     this.#drainWatcher = options.drainWatcher;
     this.#onClose = options.onClose;
+    this.#metrics = options.metrics;
     this.#bucket = new TokenBucket({
       rate: this.#config.rateLimit,
       burst: this.#config.rateBurst,
@@ -115,6 +120,7 @@ export class Connection {
     }
     socket.onopen = () => this.#onOpen();
     socket.onmessage = (event) => {
+      this.#metrics?.onFrameReceived(this.mode, event.data);
       try {
         this.#onMessage(event.data);
       } catch (error) {
@@ -122,7 +128,7 @@ export class Connection {
         this.close(CloseCode.internalError, "Internal error");
       }
     };
-    socket.onclose = () => this.#end();
+    socket.onclose = (event) => this.#end(event.code);
     socket.onerror = (event) => {
       const message = event instanceof ErrorEvent ? event.message : "error";
       log("debug", "connection.error", { id: this.id, message });
@@ -150,13 +156,14 @@ export class Connection {
       this.#socket.readyState === WebSocket.OPEN ||
       this.#socket.readyState === WebSocket.CONNECTING
     ) {
+      this.#metrics?.serverCloses.inc({ code: String(code) });
       try {
         this.#socket.close(code, reason);
       } catch (error) {
         log("debug", "connection.close_failed", { id: this.id, error });
       }
     }
-    this.#end();
+    this.#end(code);
   }
 
   #onOpen(): void {
@@ -224,14 +231,16 @@ export class Connection {
           if (batch.length === 0) continue;
         }
         if (this.mode === "json") {
-          socket.send(
-            batch.length === 1
-              ? batch[0]!.json
-              : batchFrame(batch.map((broadcast) => broadcast.json)),
-          );
+          const frame = batch.length === 1
+            ? batch[0]!.json
+            : batchFrame(batch.map((broadcast) => broadcast.json));
+          socket.send(frame);
+          this.#metrics?.onFrameSent("json", frame, batch.length);
         } else {
           for (const broadcast of batch) {
-            if (broadcast.plain !== null) socket.send(broadcast.plain);
+            if (broadcast.plain === null) continue;
+            socket.send(broadcast.plain);
+            this.#metrics?.onFrameSent("plain", broadcast.plain, 1);
           }
         }
         if (socket.bufferedAmount > maxBufferedBytes) {
@@ -461,6 +470,7 @@ export class Connection {
       return true;
     }
     this.#strikes++;
+    this.#metrics?.rateLimited.inc();
     if (
       this.#strikes >= this.#config.rateLimitStrikes || this.mode === "plain"
     ) {
@@ -482,8 +492,10 @@ export class Connection {
     const draft = nonce === undefined
       ? { user: this.#user, text }
       : { user: this.#user, text, nonce };
+    const started = performance.now();
     this.#chat.post(room, draft).then(
       ({ message, duplicate }) => {
+        this.#metrics?.onPublished(performance.now() - started, true);
         if (this.mode !== "json") return;
         const ack: ServerEvent = {
           type: "ack",
@@ -496,6 +508,7 @@ export class Connection {
         this.#send(ack);
       },
       (error) => {
+        this.#metrics?.onPublished(performance.now() - started, false);
         log("error", "message.post_failed", { id: this.id, room, error });
         if (this.mode === "plain") {
           this.close(CloseCode.tryAgainLater, "Cannot store message now");
@@ -514,10 +527,13 @@ export class Connection {
 
   #send(event: ServerEvent): void {
     if (this.#socket.readyState !== WebSocket.OPEN) return;
-    this.#socket.send(JSON.stringify(event));
+    const frame = JSON.stringify(event);
+    this.#socket.send(frame);
+    this.#metrics?.onFrameSent(this.mode, frame, 0);
   }
 
   #sendError(error: ProtocolError): void {
+    this.#metrics?.requestErrors.inc({ code: error.code });
     const event: ServerEvent = {
       type: "error",
       code: error.code,
@@ -528,15 +544,16 @@ export class Connection {
   }
 
   #cutOffSlowConsumer(): void {
+    this.#metrics?.slowConsumers.inc();
     log("info", "connection.slow_consumer", { id: this.id });
     this.close(CloseCode.tryAgainLater, "Slow consumer");
   }
 
-  #end(): void {
+  #end(code: number): void {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
     for (const room of [...this.#rooms.keys()]) this.#dropMembership(room);
-    log("debug", "connection.close", { id: this.id });
+    log("debug", "connection.close", { id: this.id, code });
     this.#onClose?.(this);
   }
 }

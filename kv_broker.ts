@@ -106,6 +106,11 @@ export class KvBroker implements Broker<Broadcast> {
     return this.#sequencer.subscriberCount(room);
   }
 
+  /** Rooms with local subscribers. */
+  roomCount(): number {
+    return this.#sequencer.activeRooms.length;
+  }
+
   /** Stops every watch and ends every subscription; idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

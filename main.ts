@@ -7,6 +7,7 @@
 import { type Backend, type HealthReport, openBackend } from "./backend.ts";
 import { type Broker, MemoryBroker } from "./broker.ts";
 import { Chat } from "./chat.ts";
+import { ChatMetrics } from "./chat_metrics.ts";
 import {
   type Config,
   ConfigError,
@@ -77,6 +78,8 @@ export interface ChatHandler extends AsyncDisposable {
   readonly connectionCount: number;
   /** The broker messages travel through. */
   readonly broker: Broker<Broadcast>;
+  /** What `GET /metrics` reports. */
+  readonly metrics: ChatMetrics;
   /**
    * Closes every WebSocket with 1001 (going away), refuses new ones with 503
    * and closes the broker; idempotent.
@@ -134,6 +137,11 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
   let shuttingDown = false;
+  const metrics = new ChatMetrics({
+    connections: () => connections,
+    subscribers: () => broker.subscriberCount(),
+    rooms: () => broker.roomCount?.(),
+  });
 
   function upgrade(req: Request): Response {
     if (shuttingDown) {
@@ -142,7 +150,10 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       });
     }
     const admission = admitUpgrade(req, config, connections.size);
-    if (admission instanceof Response) return admission;
+    if (admission instanceof Response) {
+      metrics.upgradesRefused.inc({ status: String(admission.status) });
+      return admission;
+    }
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {
@@ -160,14 +171,17 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       chat,
       drainWatcher,
       onClose: (closed) => connections.delete(closed),
+      metrics,
     });
     connections.add(connection);
+    metrics.connectionsOpened.inc({ protocol: admission.mode });
     return upgraded.response;
   }
 
   async function route(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
     if (pathname === "/ws") return upgrade(req);
+    if (pathname === "/metrics") return metrics.respond(req);
     if (pathname === "/healthz") {
       if (req.method !== "GET" && req.method !== "HEAD") {
         return new Response("Method not allowed\n", {
@@ -221,6 +235,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   return Object.defineProperties(handler, {
     connectionCount: { get: () => connections.size },
     broker: { value: broker },
+    metrics: { value: metrics },
     shutdown: { value: shutdown },
     [Symbol.asyncDispose]: { value: shutdown },
   }) as ChatHandler;

@@ -157,6 +157,11 @@ export class RedisBroker implements Broker<Broadcast> {
     return this.#sequencer.subscriberCount(room);
   }
 
+  /** Rooms with local subscribers. */
+  roomCount(): number {
+    return this.#sequencer.activeRooms.length;
+  }
+
   /** Unsubscribes and ends every local subscription; idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
