@@ -61,9 +61,10 @@ export type BrokerKind = typeof BROKER_KINDS[number];
 
 /**
  * Defaults that differ on Deno Deploy (detected by `DENO_DEPLOYMENT_ID`):
- * the platform's KV and fan-out through it, nothing on the local disk.
+ * the platform's KV, nothing on the local disk. There `auto` fan-out means
+ * `kv` unless a Redis URL is set.
  */
-export const DEPLOY_DEFAULTS: Partial<Config> = { kvPath: "", broker: "kv" };
+export const DEPLOY_DEFAULTS: Partial<Config> = { kvPath: "" };
 
 /** Log levels, least severe first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -340,7 +341,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "broker",
     defaultValue: "auto",
     description:
-      "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, kv on Deploy)",
+      "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, else kv on Deploy)",
     parse: brokerKind,
   }),
   define({
@@ -367,7 +368,8 @@ export type LoadResult = { help: true } | { help: false; config: Config };
 
 /**
  * Reads the settings from command-line arguments and environment variables,
- * flags winning, and validates each.
+ * flags winning, and validates each. On Deno Deploy (`DENO_DEPLOYMENT_ID`
+ * set) the defaults are {@linkcode DEPLOY_DEFAULTS}.
  *
  * @param args Command-line arguments, e.g. `Deno.args`.
  * @param env Looks up an environment variable; returns `undefined` when unset.
@@ -403,9 +405,8 @@ export function loadConfig(
   }
   if (parsed.values.help) return { help: true };
   const config = defaultConfig() as unknown as Record<string, unknown>;
-  if (env("DENO_DEPLOYMENT_ID") !== undefined) {
-    Object.assign(config, DEPLOY_DEFAULTS);
-  }
+  const onDeploy = env("DENO_DEPLOYMENT_ID") !== undefined;
+  if (onDeploy) Object.assign(config, DEPLOY_DEFAULTS);
   for (const setting of SETTINGS) {
     const flagValue = parsed.values[setting.flag];
     const source = typeof flagValue === "string"
@@ -421,6 +422,9 @@ export function loadConfig(
         { cause },
       );
     }
+  }
+  if (onDeploy && config.broker === "auto" && config.redisUrl === "") {
+    config.broker = "kv";
   }
   return { help: false, config: config as unknown as Config };
 }

@@ -92,4 +92,10 @@ Deno.test("loadConfig() defaults to the platform KV and the KV broker on Deno De
   );
   assert(!overridden.help);
   assert.equal(overridden.config.kvPath, ":memory:");
+  const withRedis = loadConfig(
+    ["--redis-url", "redis://127.0.0.1:6379"],
+    (name) => env.get(name),
+  );
+  assert(!withRedis.help);
+  assert.equal(withRedis.config.broker, "auto");
 });
