@@ -250,10 +250,12 @@ const MAIN = new URL("./main.ts", import.meta.url).pathname;
 /**
  * Starts `deno run main.ts` with `args` (after defaults of a free port and an
  * in-memory KV, which later flags override) and waits for the URL it prints.
+ * `denoArgs` go to `deno run` itself, e.g. `--deny-write`.
  */
 export async function spawnServer(
   args: string[] = [],
   env: Record<string, string> = {},
+  denoArgs: string[] = [],
 ): Promise<ServerProcess> {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
@@ -262,6 +264,7 @@ export async function spawnServer(
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      ...denoArgs,
       MAIN,
       "--hostname",
       "127.0.0.1",

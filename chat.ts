@@ -125,6 +125,8 @@ export class Chat {
     const subscription = this.#broker.subscribe(room, subscribeOptions);
     let present = false;
     try {
+      // The history read below must start where live delivery starts.
+      await this.#broker.ready?.(room);
       const announced = await this.#presence.join(room, user);
       present = true;
       if (announced) await this.#announce(room, [user], [], origin);
