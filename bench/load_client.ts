@@ -1,0 +1,377 @@
+/**
+ * One load-generator process. It speaks WebSocket over raw TCP
+ * (`Deno.connect`) rather than through the `WebSocket` class: it reads many
+ * frames per socket read and finds the send stamps in the bytes without
+ * decoding strings or dispatching an event per message, so one core can
+ * count far more deliveries than any server here can make.
+ *
+ * Talks to `run.ts` over stdio: it takes its settings as one JSON argument,
+ * prints `{"event":"ready",…}` once its sockets are open, sends from a `go`
+ * line to a `pause` line, zeroes its counters on `reset`, and prints `{"event":"result",…}` and exits on a `stop` line.
+ *
+ * Every chat text it sends is `@P.T`: P is this process's index and T the
+ * send time in microseconds on this process's clock. Latency is measured
+ * only on messages a process sent itself (clocks of separate processes are
+ * not comparable to the microsecond); deliveries are counted for all.
+ *
+ * @module
+ */
+import { LatencyHistogram } from "./histogram.ts";
+
+/** Settings of one load process, passed as its only argument (JSON). */
+export interface LoadClientSettings {
+  /** `ws://127.0.0.1:PORT/ws` */
+  url: string;
+  /** Plain text (no subprotocol) or `chat.v1` JSON. */
+  mode: "plain" | "json";
+  /** Index of this process; part of every text it sends. */
+  index: number;
+  /** Connections to open; all of them receive. */
+  connections: number;
+  /** How many of them also send. */
+  senders: number;
+  /** Messages per second this process sends, spread over its senders. */
+  rate: number;
+  /** Handshakes in flight at once. */
+  connectConcurrency: number;
+  /** Bytes each socket reads at a time. */
+  readBufferBytes: number;
+}
+
+const AT = 0x40; // "@"
+const DOT = 0x2e; // "."
+const ZERO = 0x30;
+const OPCODE_CLOSE = 0x8;
+const OPCODE_PING = 0x9;
+const TICK_MS = 5;
+const encoder = new TextEncoder();
+
+/** Counters shared by every socket of the process. */
+const totals = {
+  opened: 0,
+  failed: 0,
+  closedEarly: 0,
+  sent: 0,
+  delivered: 0,
+  firstError: "",
+};
+let histogram = new LatencyHistogram();
+let stopping = false;
+
+/**
+ * Encodes a client frame (masked, as RFC 6455 §5.3 requires of clients).
+ *
+ * @param opcode Frame opcode.
+ * @param payload Frame payload.
+ * @returns The frame bytes.
+ */
+export function clientFrame(opcode: number, payload: Uint8Array): Uint8Array {
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = new Uint8Array(header + 4 + length);
+  frame[0] = 0x80 | opcode;
+  if (header === 2) {
+    frame[1] = 0x80 | length;
+  } else if (header === 4) {
+    frame[1] = 0x80 | 126;
+    new DataView(frame.buffer).setUint16(2, length);
+  } else {
+    frame[1] = 0x80 | 127;
+    new DataView(frame.buffer).setBigUint64(2, BigInt(length));
+  }
+  const mask = crypto.getRandomValues(frame.subarray(header, header + 4));
+  for (let i = 0; i < length; i++) {
+    frame[header + 4 + i] = payload[i]! ^ mask[i & 3]!;
+  }
+  return frame;
+}
+
+class Socket {
+  conn!: Deno.TcpConn;
+  #carry: Uint8Array | null = null;
+  #writing: Promise<void> = Promise.resolve();
+  #greeted = false;
+  readonly ready = Promise.withResolvers<void>();
+
+  constructor(readonly settings: LoadClientSettings) {}
+
+  async open(): Promise<void> {
+    const url = new URL(this.settings.url);
+    this.conn = await Deno.connect({
+      hostname: url.hostname,
+      port: Number(url.port),
+    });
+    this.conn.setNoDelay(true);
+    const key = btoa(
+      String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
+    );
+    const protocol = this.settings.mode === "json"
+      ? "Sec-WebSocket-Protocol: chat.v1\r\n"
+      : "";
+    await this.#writeAll(encoder.encode(
+      `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+        `Upgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+        `${protocol}\r\n`,
+    ));
+    this.#readLoop().catch((error) => this.ready.reject(error));
+    await this.ready.promise;
+  }
+
+  send(frame: Uint8Array): void {
+    this.#writing = this.#writing.then(() => this.#writeAll(frame)).catch(
+      () => {},
+    );
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += await this.conn.write(bytes.subarray(offset));
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    const buffer = new Uint8Array(this.settings.readBufferBytes);
+    let upgraded = false;
+    while (true) {
+      const n = await this.conn.read(buffer);
+      if (n === null) break;
+      let data = buffer.subarray(0, n);
+      if (this.#carry) {
+        const joined = new Uint8Array(this.#carry.length + n);
+        joined.set(this.#carry);
+        joined.set(data, this.#carry.length);
+        data = joined;
+        this.#carry = null;
+      }
+      if (!upgraded) {
+        const end = headerEnd(data);
+        if (end < 0) {
+          this.#carry = data.slice();
+          continue;
+        }
+        const head = new TextDecoder().decode(data.subarray(0, end));
+        if (!head.startsWith("HTTP/1.1 101")) {
+          throw new Error(`Cannot upgrade: ${head.split("\r\n")[0]}`);
+        }
+        upgraded = true;
+        if (this.settings.mode === "plain") this.ready.resolve();
+        data = data.subarray(end);
+      }
+      const used = this.#frames(data, performance.now());
+      if (used < data.length) this.#carry = data.slice(used);
+    }
+    if (!stopping) totals.closedEarly++;
+    this.ready.reject(new Error("Connection closed before it was ready"));
+  }
+
+  /** Handles every complete frame in `data`; returns the bytes consumed. */
+  #frames(data: Uint8Array, nowMs: number): number {
+    let at = 0;
+    while (data.length - at >= 2) {
+      const opcode = data[at]! & 0x0f;
+      let length = data[at + 1]! & 0x7f;
+      let start = at + 2;
+      if (length === 126) {
+        if (data.length - at < 4) break;
+        length = (data[at + 2]! << 8) | data[at + 3]!;
+        start = at + 4;
+      } else if (length === 127) {
+        if (data.length - at < 10) break;
+        length = Number(
+          new DataView(data.buffer, data.byteOffset + at + 2, 8)
+            .getBigUint64(0),
+        );
+        start = at + 10;
+      }
+      const end = start + length;
+      if (end > data.length) break;
+      if (opcode === OPCODE_PING) {
+        this.send(clientFrame(0xa, data.slice(start, end)));
+      } else if (opcode === OPCODE_CLOSE) {
+        this.send(clientFrame(OPCODE_CLOSE, data.slice(start, end)));
+      } else if (opcode <= 2) {
+        this.#payload(data, start, end, nowMs);
+      }
+      at = end;
+    }
+    return at;
+  }
+
+  /** Counts the stamps `@P.T` in one payload; times those this process sent. */
+  #payload(data: Uint8Array, start: number, end: number, nowMs: number): void {
+    if (!this.#greeted) {
+      // The first chat.v1 frame is `hello`; a rooms-aware server wants a join
+      // next, and one without rooms answers it with a harmless `error`.
+      this.#greeted = true;
+      if (this.settings.mode === "json") {
+        this.send(joinFrame());
+        this.ready.resolve();
+      }
+    }
+    let i = data.indexOf(AT, start);
+    while (i >= 0 && i < end) {
+      totals.delivered++;
+      let j = i + 1;
+      let origin = 0;
+      while (j < end && data[j] !== DOT) {
+        origin = origin * 10 + data[j++]! - ZERO;
+      }
+      if (origin === this.settings.index) {
+        let stamp = 0;
+        for (j++; j < end; j++) {
+          const digit = data[j]! - ZERO;
+          if (digit < 0 || digit > 9) break;
+          stamp = stamp * 10 + digit;
+        }
+        histogram.record(nowMs * 1000 - stamp);
+      }
+      i = data.indexOf(AT, j);
+    }
+  }
+}
+
+function joinFrame(): Uint8Array {
+  return clientFrame(
+    1,
+    encoder.encode(JSON.stringify({ type: "join", room: "general" })),
+  );
+}
+
+/** Offset just past the blank line that ends the HTTP head, or -1. */
+function headerEnd(data: Uint8Array): number {
+  for (let i = 3; i < data.length; i++) {
+    if (
+      data[i] === 0x0a && data[i - 1] === 0x0d && data[i - 2] === 0x0a &&
+      data[i - 3] === 0x0d
+    ) return i + 1;
+  }
+  return -1;
+}
+
+function messageFrame(settings: LoadClientSettings): Uint8Array {
+  const text = `@${settings.index}.${Math.round(performance.now() * 1000)}`;
+  return clientFrame(
+    1,
+    encoder.encode(
+      settings.mode === "json"
+        ? `{"type":"send","room":"general","text":"${text}"}`
+        : text,
+    ),
+  );
+}
+
+async function openAll(settings: LoadClientSettings): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < settings.connections) {
+      next++;
+      const socket = new Socket(settings);
+      try {
+        await socket.open();
+        sockets.push(socket);
+        totals.opened++;
+      } catch (error) {
+        totals.failed++;
+        totals.firstError ||= error instanceof Error
+          ? error.message
+          : String(error);
+      }
+    }
+  }
+  const workers = Array.from(
+    { length: Math.min(settings.connectConcurrency, settings.connections) },
+    worker,
+  );
+  await Promise.all(workers);
+  return sockets;
+}
+
+/** Sends at `settings.rate` from a single timer until `signal` aborts. */
+function sendLoop(
+  settings: LoadClientSettings,
+  senders: Socket[],
+  signal: AbortSignal,
+): void {
+  if (senders.length === 0 || settings.rate <= 0) return;
+  const startedAt = performance.now();
+  let turn = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(
+      ((performance.now() - startedAt) / 1000) * settings.rate,
+    );
+    // Each sender gets its share of this tick's messages in one write.
+    const count = due - totals.sent;
+    if (count <= 0) return;
+    const perSender = new Map<Socket, Uint8Array[]>();
+    for (let k = 0; k < count; k++) {
+      const socket = senders[turn++ % senders.length]!;
+      let frames = perSender.get(socket);
+      if (!frames) perSender.set(socket, frames = []);
+      frames.push(messageFrame(settings));
+    }
+    for (const [socket, frames] of perSender) {
+      const total = frames.reduce((sum, frame) => sum + frame.length, 0);
+      const joined = new Uint8Array(total);
+      let offset = 0;
+      for (const frame of frames) {
+        joined.set(frame, offset);
+        offset += frame.length;
+      }
+      socket.send(joined);
+    }
+    totals.sent = due;
+  }, TICK_MS);
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+}
+
+function emit(event: Record<string, unknown>): void {
+  Deno.stdout.writeSync(encoder.encode(`${JSON.stringify(event)}\n`));
+}
+
+async function main(settings: LoadClientSettings): Promise<void> {
+  const sockets = await openAll(settings);
+  emit({ event: "ready", ...totals });
+  let sending = new AbortController();
+  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+  let pending = "";
+  for await (const chunk of lines) {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) >= 0) {
+      const command = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (command === "go") {
+        sendLoop(settings, sockets.slice(0, settings.senders), sending.signal);
+      } else if (command === "pause") {
+        sending.abort();
+        sending = new AbortController();
+      } else if (command === "reset") {
+        // After a warm-up: count only what the measured phase sends.
+        totals.sent = 0;
+        totals.delivered = 0;
+        histogram = new LatencyHistogram();
+      } else if (command === "stop") {
+        sending.abort();
+        stopping = true;
+        emit({ event: "result", ...totals, histogram: histogram.toJSON() });
+        for (const socket of sockets) {
+          try {
+            socket.conn.close();
+          } catch {
+            // Already closed by the server.
+          }
+        }
+        return;
+      }
+    }
+  }
+}
+
+if (import.meta.main) {
+  const settings: LoadClientSettings = JSON.parse(Deno.args[0] ?? "{}");
+  await main(settings);
+  Deno.exit(0);
+}

@@ -1,0 +1,302 @@
+/**
+ * Runs one load against one server: spawns the load processes, starts them
+ * together, samples the server's CPU and memory around the run and merges
+ * what every process saw.
+ *
+ * @module
+ */
+import { LatencyHistogram } from "./histogram.ts";
+import type { LoadClientSettings } from "./load_client.ts";
+import { type ProcSample, readProcSample } from "./proc_stats.ts";
+
+/** Options for {@linkcode runLoad}. */
+export interface LoadOptions {
+  /** Process id of the server, for its CPU time and RSS. */
+  serverPid: number;
+  /** Plain text or `chat.v1`. */
+  mode: "plain" | "json";
+  /** Connections that receive; the senders are among them. */
+  receivers: number;
+  /**
+   * Connections that also send.
+   *
+   * @default {Math.min(receivers, 10)}
+   */
+  senders?: number;
+  /** Messages per second, all senders together; 0 holds the sockets idle. */
+  rate: number;
+  /**
+   * How long to send, in milliseconds.
+   *
+   * @default {5000}
+   */
+  durationMs?: number;
+  /**
+   * Sending before the measured phase, so JIT compilation and buffer growth
+   * in the server are not measured; 0 skips it.
+   *
+   * @default {1000}
+   */
+  warmupMs?: number;
+  /**
+   * How long to wait after sending for deliveries still in flight.
+   *
+   * @default {1000}
+   */
+  drainMs?: number;
+  /**
+   * Load processes; each opens its share of the sockets.
+   *
+   * @default {Math.max(2, Math.ceil(receivers / 5000))}
+   */
+  processes?: number;
+  /**
+   * Core the load processes are pinned to with `taskset`, or `null`.
+   *
+   * @default {1}
+   */
+  core?: number | null;
+}
+
+/** Latency percentiles in milliseconds. */
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** Deliveries timed (those a process sent to itself). */
+  samples: number;
+}
+
+/** What one run measured. */
+export interface LoadResult {
+  mode: "plain" | "json";
+  receivers: number;
+  senders: number;
+  rate: number;
+  durationMs: number;
+  opened: number;
+  failed: number;
+  /** Sockets the server closed during the run (e.g. as slow consumers). */
+  closedEarly: number;
+  sent: number;
+  /** Messages sent × connections open. */
+  expected: number;
+  delivered: number;
+  lost: number;
+  deliveriesPerSecond: number;
+  latencyMs: Latency;
+  serverCpuMs: number;
+  /** Server CPU time per delivered message, in microseconds. */
+  serverCpuMicrosPerDelivery: number;
+  /** Server RSS before the sockets opened. */
+  serverRssBaselineBytes: number;
+  /** Server RSS at the end of the run. */
+  serverRssBytes: number;
+  /** (RSS at the end − baseline) / open sockets. */
+  rssPerConnectionBytes: number;
+  loadCpuMs: number;
+  /** Load processes' CPU over the run's wall time; near 100 % means the client limited the run. */
+  loadCpuPercent: number;
+  /** First connection error, if any. */
+  firstError: string;
+}
+
+interface LoadProcess {
+  child: Deno.ChildProcess;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  reader: ReadableStreamDefaultReader<string>;
+  next(): Promise<Record<string, unknown>>;
+}
+
+const LOAD_CLIENT = new URL("./load_client.ts", import.meta.url).pathname;
+const encoder = new TextEncoder();
+
+function spawnLoadProcess(
+  settings: LoadClientSettings,
+  core: number | null,
+): LoadProcess {
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    LOAD_CLIENT,
+    JSON.stringify(settings),
+  ];
+  if (core !== null) argv.unshift("taskset", "-c", String(core));
+  const child = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  return {
+    child,
+    writer: child.stdin.getWriter(),
+    reader,
+    async next() {
+      while (!buffered.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("Cannot read load process: it exited");
+        buffered += value;
+      }
+      const newline = buffered.indexOf("\n");
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      return JSON.parse(line);
+    },
+  };
+}
+
+function split(total: number, parts: number, index: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+}
+
+function sum(samples: ProcSample[]): number {
+  return samples.reduce((total, sample) => total + sample.cpuMs, 0);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs one load against the server at `wsUrl`.
+ *
+ * @param wsUrl The server's WebSocket URL.
+ * @param options What load to apply and for how long.
+ * @returns Deliveries, latency, and the server's and load's CPU and memory.
+ * @throws {Error} When a load process fails.
+ */
+export async function runLoad(
+  wsUrl: string,
+  options: LoadOptions,
+): Promise<LoadResult> {
+  const {
+    serverPid,
+    mode,
+    receivers,
+    senders = Math.min(receivers, 10),
+    rate,
+    durationMs = 5000,
+    drainMs = 1000,
+    warmupMs = 1000,
+    processes = Math.max(2, Math.ceil(receivers / 5000)),
+    core = 1,
+  } = options;
+  const baseline = await readProcSample(serverPid);
+  const children = Array.from({ length: processes }, (_, index) => {
+    const mySenders = split(senders, processes, index);
+    return spawnLoadProcess({
+      url: wsUrl,
+      mode,
+      index,
+      connections: split(receivers, processes, index),
+      senders: mySenders,
+      rate: senders === 0 ? 0 : (rate * mySenders) / senders,
+      connectConcurrency: 64,
+      // Idle sockets need little; busy ones read many frames at once.
+      readBufferBytes: rate === 0 ? 4096 : 65536,
+    }, core);
+  });
+  try {
+    const readies = await Promise.all(children.map((child) => child.next()));
+    const opened = readies.reduce((n, ready) => n + Number(ready.opened), 0);
+    const failed = readies.reduce((n, ready) => n + Number(ready.failed), 0);
+    await delay(rate === 0 ? 2000 : 300);
+    const command = (line: string) =>
+      Promise.all(
+        children.map((child) =>
+          child.writer.write(encoder.encode(`${line}\n`))
+        ),
+      );
+    if (rate > 0 && warmupMs > 0) {
+      await command("go");
+      await delay(warmupMs);
+      await command("pause");
+      await delay(Math.min(drainMs, 500));
+      await command("reset");
+    }
+    const pids = children.map((process) => process.child.pid);
+    const serverBefore = await readProcSample(serverPid);
+    const loadBefore = await Promise.all(pids.map(readProcSample));
+    const startedAt = performance.now();
+    await command("go");
+    await delay(durationMs);
+    await command("pause");
+    await delay(drainMs);
+    const serverAfter = await readProcSample(serverPid);
+    const loadAfter = await Promise.all(pids.map(readProcSample));
+    const wallMs = performance.now() - startedAt;
+    await command("stop");
+    const results = await Promise.all(children.map((child) => child.next()));
+    const histogram = new LatencyHistogram();
+    let sent = 0, delivered = 0, closedEarly = 0;
+    let firstError = String(
+      readies.find((r) => r.firstError)?.firstError ?? "",
+    );
+    for (const result of results) {
+      sent += Number(result.sent);
+      delivered += Number(result.delivered);
+      closedEarly += Number(result.closedEarly);
+      firstError ||= String(result.firstError ?? "");
+      histogram.merge(result.histogram as never);
+    }
+    const expected = sent * opened;
+    const serverCpuMs = serverAfter.cpuMs - serverBefore.cpuMs;
+    const loadCpuMs = sum(loadAfter) - sum(loadBefore);
+    const ms = (micros: number) => Math.round(micros) / 1000;
+    return {
+      mode,
+      receivers,
+      senders,
+      rate,
+      durationMs,
+      opened,
+      failed,
+      closedEarly,
+      sent,
+      expected,
+      delivered,
+      lost: Math.max(0, expected - delivered),
+      deliveriesPerSecond: Math.round(delivered / (durationMs / 1000)),
+      latencyMs: {
+        p50: ms(histogram.percentile(50)),
+        p90: ms(histogram.percentile(90)),
+        p99: ms(histogram.percentile(99)),
+        p999: ms(histogram.percentile(99.9)),
+        max: ms(histogram.maxMicros),
+        samples: histogram.count,
+      },
+      serverCpuMs,
+      serverCpuMicrosPerDelivery: delivered > 0
+        ? Math.round((serverCpuMs * 1000 / delivered) * 100) / 100
+        : NaN,
+      serverRssBaselineBytes: baseline.rssBytes,
+      serverRssBytes: serverAfter.rssBytes,
+      rssPerConnectionBytes: opened > 0
+        ? Math.round((serverAfter.rssBytes - baseline.rssBytes) / opened)
+        : NaN,
+      loadCpuMs,
+      loadCpuPercent: Math.round((loadCpuMs / wallMs) * 100),
+      firstError,
+    };
+  } finally {
+    for (const child of children) {
+      await child.writer.close().catch(() => {});
+      const timer = setTimeout(() => {
+        try {
+          child.child.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }, 5_000);
+      await child.child.status;
+      clearTimeout(timer);
+      await child.reader.cancel().catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Starts the servers under test as child processes pinned to one core: our
+ * chat server and the peers in `peers/`. Each prints a line with its URL.
+ *
+ * @module
+ */
+
+/** The servers the benchmark knows. */
+export const TARGETS = ["ours", "naive_deno", "node_ws", "bun"] as const;
+/** One of {@linkcode TARGETS}. */
+export type TargetName = typeof TARGETS[number];
+
+/** A running server under test. */
+export interface Target extends AsyncDisposable {
+  name: TargetName;
+  /** Process id, for `/proc/PID/stat`. */
+  pid: number;
+  /** `ws://127.0.0.1:PORT/ws` */
+  wsUrl: string;
+}
+
+/** Options for {@linkcode startTarget}. */
+export interface StartTargetOptions {
+  /**
+   * CPU core the server is pinned to with `taskset`, or `null` for none.
+   *
+   * @default {0}
+   */
+  core?: number | null;
+  /**
+   * Folder with the peers' npm packages (`node_modules` inside).
+   *
+   * @default {"bench/peers/node_modules_dir"}
+   */
+  peerModulesDir?: string;
+}
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const PEERS = new URL("./peers/", import.meta.url).pathname;
+/** Where `install_peers.sh` puts the peers' npm packages. */
+export const PEER_MODULES_DIR = `${PEERS}node_modules_dir`;
+
+/**
+ * Our server's settings for the benchmark: everything at its default except
+ * what the load needs. Rate limits go up because a few senders stand in for
+ * many users; connections to 20,000 for the idle scenario; heartbeats and
+ * the slow-consumer bounds stay on. History is stored as always, in an
+ * in-memory Deno KV (the same commits, without the disk).
+ */
+export const OUR_SERVER_ARGS: readonly string[] = [
+  "--hostname=127.0.0.1",
+  "--port=0",
+  "--rate-limit=1000000",
+  "--rate-burst=1000000",
+  "--max-connections=20000",
+  "--log-level=warn",
+  "--kv-path=:memory:",
+];
+
+function command(name: TargetName, modulesDir: string): string[] {
+  switch (name) {
+    case "ours":
+      return [
+        Deno.execPath(),
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-env",
+        `${ROOT}main.ts`,
+        ...OUR_SERVER_ARGS,
+      ];
+    case "naive_deno":
+      return [
+        Deno.execPath(),
+        "run",
+        "--allow-net",
+        "--allow-env",
+        `${PEERS}naive_deno.ts`,
+      ];
+    case "node_ws":
+      return ["node", `${PEERS}node_ws.mjs`];
+    case "bun":
+      return [`${modulesDir}/node_modules/bun/bin/bun.exe`, `${PEERS}bun.js`];
+  }
+}
+
+/**
+ * Whether a peer's runtime and packages are installed.
+ *
+ * @param name Target name.
+ * @param modulesDir Folder of the peers' npm packages.
+ * @returns `true` when it can be started.
+ */
+export async function isAvailable(
+  name: TargetName,
+  modulesDir: string = PEER_MODULES_DIR,
+): Promise<boolean> {
+  const paths: Record<TargetName, string | null> = {
+    ours: null,
+    "naive_deno": null,
+    "node_ws": `${modulesDir}/node_modules/ws/package.json`,
+    bun: `${modulesDir}/node_modules/bun/bin/bun.exe`,
+  };
+  const path = paths[name];
+  if (path === null) return true;
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Starts one server and waits for its `Listening on http://…` line.
+ *
+ * @param name Which server.
+ * @param options Core to pin it to, where the peers' packages are.
+ * @returns The running server; dispose it to stop it (SIGTERM, then SIGKILL).
+ * @throws {Error} When it exits or stays silent for 15 s.
+ */
+export async function startTarget(
+  name: TargetName,
+  options: StartTargetOptions = {},
+): Promise<Target> {
+  const { core = 0, peerModulesDir = PEER_MODULES_DIR } = options;
+  const argv = command(name, peerModulesDir);
+  if (core !== null) argv.unshift("taskset", "-c", String(core));
+  const child = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    cwd: ROOT,
+    env: { NODE_PATH: `${peerModulesDir}/node_modules`, PORT: "0" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  let seen = "";
+  let port = 0;
+  try {
+    while (port === 0) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`Cannot start ${name}: exited; said "${seen}"`);
+      seen += value;
+      const match = /Listening on http:\/\/[^:/]+:(\d+)/.exec(seen);
+      if (match) port = Number(match[1]);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  // Keep draining stdout so a chatty server never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })().catch(() => {});
+  return {
+    name,
+    pid: child.pid,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const killer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }, 5_000);
+      await child.status;
+      clearTimeout(killer);
+      await drained;
+    },
+  };
+}
