@@ -29,7 +29,10 @@ export interface ServerFrame {
  * @param payload Its payload.
  * @returns The bytes to write.
  */
-export function encodeFrame(opcode: number, payload: Uint8Array): Uint8Array {
+export function encodeFrame(
+  opcode: number,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   const length = payload.length;
   const extra = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const frame = new Uint8Array(2 + extra + 4 + length);

@@ -32,6 +32,11 @@ export type ConnectionMode = "plain" | "json";
 const FRAME_OVERHEAD_BYTES = 1024;
 /** JSON may escape a UTF-8 byte as up to six characters (`\u00e9`). */
 const JSON_ESCAPE_FACTOR = 6;
+/**
+ * Replies (`joined`, `history`, acks…) may fill the send buffer to this many
+ * times `maxBufferedBytes`; past it the client is not reading and is cut off.
+ */
+const REPLY_BUFFER_FACTOR = 2;
 
 /** Options for {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -527,6 +532,16 @@ export class Connection {
 
   #send(event: ServerEvent): void {
     if (this.#socket.readyState !== WebSocket.OPEN) return;
+    // Replies do not wait for the buffer to drain as room messages do; a
+    // client that keeps asking (join, history) without reading would
+    // otherwise grow it without bound.
+    if (
+      this.#socket.bufferedAmount >
+        this.#config.maxBufferedBytes * REPLY_BUFFER_FACTOR
+    ) {
+      this.#cutOffSlowConsumer();
+      return;
+    }
     const frame = JSON.stringify(event);
     this.#socket.send(frame);
     this.#metrics?.onFrameSent(this.mode, frame, 0);

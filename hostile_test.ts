@@ -9,7 +9,8 @@
  * side (counts and `/metrics`) rather than the client's close event.
  */
 import assert from "node:assert/strict";
-import { Opcode, RawPeer } from "./_raw_peer.ts";
+import { encodeFrame, Opcode, RawPeer } from "./_raw_peer.ts";
+import { openStalledPeer } from "./load_client.ts";
 import {
   connect,
   startServer,
@@ -634,6 +635,47 @@ Deno.test("HTTP answers bad paths with 404 or 400 and bad methods with 405", asy
         assert.equal(status, 405, `${method} ${path}`);
       }
     });
+  }
+  await assertHealthy(server);
+});
+
+Deno.test("/ws cuts off a client that keeps requesting history it does not read", async () => {
+  await using server = startServer({
+    maxBufferedBytes: 65_536,
+    rateLimit: 1000,
+    rateBurst: 1000,
+  });
+  const writer = await connectChat(server.wsUrl);
+  try {
+    for (let i = 1; i <= 100; i++) {
+      writer.sendJson({ type: "send", text: "h".repeat(4000), nonce: `${i}` });
+    }
+    for (let i = 0; i < 100; i++) await writer.nextOfType("ack");
+    // Each history request is answered with 100 messages (~400 KB); the
+    // peer never reads them.
+    const peer = await openStalledPeer(server.port, ["general"]);
+    try {
+      const request = encodeFrame(
+        Opcode.text,
+        encoder.encode('{"type":"history","room":"general","before":101}'),
+      );
+      const frames = Array.from({ length: 200 }, () => request);
+      await peer.write(new Uint8Array(await new Blob(frames).arrayBuffer()));
+      await waitFor(
+        () => server.handler.connectionCount === 1,
+        "the peer to be cut off",
+      );
+      assert.equal(server.handler.metrics.slowConsumers.value(), 1);
+      assert(
+        server.handler.metrics.bytesSent.value({ protocol: "json" }) <
+          16 * 1024 * 1024,
+        "the server kept writing replies nobody read",
+      );
+    } finally {
+      peer.close();
+    }
+  } finally {
+    await writer[Symbol.asyncDispose]();
   }
   await assertHealthy(server);
 });
