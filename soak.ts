@@ -219,6 +219,12 @@ export async function churn(
   await Promise.all(Array.from({ length: concurrency }, () => run(cycles)));
   const seconds = (performance.now() - started) / 1000;
   await settle(target, 0, 0);
+  // A socket's descriptor closes a moment after its close event.
+  await until(
+    async () => (await openFds(target.pid)) <= before.fds,
+    "descriptors to return to baseline",
+    5000,
+  ).catch(() => {});
   const after = await snapshot(target);
   const unexpectedCloses = [...stats.unexpectedCloses.values()]
     .reduce((a, b) => a + b, 0);
@@ -279,13 +285,23 @@ export async function slowConsumers(
 
     const cutOffBefore = (await scrapeMetrics(target.origin))
       .get("chat_slow_consumers_total") ?? 0;
+    const cutOffSince = async () =>
+      ((await scrapeMetrics(target.origin)).get("chat_slow_consumers_total") ??
+        0) - cutOffBefore;
     const roomNames = byRoom.map((members) => members[0]!.room);
     for (let i = 0; i < stalled; i++) {
       peers.push(await openStalledPeer(target.port, roomNames));
     }
-    // Measure from when every stalled peer is in every room: the joins
+    // Measure from when every stalled peer is in every room (or the first
+    // was already cut off for not reading its join replies): the joins
     // themselves (history and presence for each) are not what is measured.
-    await settle(target, clients + stalled, clients + stalled * rooms);
+    await until(
+      async () =>
+        (await snapshot(target)).subscribers >= clients + stalled * rooms ||
+        await cutOffSince() > 0,
+      "the stalled peers to join",
+      30_000,
+    );
     const joinedAt = stats.latencies.length;
     let rssPeakBytes = rssBeforeBytes;
     let cutOff = 0;
@@ -297,7 +313,8 @@ export async function slowConsumers(
           rssPeakBytes,
           metrics.get("process_resident_memory_bytes") ?? 0,
         );
-        cutOff = (metrics.get("chat_slow_consumers_total") ?? 0) - cutOffBefore;
+        cutOff = (metrics.get("chat_slow_consumers_total") ?? 0) -
+          cutOffBefore;
         return cutOff >= stalled;
       },
       "every stalled peer to be cut off",
