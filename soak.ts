@@ -414,10 +414,10 @@ export async function steadySoak(
     } finally {
       clearInterval(sampler);
     }
-    const { lost } = await drain(stats, clients / rooms);
-    await sample();
     const secondHalf = samples.filter(([t]) => t >= seconds / 2)
       .map(([t, rss]) => [t / 60, rss / MB] as [number, number]);
+    const { lost } = await drain(stats, clients / rooms);
+    await sample();
     return {
       options,
       sent: stats.sent,
