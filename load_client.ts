@@ -15,6 +15,8 @@ export class LoadStats {
   sent = 0;
   /** `ack`s received. */
   acked = 0;
+  /** `ack`s that said `duplicate`: the server took a fresh nonce for a repeat. */
+  duplicates = 0;
   /** Chat messages received, over every client. */
   received = 0;
   /** Messages that arrived out of sequence from their sender (lost or duplicated). */
@@ -118,6 +120,7 @@ export class LoadClient {
             break;
           case "ack":
             stats.acked++;
+            if (item.duplicate === true) stats.duplicates++;
             client.#onAck();
             break;
           case "error":
@@ -135,8 +138,11 @@ export class LoadClient {
     const seq = ++this.#seq;
     const head = `${this.id}|${seq}|${performance.now()}|`;
     const text = head + "x".repeat(Math.max(0, size - head.length));
+    // The server de-duplicates by room, display name and nonce, and guests
+    // may share a name: a counter would collide, a random nonce does not.
+    const nonce = crypto.randomUUID();
     this.#socket.send(
-      JSON.stringify({ type: "send", room: this.room, text, nonce: `${seq}` }),
+      JSON.stringify({ type: "send", room: this.room, text, nonce }),
     );
     this.#stats.sent++;
   }

@@ -163,14 +163,15 @@ async function drain(
   try {
     await until(
       () =>
-        answered() >= stats.sent && stats.received >= stats.acked * roomSize,
+        answered() >= stats.sent &&
+        stats.received >= (stats.acked - stats.duplicates) * roomSize,
       "every message to be delivered",
       ms,
     );
   } catch {
     // Report the shortfall as lost rather than failing here.
   }
-  const expected = stats.acked * roomSize;
+  const expected = (stats.acked - stats.duplicates) * roomSize;
   return { expected, lost: expected - stats.received };
 }
 
@@ -258,6 +259,8 @@ export interface SlowConsumerResult {
   delivered: number;
   lost: number;
   outOfSequence: number;
+  /** Fresh messages the server acknowledged as duplicates (never published). */
+  duplicates: number;
   errors: Record<string, number>;
   /** Reading clients the server closed, by close code. */
   unexpectedCloses: Record<number, number>;
@@ -336,6 +339,7 @@ export async function slowConsumers(
       delivered: stats.received,
       lost,
       outOfSequence: stats.outOfSequence,
+      duplicates: stats.duplicates,
       errors: Object.fromEntries(stats.errors),
       unexpectedCloses: Object.fromEntries(stats.unexpectedCloses),
     };
@@ -363,6 +367,8 @@ export interface SteadyResult {
   delivered: number;
   lost: number;
   outOfSequence: number;
+  /** Fresh messages the server acknowledged as duplicates (never published). */
+  duplicates: number;
   errors: Record<string, number>;
   unexpectedCloses: Record<number, number>;
   p50Ms: number;
@@ -424,6 +430,7 @@ export async function steadySoak(
       delivered: stats.received,
       lost,
       outOfSequence: stats.outOfSequence,
+      duplicates: stats.duplicates,
       errors: Object.fromEntries(stats.errors),
       unexpectedCloses: Object.fromEntries(stats.unexpectedCloses),
       p50Ms: percentile(stats.latencies, 50),

@@ -67,6 +67,7 @@ Deno.test("soak: stalled consumers are cut off while readers lose nothing", asyn
       assert.deepEqual(result.unexpectedCloses, {});
       assert.equal(result.lost, 0);
       assert.equal(result.outOfSequence, 0);
+      assert.equal(result.duplicates, 0);
       assert.deepEqual(result.errors, {});
       assert(
         result.rssPeakBytes < result.rssBeforeBytes + 256 * MB,
@@ -89,6 +90,7 @@ Deno.test("soak: steady traffic to 200 clients loses no message", async () => {
     assert(result.sent > 0);
     assert.equal(result.lost, 0);
     assert.equal(result.outOfSequence, 0);
+    assert.equal(result.duplicates, 0);
     assert.deepEqual(result.errors, {});
     assert.deepEqual(result.unexpectedCloses, {});
   });
