@@ -314,6 +314,10 @@ export class Connection {
         this.#join(request.room, request.since, request.nonce);
         return;
       case "leave":
+        // Joins are free so a reconnect can rejoin every room at once; a leave
+        // costs a token, so join/leave cycles (each join reads history) are
+        // rate-limited while `maxRooms` bounds joins without leaves.
+        if (!this.#withinRate(request.nonce)) return;
         this.#leave(request.room, request.nonce);
         return;
       case "send":

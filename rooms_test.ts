@@ -328,3 +328,27 @@ Deno.test("history survives a server restart on the same KV file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("leave: counts against the rate limit, so join/leave cycles are bounded", async () => {
+  await using server = startServer({
+    rateLimit: 1,
+    rateBurst: 2,
+    rateLimitStrikes: 100,
+  });
+  const { client } = await connectJson(server.wsUrl, []);
+  await using _ = client;
+  for (let i = 0; i < 3; i++) {
+    client.sendJson({ type: "join", room: "spin" });
+    assert.equal((await client.nextOfType("joined")).room, "spin");
+    client.sendJson({ type: "leave", room: "spin", nonce: `l${i}` });
+    const reply = await client.nextEvent();
+    if (i < 2) {
+      assert.equal(reply.type, "left");
+    } else {
+      assert.deepEqual(reply.type === "error" && [reply.code, reply.nonce], [
+        "rate_limited",
+        "l2",
+      ]);
+    }
+  }
+});
