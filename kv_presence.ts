@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { commitOrBusy } from "./kv_history.ts";
 import { log } from "./log.ts";
 import type { Presence } from "./presence.ts";
 
@@ -317,37 +318,14 @@ function pause(): Promise<void> {
   );
 }
 
-function isBusy(error: unknown): boolean {
-  return error instanceof TypeError &&
-    /database is locked/.test(error.message);
-}
-
-/**
- * Commits, reporting a local database that another handle holds locked
- * (SQLite's busy error) as a failed check, so the caller retries.
- */
-async function commitOrBusy(
-  atomic: Deno.AtomicOperation,
-): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
-  try {
-    return await atomic.commit();
-  } catch (error) {
-    if (!isBusy(error)) throw error;
-    return { ok: false };
-  }
-}
-
 /** Builds and commits an unchecked write, retrying while the local database is busy. */
 async function commitWithRetry(
   build: () => Deno.AtomicOperation,
 ): Promise<void> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      await build().commit();
-      return;
-    } catch (error) {
-      if (!isBusy(error) || attempt >= MAX_COMMIT_ATTEMPTS) throw error;
-      await pause();
-    }
+  for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+    if ((await commitOrBusy(build())).ok) return;
   }
+  throw new Error(
+    `Cannot write presence: the database stayed busy for ${MAX_COMMIT_ATTEMPTS} attempts`,
+  );
 }
