@@ -41,7 +41,9 @@ export interface KvHistoryOptions {
 }
 
 /** Attempts at an append whose head changed under it (another writer) before giving up. */
-const MAX_COMMIT_ATTEMPTS = 20;
+const MAX_COMMIT_ATTEMPTS = 50;
+/** Cap, in milliseconds, of the pause between attempts, which grows with each lost race. */
+const MAX_RETRY_PAUSE_MS = 200;
 /** Longest random pause, in milliseconds, before retrying a commit that lost a race or found the database busy. */
 const BUSY_RETRY_MS = 20;
 /** `getMany` reads at most this many keys at once. */
@@ -154,7 +156,7 @@ export class KvHistory implements History {
         return results;
       }
       this.#heads.delete(room);
-      await pause(BUSY_RETRY_MS);
+      await pause(Math.min(BUSY_RETRY_MS * attempt, MAX_RETRY_PAUSE_MS));
       if (attempt >= MAX_COMMIT_ATTEMPTS) {
         throw new Error(
           `Cannot store messages: room "${room}" changed under ${attempt} attempts`,
