@@ -5,7 +5,8 @@
  * `bench/results/`.
  *
  * Flags: `--quick` (one repeat, shorter runs), `--repeats=N`,
- * `--duration=MS`, `--targets=ours,naive_deno,node_ws,bun`,
+ * `--duration=MS`, `--targets=ours,naive_deno,node_ws,bun` (plus `baseline`
+ * when `BENCH_BASELINE_DIR` names another checkout),
  * `--scenarios=steady,ladder,idle`, `--modes=plain,json`.
  *
  * @module
@@ -258,7 +259,8 @@ async function main(args: string[]): Promise<void> {
   });
   const repeats = Number(values.repeats ?? (values.quick ? 1 : 3));
   const durationMs = Number(values.duration ?? (values.quick ? 3000 : 5000));
-  const wanted = (values.targets?.split(",") ?? [...TARGETS]) as TargetName[];
+  const wanted = (values.targets?.split(",") ??
+    TARGETS.filter((name) => name !== "baseline")) as TargetName[];
   const targets: TargetName[] = [];
   for (const name of wanted) {
     if (!TARGETS.includes(name)) {

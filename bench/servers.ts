@@ -5,8 +5,18 @@
  * @module
  */
 
-/** The servers the benchmark knows. */
-export const TARGETS = ["ours", "naive_deno", "node_ws", "bun"] as const;
+/**
+ * The servers the benchmark knows. `baseline` is our server from another
+ * checkout (the folder in `BENCH_BASELINE_DIR`, e.g. from `git archive`), so
+ * a change can be measured against its parent in the same interleaved run.
+ */
+export const TARGETS = [
+  "ours",
+  "naive_deno",
+  "node_ws",
+  "bun",
+  "baseline",
+] as const;
 /** One of {@linkcode TARGETS}. */
 export type TargetName = typeof TARGETS[number];
 
@@ -36,6 +46,13 @@ export interface StartTargetOptions {
 }
 
 const ROOT = new URL("../", import.meta.url).pathname;
+/** Environment variable naming the checkout the `baseline` target runs. */
+export const BASELINE_DIR_VARIABLE = "BENCH_BASELINE_DIR";
+
+function baselineDir(): string | undefined {
+  const dir = Deno.env.get(BASELINE_DIR_VARIABLE);
+  return dir ? dir.replace(/\/?$/, "/") : undefined;
+}
 const PEERS = new URL("./peers/", import.meta.url).pathname;
 /** Where `install_peers.sh` puts the peers' npm packages. */
 export const PEER_MODULES_DIR = `${PEERS}node_modules_dir`;
@@ -60,13 +77,14 @@ export const OUR_SERVER_ARGS: readonly string[] = [
 function command(name: TargetName, modulesDir: string): string[] {
   switch (name) {
     case "ours":
+    case "baseline":
       return [
         Deno.execPath(),
         "run",
         "--allow-net",
         "--allow-read",
         "--allow-env",
-        `${ROOT}main.ts`,
+        `${name === "ours" ? ROOT : baselineDir()}main.ts`,
         ...OUR_SERVER_ARGS,
       ];
     case "naive_deno":
@@ -95,14 +113,17 @@ export async function isAvailable(
   name: TargetName,
   modulesDir: string = PEER_MODULES_DIR,
 ): Promise<boolean> {
+  const baseline = baselineDir();
   const paths: Record<TargetName, string | null> = {
     ours: null,
+    baseline: baseline === undefined ? "" : `${baseline}main.ts`,
     "naive_deno": null,
     "node_ws": `${modulesDir}/node_modules/ws/package.json`,
     bun: `${modulesDir}/node_modules/bun/bin/bun.exe`,
   };
   const path = paths[name];
   if (path === null) return true;
+  if (path === "") return false;
   try {
     await Deno.stat(path);
     return true;
