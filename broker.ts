@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 
 /** Default for {@linkcode SubscribeOptions.maxQueueLength}. */
 export const DEFAULT_MAX_QUEUE_LENGTH = 1024;
@@ -27,7 +28,12 @@ export interface SubscribeOptions {
   onSlowConsumer?: (error: SlowConsumerError) => void;
 }
 
-/** A subscription: each `next()` yields every message queued since the last one, in publish order. */
+/**
+ * A subscription: each `next()` yields every message queued since the last
+ * one, in publish order. A parked `next()` is woken once per event-loop turn,
+ * after everything published in that turn is queued, so a burst arrives as
+ * one batch while a lone message still arrives in the turn it was published.
+ */
 export type Subscription<T> = AsyncGenerator<readonly T[], void, undefined>;
 
 /** Publish/subscribe by room; implemented in memory here and over Redis or Deno KV elsewhere. */
@@ -71,15 +77,47 @@ export class SlowConsumerError extends Error {
   }
 }
 
+/**
+ * Wakes parked subscribers together once per event-loop turn. Waking each at
+ * its first publish would hand its sender one message per wake-up, so a burst
+ * stored by one commit would leave as many frames; waking them after the turn
+ * (`setImmediate` runs once the microtasks of the turn are done, before the
+ * next I/O poll) coalesces the burst with no timer and no added delay. One
+ * per broker, not one per subscriber, so a publish to 1,000 subscribers
+ * schedules one callback.
+ */
+class WakeScheduler {
+  #woken: { wakeUp(): void }[] = [];
+  #scheduled = false;
+
+  /** Wakes `subscriber` at the end of this turn. */
+  add(subscriber: { wakeUp(): void }): void {
+    this.#woken.push(subscriber);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#flush);
+  }
+
+  #flush = (): void => {
+    this.#scheduled = false;
+    const woken = this.#woken;
+    this.#woken = [];
+    for (const subscriber of woken) subscriber.wakeUp();
+  };
+}
+
 class Subscriber<T> {
   queue: T[] = [];
   wake: PromiseWithResolvers<void> | null = null;
   failure: Error | null = null;
   ended = false;
+  /** Whether a wake-up is already scheduled for this turn. */
+  scheduled = false;
 
   constructor(
     readonly room: string,
     readonly maxQueueLength: number,
+    readonly scheduler: WakeScheduler,
     readonly onSlowConsumer?: (error: SlowConsumerError) => void,
   ) {}
 
@@ -92,7 +130,10 @@ class Subscriber<T> {
       return false;
     }
     this.queue.push(message);
-    this.#wakeUp();
+    if (this.wake !== null && !this.scheduled) {
+      this.scheduled = true;
+      this.scheduler.add(this);
+    }
     return true;
   }
 
@@ -101,10 +142,12 @@ class Subscriber<T> {
     this.ended = true;
     this.failure = failure;
     if (failure) this.queue = [];
-    this.#wakeUp();
+    this.wakeUp();
   }
 
-  #wakeUp(): void {
+  /** Resumes the parked `next()`, if any. */
+  wakeUp(): void {
+    this.scheduled = false;
     const wake = this.wake;
     if (wake === null) return;
     this.wake = null;
@@ -132,6 +175,7 @@ class Subscriber<T> {
  */
 export class MemoryBroker<T> implements Broker<T> {
   #rooms = new Map<string, Set<Subscriber<T>>>();
+  #scheduler = new WakeScheduler();
   #closed = false;
 
   /** Delivers `message` to each subscriber of `room`; slow consumers are cut off, not waited for. */
@@ -154,6 +198,7 @@ export class MemoryBroker<T> implements Broker<T> {
     const subscriber = new Subscriber<T>(
       room,
       maxQueueLength,
+      this.#scheduler,
       options.onSlowConsumer,
     );
     let subscribers = this.#rooms.get(room);

@@ -25,6 +25,30 @@ Deno.test("MemoryBroker.publish() delivers in publish order, batching what queue
   await subscription.return();
 });
 
+Deno.test("MemoryBroker wakes a parked subscriber once for a burst published in one turn", async () => {
+  await using broker = new MemoryBroker<number>();
+  const subscription = broker.subscribe("room");
+  const parked = subscription.next();
+  // Awaiting each publish, as Chat does, must not split the burst.
+  for (let i = 0; i < 5; i++) await broker.publish("room", i);
+  assert.deepEqual((await parked).value, [0, 1, 2, 3, 4]);
+  await subscription.return();
+});
+
+Deno.test("MemoryBroker wakes a parked subscriber for a lone message in the same turn", async () => {
+  await using broker = new MemoryBroker<number>();
+  const subscription = broker.subscribe("room");
+  const parked = subscription.next();
+  await broker.publish("room", 1);
+  const { promise: timer, resolve } = Promise.withResolvers<"timer">();
+  const id = setTimeout(() => resolve("timer"), 0);
+  const first = await Promise.race([parked.then(() => "message"), timer]);
+  clearTimeout(id);
+  assert.equal(first, "message");
+  assert.deepEqual((await parked).value, [1]);
+  await subscription.return();
+});
+
 Deno.test("MemoryBroker.publish() reaches only the room's subscribers", async () => {
   await using broker = new MemoryBroker<string>();
   const a = broker.subscribe("a");
