@@ -13,6 +13,7 @@ import type { DrainWatcher } from "./drain_watcher.ts";
 import { log } from "./log.ts";
 import {
   batchFrame,
+  type Broadcast,
   type ClientMessage,
   CloseCode,
   decodeClientFrame,
@@ -21,6 +22,7 @@ import {
   MAX_NAME_LENGTH,
   ProtocolError,
   type ServerEvent,
+  utf8Length,
   validateText,
 } from "./protocol.ts";
 import { TokenBucket } from "./rate_limiter.ts";
@@ -215,6 +217,7 @@ export class Connection {
     const socket = this.#socket;
     const { maxBufferedBytes } = this.#config;
     const signal = this.#rooms.get(room)?.controller.signal;
+    const json = this.mode === "json";
     try {
       for await (let batch of joined.subscription) {
         if (socket.readyState !== WebSocket.OPEN || signal?.aborted) break;
@@ -230,19 +233,8 @@ export class Connection {
           if (batch.some((event) => event.id !== null)) lastHistoryId = 0;
           if (batch.length === 0) continue;
         }
-        if (this.mode === "json") {
-          const frame = batch.length === 1
-            ? batch[0]!.json
-            : batchFrame(batch.map((broadcast) => broadcast.json));
-          socket.send(frame);
-          this.#metrics?.onFrameSent("json", frame, batch.length);
-        } else {
-          for (const broadcast of batch) {
-            if (broadcast.plain === null) continue;
-            socket.send(broadcast.plain);
-            this.#metrics?.onFrameSent("plain", broadcast.plain, 1);
-          }
-        }
+        if (json) this.#sendJsonBatch(batch);
+        else this.#sendPlainBatch(batch);
         if (socket.bufferedAmount > maxBufferedBytes) {
           await this.#drainWatcher.wait(
             socket,
@@ -256,6 +248,43 @@ export class Connection {
       log("error", "connection.pump_failed", { id: this.id, room, error });
       this.close(CloseCode.internalError, "Internal error");
     }
+  }
+
+  /** Sends a batch as one frame: the event itself, or a JSON array of events. */
+  #sendJsonBatch(batch: readonly Broadcast[]): void {
+    let frame: string;
+    let bytes: number;
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      frame = only.json;
+      bytes = only.jsonBytes ?? utf8Length(frame);
+    } else {
+      const frames: string[] = [];
+      // Brackets and commas: one byte each, n + 1 of them.
+      bytes = batch.length + 1;
+      for (const broadcast of batch) {
+        frames.push(broadcast.json);
+        bytes += broadcast.jsonBytes ?? utf8Length(broadcast.json);
+      }
+      frame = batchFrame(frames);
+    }
+    this.#socket.send(frame);
+    this.#metrics?.onFramesSent("json", 1, bytes, batch.length);
+  }
+
+  /** Sends each chat message of a batch as its own frame (the plain protocol), counting them once. */
+  #sendPlainBatch(batch: readonly Broadcast[]): void {
+    const socket = this.#socket;
+    let frames = 0;
+    let bytes = 0;
+    for (const broadcast of batch) {
+      const text = broadcast.plain;
+      if (text === null) continue;
+      socket.send(text);
+      frames++;
+      bytes += broadcast.plainBytes ?? utf8Length(text);
+    }
+    this.#metrics?.onFramesSent("plain", frames, bytes, frames);
   }
 
   #onMessage(data: unknown): void {
