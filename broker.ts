@@ -11,7 +11,7 @@ import { setImmediate } from "node:timers";
 export const DEFAULT_MAX_QUEUE_LENGTH = 1024;
 
 /** Options for {@linkcode Broker.subscribe}. */
-export interface SubscribeOptions {
+export interface SubscribeOptions<T = unknown> {
   /** Ends the subscription when aborted. */
   signal?: AbortSignal;
   /**
@@ -26,6 +26,15 @@ export interface SubscribeOptions {
    * owner can act even while it is not waiting on the generator.
    */
   onSlowConsumer?: (error: SlowConsumerError) => void;
+  /**
+   * Messages this subscriber wants; others are not queued for it (e.g.
+   * events a plain-text client never sees), so they cost it no queue slot and
+   * no wake-up. A broker may ignore it: the subscriber must still cope with
+   * messages it would have refused.
+   *
+   * @default {undefined (every message)}
+   */
+  accept?: (message: T) => boolean;
 }
 
 /**
@@ -50,7 +59,7 @@ export interface Broker<T> extends AsyncDisposable {
    *
    * @throws {BrokerClosedError} After {@linkcode Broker.close}.
    */
-  subscribe(room: string, options?: SubscribeOptions): Subscription<T>;
+  subscribe(room: string, options?: SubscribeOptions<T>): Subscription<T>;
   /** Current subscribers of `room`, or of every room when omitted. */
   subscriberCount(room?: string): number;
   /** Rooms with at least one subscriber, for `/metrics`; optional. */
@@ -119,10 +128,12 @@ class Subscriber<T> {
     readonly maxQueueLength: number,
     readonly scheduler: WakeScheduler,
     readonly onSlowConsumer?: (error: SlowConsumerError) => void,
+    readonly accept?: (message: T) => boolean,
   ) {}
 
   /** Queues `message`; returns false when the queue overflowed and the subscriber failed. */
   push(message: T): boolean {
+    if (this.accept !== undefined && !this.accept(message)) return true;
     if (this.queue.length >= this.maxQueueLength) {
       const error = new SlowConsumerError(this.maxQueueLength);
       this.stop(error);
@@ -191,7 +202,7 @@ export class MemoryBroker<T> implements Broker<T> {
   }
 
   /** Registers a subscriber of `room` now and returns the generator that drains its queue. */
-  subscribe(room: string, options: SubscribeOptions = {}): Subscription<T> {
+  subscribe(room: string, options: SubscribeOptions<T> = {}): Subscription<T> {
     if (this.#closed) throw new BrokerClosedError();
     const { signal, maxQueueLength = DEFAULT_MAX_QUEUE_LENGTH } = options;
     signal?.throwIfAborted();
@@ -200,6 +211,7 @@ export class MemoryBroker<T> implements Broker<T> {
       maxQueueLength,
       this.#scheduler,
       options.onSlowConsumer,
+      options.accept,
     );
     let subscribers = this.#rooms.get(room);
     if (!subscribers) this.#rooms.set(room, subscribers = new Set());

@@ -119,3 +119,19 @@ Deno.test("MemoryBroker.close() ends subscriptions and refuses further use", asy
   await assert.rejects(broker.publish("room", 1), BrokerClosedError);
   assert.throws(() => broker.subscribe("room"), BrokerClosedError);
 });
+
+Deno.test("MemoryBroker subscription queues only the messages accept takes", async () => {
+  await using broker = new MemoryBroker<number>();
+  const subscription = broker.subscribe("room", {
+    maxQueueLength: 2,
+    accept: (message) => message % 2 === 0,
+  });
+  // Refused messages take no queue slot: four publishes, two queued.
+  for (let i = 0; i < 4; i++) await broker.publish("room", i);
+  assert.deepEqual((await subscription.next()).value, [0, 2]);
+  const parked = subscription.next();
+  await broker.publish("room", 5);
+  await broker.publish("room", 6);
+  assert.deepEqual((await parked).value, [6]);
+  await subscription.return();
+});

@@ -53,6 +53,30 @@ export interface ConnectionOptions {
   metrics?: ChatMetrics;
 }
 
+/**
+ * What a room's sender needs from a {@linkcode Joined}. The sender runs for
+ * the socket's life and an async function keeps its arguments as long, so
+ * it gets this instead of the join's member list and history.
+ */
+interface Feed {
+  subscription: Joined["subscription"];
+  lastHistoryId: number;
+  skipOwnArrival: boolean;
+}
+
+/** Whether a plain-text client sees `broadcast` (it sees chat text only, no presence). */
+function hasPlainText(broadcast: Broadcast): boolean {
+  return broadcast.plain !== null;
+}
+
+function feedOf(joined: Joined): Feed {
+  return {
+    subscription: joined.subscription,
+    lastHistoryId: joined.lastHistoryId,
+    skipOwnArrival: joined.announced,
+  };
+}
+
 /** One room this connection is in. */
 interface Membership {
   /** Ends this membership's subscription. */
@@ -81,7 +105,8 @@ export class Connection {
   #onClose?: (connection: Connection) => void;
   #metrics?: ChatMetrics;
   #abort = new AbortController();
-  #bucket: TokenBucket;
+  /** Created at the first request that needs a token: an idle connection never does. */
+  #bucket: TokenBucket | undefined;
   #strikes = 0;
   #maxFrameLength: number;
   #rooms = new Map<string, Membership>();
@@ -97,10 +122,6 @@ export class Connection {
     this.#drainWatcher = options.drainWatcher;
     this.#onClose = options.onClose;
     this.#metrics = options.metrics;
-    this.#bucket = new TokenBucket({
-      rate: this.#config.rateLimit,
-      burst: this.#config.rateBurst,
-    });
     this.#maxFrameLength = this.mode === "plain"
       ? this.#config.maxMessageBytes
       : this.#config.maxMessageBytes * JSON_ESCAPE_FACTOR +
@@ -112,6 +133,8 @@ export class Connection {
         ...options,
         since: false,
         origin: this.id,
+        members: false,
+        accept: hasPlainText,
       });
       this.#plainJoin.then(() => {
         membership.ready = true;
@@ -171,8 +194,11 @@ export class Connection {
   #onOpen(): void {
     log("debug", "connection.open", { id: this.id, mode: this.mode });
     if (this.mode === "plain") {
-      this.#plainJoin!.then(
-        (joined) => this.#pump(DEFAULT_ROOM, joined),
+      const join = this.#plainJoin!;
+      // The join's result (members, history) is not needed after this.
+      this.#plainJoin = undefined;
+      join.then(
+        (joined) => this.#pump(DEFAULT_ROOM, feedOf(joined)),
         (error) => {
           log("error", "connection.join_failed", { id: this.id, error });
           this.close(CloseCode.tryAgainLater, "Cannot join the room now");
@@ -202,7 +228,10 @@ export class Connection {
     const controller = new AbortController();
     this.#rooms.set(room, { controller, user: this.#user, ready: false });
     return {
-      signal: AbortSignal.any([this.#abort.signal, controller.signal]),
+      // The connection's end aborts every membership (#end), so the
+      // membership's own signal is enough; AbortSignal.any() would keep a
+      // dependent signal and its bookkeeping per room for the socket's life.
+      signal: controller.signal,
       maxQueueLength: this.#config.maxQueueLength,
       onSlowConsumer: () => this.#cutOffSlowConsumer(),
     };
@@ -212,14 +241,17 @@ export class Connection {
    * Feeds one room's events to the socket, skipping messages its history
    * already held and the announcement of its own arrival.
    */
-  async #pump(room: string, joined: Joined): Promise<void> {
-    let { lastHistoryId, announced: skipOwnArrival } = joined;
+  async #pump(room: string, feed: Feed): Promise<void> {
+    const { subscription } = feed;
+    const json = this.mode === "json";
+    let { lastHistoryId } = feed;
+    // Plain-text clients see no presence, so there is no arrival to skip.
+    let skipOwnArrival = feed.skipOwnArrival && json;
     const socket = this.#socket;
     const { maxBufferedBytes } = this.#config;
     const signal = this.#rooms.get(room)?.controller.signal;
-    const json = this.mode === "json";
     try {
-      for await (let batch of joined.subscription) {
+      for await (let batch of subscription) {
         if (socket.readyState !== WebSocket.OPEN || signal?.aborted) break;
         if (lastHistoryId > 0 || skipOwnArrival) {
           const ownArrival = batch.findIndex((event) =>
@@ -239,7 +271,7 @@ export class Connection {
           await this.#drainWatcher.wait(
             socket,
             maxBufferedBytes / 2,
-            this.#abort.signal,
+            signal,
           );
         }
       }
@@ -412,7 +444,7 @@ export class Connection {
           truncated: joined.history.truncated,
           hasMore: joined.history.hasMore,
         });
-        this.#pump(room, joined);
+        this.#pump(room, feedOf(joined));
       },
       (error) => {
         log("error", "room.join_failed", { id: this.id, room, error });
@@ -494,6 +526,10 @@ export class Connection {
 
   /** Takes a rate token; answers an over-limit request and closes persistent abusers. */
   #withinRate(nonce?: string): boolean {
+    this.#bucket ??= new TokenBucket({
+      rate: this.#config.rateLimit,
+      burst: this.#config.rateBurst,
+    });
     if (this.#bucket.take()) {
       this.#strikes = 0;
       return true;
