@@ -23,9 +23,18 @@ export interface TestServer extends AsyncDisposable {
   wsUrl: string;
 }
 
-/** Starts a real server with `config` overrides; dispose it to stop it. */
-export function startServer(config: Partial<Config> = {}): TestServer {
-  const handler = createHandler({ config: { logLevel: "error", ...config } });
+/**
+ * Starts a real server with `config` overrides (and, optionally, another UI
+ * folder); dispose it to stop it.
+ */
+export function startServer(
+  config: Partial<Config> = {},
+  options: { staticDir?: string } = {},
+): TestServer {
+  const handler = createHandler({
+    config: { logLevel: "error", ...config },
+    ...options,
+  });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     handler,
@@ -241,10 +250,12 @@ const MAIN = new URL("./main.ts", import.meta.url).pathname;
 /**
  * Starts `deno run main.ts` with `args` (after defaults of a free port and an
  * in-memory KV, which later flags override) and waits for the URL it prints.
+ * `denoArgs` go to `deno run` itself, e.g. `--deny-write`.
  */
 export async function spawnServer(
   args: string[] = [],
   env: Record<string, string> = {},
+  denoArgs: string[] = [],
 ): Promise<ServerProcess> {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
@@ -253,6 +264,7 @@ export async function spawnServer(
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      ...denoArgs,
       MAIN,
       "--hostname",
       "127.0.0.1",

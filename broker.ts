@@ -62,6 +62,15 @@ export interface Broker<T> extends AsyncDisposable {
   subscribe(room: string, options?: SubscribeOptions<T>): Subscription<T>;
   /** Current subscribers of `room`, or of every room when omitted. */
   subscriberCount(room?: string): number;
+  /**
+   * Resolves once everything published to `room` from now on reaches the
+   * subscriptions made so far. Brokers that deliver at once need not have
+   * it; one that orders messages from other processes must know where the
+   * room's log stands before a joiner reads the history.
+   *
+   * @throws When the broker cannot reach what it depends on.
+   */
+  ready?(room: string): Promise<void>;
   /** Rooms with at least one subscriber, for `/metrics`; optional. */
   roomCount?(): number;
   /** Ends every subscription; idempotent. */

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { Broker, SubscribeOptions, Subscription } from "./broker.ts";
+import {
+  type Broker,
+  BrokerClosedError,
+  type SubscribeOptions,
+  type Subscription,
+} from "./broker.ts";
 import type { Draft, History, HistoryPage, Stored } from "./history.ts";
 import { log } from "./log.ts";
 import type { Presence } from "./presence.ts";
@@ -133,6 +138,8 @@ export class Chat {
     const subscription = this.#broker.subscribe(room, subscribeOptions);
     let present = false;
     try {
+      // The history read below must start where live delivery starts.
+      await this.#broker.ready?.(room);
       const announced = await this.#presence.join(room, user);
       present = true;
       if (announced) await this.#announce(room, [user], [], origin);
@@ -195,16 +202,23 @@ export class Chat {
     return this.#broker.subscribe(room, options);
   }
 
-  #announce(
+  async #announce(
     room: string,
     joined: string[],
     left: string[],
     origin?: string,
   ): Promise<void> {
-    return this.#broker.publish(
-      room,
-      presenceBroadcast({ type: "presence", room, joined, left }, origin),
-    );
+    try {
+      await this.#broker.publish(
+        room,
+        presenceBroadcast({ type: "presence", room, joined, left }, origin),
+      );
+    } catch (error) {
+      // During shutdown every connection leaves after the broker has closed:
+      // there is nobody left to tell.
+      if (error instanceof BrokerClosedError) return;
+      throw error;
+    }
   }
 
   /** Stores and publishes the room's queued drafts, a batch at a time, until none are left. */

@@ -46,7 +46,25 @@ export interface Config {
   nonceTtl: number;
   /** Rooms one connection may be in at once. */
   maxRooms: number;
+  /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
+  redisUrl: string;
+  /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
+  broker: BrokerKind;
+  /** Seconds an instance's presence entries outlive its last heartbeat (Redis only). */
+  presenceTtl: number;
 }
+
+/** Ways to carry messages between instances, and `auto`. */
+export const BROKER_KINDS = ["auto", "memory", "kv", "redis"] as const;
+/** One of {@linkcode BROKER_KINDS}. */
+export type BrokerKind = typeof BROKER_KINDS[number];
+
+/**
+ * Defaults that differ on Deno Deploy (detected by `DENO_DEPLOYMENT_ID`):
+ * the platform's KV, nothing on the local disk. There `auto` fan-out means
+ * `kv` unless a Redis URL is set.
+ */
+export const DEPLOY_DEFAULTS: Partial<Config> = { kvPath: "" };
 
 /** Log levels, least severe first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -121,6 +139,29 @@ function hostname(raw: string): string {
   const value = raw.trim();
   if (value === "" || /[\s/]/.test(value)) {
     throw new TypeError("expected a host name or IP address");
+  }
+  return value;
+}
+
+function brokerKind(raw: string): BrokerKind {
+  const kind = BROKER_KINDS.find((candidate) => candidate === raw.trim());
+  if (kind === undefined) {
+    throw new TypeError(`expected one of ${BROKER_KINDS.join(", ")}`);
+  }
+  return kind;
+}
+
+function redisUrl(raw: string): string {
+  const value = raw.trim();
+  if (value === "") return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch (cause) {
+    throw new TypeError("expected a redis:// or rediss:// URL", { cause });
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new TypeError("expected a redis:// or rediss:// URL");
   }
   return value;
 }
@@ -285,6 +326,32 @@ export const SETTINGS: readonly Setting[] = [
     description: "Rooms one connection may be in at once",
     parse: integer(1, 1000),
   }),
+  define({
+    key: "redisUrl",
+    env: "REDIS_URL",
+    flag: "redis-url",
+    defaultValue: "",
+    description:
+      "Redis for history, presence and fan-out between instances (empty: none)",
+    parse: redisUrl,
+  }),
+  define({
+    key: "broker",
+    env: "CHAT_BROKER",
+    flag: "broker",
+    defaultValue: "auto",
+    description:
+      "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, else kv on Deploy)",
+    parse: brokerKind,
+  }),
+  define({
+    key: "presenceTtl",
+    env: "CHAT_PRESENCE_TTL",
+    flag: "presence-ttl",
+    defaultValue: 15,
+    description: "Seconds a dead instance's members stay listed (Redis)",
+    parse: integer(1, 3600),
+  }),
 ];
 
 /** The configuration with every setting at its default. */
@@ -301,7 +368,8 @@ export type LoadResult = { help: true } | { help: false; config: Config };
 
 /**
  * Reads the settings from command-line arguments and environment variables,
- * flags winning, and validates each.
+ * flags winning, and validates each. On Deno Deploy (`DENO_DEPLOYMENT_ID`
+ * set) the defaults are {@linkcode DEPLOY_DEFAULTS}.
  *
  * @param args Command-line arguments, e.g. `Deno.args`.
  * @param env Looks up an environment variable; returns `undefined` when unset.
@@ -337,6 +405,8 @@ export function loadConfig(
   }
   if (parsed.values.help) return { help: true };
   const config = defaultConfig() as unknown as Record<string, unknown>;
+  const onDeploy = env("DENO_DEPLOYMENT_ID") !== undefined;
+  if (onDeploy) Object.assign(config, DEPLOY_DEFAULTS);
   for (const setting of SETTINGS) {
     const flagValue = parsed.values[setting.flag];
     const source = typeof flagValue === "string"
@@ -352,6 +422,9 @@ export function loadConfig(
         { cause },
       );
     }
+  }
+  if (onDeploy && config.broker === "auto" && config.redisUrl === "") {
+    config.broker = "kv";
   }
   return { help: false, config: config as unknown as Config };
 }
@@ -379,5 +452,6 @@ export function helpText(): string {
 /** Formats a default value the way `--help` and the README show it. */
 export function formatDefault(value: Config[keyof Config]): string {
   if (Array.isArray(value)) return value.length ? value.join(",") : "(none)";
+  if (value === "") return "(none)";
   return String(value);
 }

@@ -23,6 +23,8 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
     maxBufferedBytes: "4096",
     allowedOrigins: "https://a.example,https://b.example",
     logLevel: "debug",
+    redisUrl: "redis://127.0.0.1:6379",
+    broker: "kv",
   };
   for (const setting of SETTINGS) {
     const raw = samples[setting.key] ?? "7";
@@ -76,4 +78,24 @@ Deno.test("loadConfig() answers --help and helpText() lists every setting", () =
       `default of ${setting.flag}`,
     );
   }
+});
+
+Deno.test("loadConfig() defaults to the platform KV and the KV broker on Deno Deploy", () => {
+  const env = new Map([["DENO_DEPLOYMENT_ID", "abc123"]]);
+  const result = loadConfig([], (name) => env.get(name));
+  assert(!result.help);
+  assert.equal(result.config.kvPath, "");
+  assert.equal(result.config.broker, "kv");
+  const overridden = loadConfig(
+    ["--kv-path", ":memory:"],
+    (name) => env.get(name),
+  );
+  assert(!overridden.help);
+  assert.equal(overridden.config.kvPath, ":memory:");
+  const withRedis = loadConfig(
+    ["--redis-url", "redis://127.0.0.1:6379"],
+    (name) => env.get(name),
+  );
+  assert(!withRedis.help);
+  assert.equal(withRedis.config.broker, "auto");
 });

@@ -28,7 +28,10 @@ export interface HistoryPage {
   messages: ChatMessage[];
   /** Whether older messages exist before the first one. */
   hasMore: boolean;
-  /** For {@linkcode History.after}: retention deleted messages that followed `since`. */
+  /**
+   * For {@linkcode History.after}: retention deleted messages that followed
+   * `since`, or `since` is beyond the room's last id (the history was reset).
+   */
   truncated: boolean;
 }
 

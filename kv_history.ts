@@ -193,7 +193,11 @@ export class KvHistory implements History {
     );
   }
 
-  /** Every retained message of `room` after `since`; `truncated` when some were deleted. */
+  /**
+   * Every retained message of `room` after `since`; `truncated` when some
+   * were deleted, or when `since` is beyond the room's last id (the history
+   * was reset, so the client's ids no longer match).
+   */
   async after(room: string, since: number): Promise<HistoryPage> {
     const kv = await this.#kv;
     const messages: ChatMessage[] = [];
@@ -210,12 +214,15 @@ export class KvHistory implements History {
       }
       messages.push(toMessage(room, entry));
     }
-    const firstId = messages[0]?.id ?? (await this.#head(kv, room)).lastId + 1;
-    return {
-      messages,
-      hasMore: since > 0,
-      truncated: expired || firstId > since + 1,
-    };
+    // With nothing after `since`, the head tells whether messages were
+    // removed (head beyond `since`) or the history was reset (head before it).
+    const lastId = messages.length > 0
+      ? undefined
+      : (await kv.get<number>(["head", room])).value ?? 0;
+    const gap = lastId === undefined
+      ? messages[0]!.id > since + 1
+      : lastId !== since;
+    return { messages, hasMore: since > 0, truncated: expired || gap };
   }
 
   /** Closes the KV database; idempotent. */

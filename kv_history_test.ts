@@ -125,3 +125,11 @@ Deno.test("KvHistory gives unique ids to two writers sharing one database", asyn
     }
   }
 });
+
+Deno.test("KvHistory.after() says truncated when since is beyond the last id", async () => {
+  await using history = new KvHistory(Deno.openKv(":memory:"));
+  await history.append("a", [{ user: "u", text: "1" }]);
+  assert.equal((await history.after("a", 1)).truncated, false);
+  assert.equal((await history.after("a", 7)).truncated, true);
+  assert.equal((await history.after("empty", 0)).truncated, false);
+});

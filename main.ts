@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Backend, type HealthReport, openBackend } from "./backend.ts";
 import { type Broker, MemoryBroker } from "./broker.ts";
 import { Chat } from "./chat.ts";
 import { ChatMetrics } from "./chat_metrics.ts";
@@ -16,7 +17,7 @@ import {
 } from "./config.ts";
 import { Connection } from "./connection.ts";
 import type { History } from "./history.ts";
-import { KvHistory, openKv } from "./kv_history.ts";
+import { KvHistory } from "./kv_history.ts";
 import { MemoryPresence, type Presence } from "./presence.ts";
 import { DrainWatcher } from "./drain_watcher.ts";
 import { log, print, setLogLevel } from "./log.ts";
@@ -54,6 +55,13 @@ export interface HandlerOptions {
    * @default {new MemoryPresence()}
    */
   presence?: Presence;
+  /**
+   * Reports whether the dependencies (Redis) are reachable, for `/healthz`
+   * and `/readyz`.
+   *
+   * @default {"always ready"}
+   */
+  health?: () => HealthReport;
   /**
    * Folder of the UI's files.
    *
@@ -121,6 +129,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const history = options.history ??
     new KvHistory(Deno.openKv(":memory:"), historyOptions(config));
   const presence = options.presence ?? new MemoryPresence();
+  const health = options.health ??
+    (() => ({ ready: true, dependencies: {} }));
   const chat = new Chat({ broker, history, presence });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
@@ -179,12 +189,23 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
           headers: { allow: "GET, HEAD" },
         });
       }
+      const report = health();
       return json({
-        status: shuttingDown ? "shutting_down" : "ok",
+        status: shuttingDown
+          ? "shutting_down"
+          : report.ready
+          ? "ok"
+          : "degraded",
         connections: connections.size,
         subscribers: broker.subscriberCount(),
+        dependencies: report.dependencies,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       }, shuttingDown ? 503 : 200);
+    }
+    if (pathname === "/readyz") {
+      // A load balancer sends new users elsewhere while this is not 200.
+      const ready = !shuttingDown && health().ready;
+      return json({ ready }, ready ? 200 : 503);
     }
     staticFiles ??= loadStaticFiles(staticDir);
     return serveStatic(await staticFiles, req);
@@ -251,10 +272,14 @@ export async function run(args: readonly string[]): Promise<number> {
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;
   });
-  let kv: Deno.Kv;
+  let backend: Backend;
   try {
-    kv = await openKv(config.kvPath);
+    backend = await openBackend(config);
   } catch (error) {
+    if (error instanceof ConfigError) {
+      print(`error: ${error.message}`, "stderr");
+      return 2;
+    }
     const detail = error instanceof Error ? error.message : String(error);
     print(
       `error: Cannot open CHAT_KV_PATH "${config.kvPath}": ${detail}`,
@@ -262,8 +287,9 @@ export async function run(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const history = new KvHistory(kv, historyOptions(config));
-  const handler = createHandler({ config, history });
+  log("info", "server.backend", { broker: backend.kind });
+  const { broker, history, presence, health } = backend;
+  const handler = createHandler({ config, broker, history, presence, health });
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,
@@ -293,6 +319,7 @@ export async function run(args: readonly string[]): Promise<number> {
   if (await Promise.race([finished, timedOut]) === "timeout") {
     log("warn", "server.shutdown_timeout", { ms: config.shutdownTimeout });
   }
+  await backend[Symbol.asyncDispose]();
   return 0;
 }
 

@@ -1,307 +1,770 @@
-// The chat page: speaks the chat.v1 protocol (docs/protocol.md) to /ws.
+// The chat page: speaks chat.v1 (docs/protocol.md) to /ws. Rooms live in the
+// URL (/#/room), history is paged from the server, and after a reconnect each
+// room is re-joined with `since` so every message shows exactly once.
 // All user text is rendered with textContent, never as HTML.
 
-const PROTOCOL = "chat.v1";
-const ROOM = "general";
+import { Connection } from "./connection.js";
+import {
+  checkName,
+  hueFor,
+  initials,
+  normalizeRoom,
+  utf8Length,
+} from "./format.js";
+import { MessageList } from "./message_list.js";
+
 const NAME_KEY = "chat.name";
-/** Messages kept in the DOM; older ones are dropped so long chats stay smooth. */
-const MAX_RENDERED = 1000;
-/** Message ids remembered for de-duplication. */
-const MAX_SEEN_IDS = 5000;
-/** Reconnect back-off: first delay, cap, and the random share of each delay. */
-const RETRY_BASE_MS = 500;
-const RETRY_MAX_MS = 15_000;
-/** Messages closer than this to the previous one from the same sender are grouped. */
-const GROUP_WINDOW_MS = 5 * 60_000;
+const ROOMS_KEY = "chat.rooms";
+/** Messages kept in memory per room; older ones are paged in again on demand. */
+const MAX_MESSAGES = 20_000;
+/** Older messages asked for per `history` request. */
+const HISTORY_PAGE = 50;
+/** Delay before re-sending a message the server could not store (`unavailable`). */
+const UNAVAILABLE_RETRY_MS = 2000;
+/** Shown until `hello` says otherwise. */
+const DEFAULT_LIMITS = { maxMessageBytes: 4096, historyLimit: 100 };
 
 const $ = (id) => document.getElementById(id);
-const list = $("messages");
-const statusBox = $("status");
-const statusText = $("status-text");
-const notice = $("notice");
-const composer = $("composer");
-const textBox = $("text");
-const nameForm = $("name-form");
-const nameInput = $("name-input");
-const jumpButton = $("jump");
-const emptyState = $("empty");
-
-const state = {
-  socket: null,
-  attempt: 0,
-  user: localStorage.getItem(NAME_KEY) ?? "",
-  limits: null,
-  /** nonce → { text, element } for messages sent but not yet acknowledged. */
-  pending: new Map(),
-  /** Highest message id seen, to resume from after a reconnect. */
-  lastId: 0,
-  /** Ids of messages shown, so none is shown twice. */
-  seen: new Set(),
-  lastRendered: null,
+const ui = {
+  app: $("app"),
+  sidebar: $("sidebar"),
+  scrim: $("scrim"),
+  menu: $("menu"),
+  rooms: $("rooms"),
+  joinForm: $("join-form"),
+  joinInput: $("join-input"),
+  joinHint: $("join-hint"),
+  members: $("members"),
+  memberCount: $("member-count"),
+  headerMembers: $("header-members"),
+  meAvatar: $("me-avatar"),
+  meName: $("me-name"),
+  rename: $("rename"),
+  roomName: $("room-name"),
+  leave: $("leave"),
+  status: $("status"),
+  statusText: $("status-text"),
+  scroller: $("scroller"),
+  notice: $("notice"),
+  noticeText: $("notice-text"),
+  noticeClose: $("notice-close"),
+  composer: $("composer"),
+  composerLabel: $("composer-label"),
+  text: $("text"),
+  counter: $("counter"),
+  nameDialog: $("name-dialog"),
+  nameForm: $("name-form"),
+  nameInput: $("name-input"),
+  nameError: $("name-error"),
+  nameCancel: $("name-cancel"),
+  emptyRoom: $("empty-room"),
+  loadOlder: $("load-older"),
 };
 
-nameInput.value = state.user;
+/**
+ * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, text: string }} Message
+ * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string, id?: number }} Pending
+ * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, hasMore: boolean, loadingOlder: boolean, members: string[], unread: number, pending: Map<string, Pending> }} Room
+ */
 
-function setStatus(kind, text) {
-  statusBox.dataset.state = kind;
-  statusText.textContent = text;
+const state = {
+  me: localStorage.getItem(NAME_KEY) ?? "",
+  limits: DEFAULT_LIMITS,
+  defaultRoom: "general",
+  /** @type {Map<string, Room>} */
+  rooms: new Map(),
+  current: "general",
+  /** A server without rooms (no `join`): everything is in the default room. */
+  legacy: false,
+  connected: false,
+};
+
+function createRoom(name) {
+  return {
+    name,
+    joined: false,
+    joining: false,
+    messages: [],
+    ids: new Set(),
+    lastId: 0,
+    hasMore: false,
+    loadingOlder: false,
+    members: [],
+    unread: 0,
+    pending: new Map(),
+  };
 }
 
-function showNotice(text) {
-  notice.textContent = text;
-  notice.hidden = !text;
+function currentRoom() {
+  return state.rooms.get(state.current);
 }
 
-function isNearBottom() {
-  return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+const messageList = new MessageList({
+  scroller: ui.scroller,
+  list: $("messages"),
+  pendingList: $("pending"),
+  jump: $("jump"),
+  empty: $("empty"),
+  top: $("history-top"),
+  isOwn: (user) => user === state.me,
+  onNeedOlder: requestOlder,
+});
+
+const connection = new Connection({
+  url() {
+    const url = new URL("/ws", location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    if (state.me) url.searchParams.set("name", state.me);
+    return url;
+  },
+  onEvent: handleEvent,
+  onState: setConnectionState,
+});
+
+// ---- Rendering is batched: state changes mark what is dirty, one frame paints.
+
+const dirty = { list: false, rooms: false, members: false, pending: false };
+let frame = 0;
+
+function schedule(...parts) {
+  for (const part of parts) dirty[part] = true;
+  frame ||= requestAnimationFrame(paint);
 }
 
-function scrollToBottom() {
-  list.scrollTop = list.scrollHeight;
-  jumpButton.hidden = true;
+function paint() {
+  frame = 0;
+  if (dirty.rooms) renderRooms();
+  if (dirty.members) renderMembers();
+  if (dirty.list) messageList.refresh();
+  else if (dirty.pending) messageList.pendingChanged();
+  dirty.list =
+    dirty.rooms =
+    dirty.members =
+    dirty.pending =
+      false;
 }
 
-function colorFor(name) {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
-  return `hsl(${hash % 360} 55% 45%)`;
-}
-
-function initials(name) {
-  const words = name.trim().split(/\s+/u).filter(Boolean);
-  const letters = words.slice(0, 2).map((word) => [...word][0]);
-  return (letters.join("") || "?").toUpperCase();
-}
-
-function formatTime(ts) {
-  return new Date(ts).toLocaleTimeString([], {
-    hour: "2-digit",
-    minute: "2-digit",
-  });
-}
-
-function dayLabel(ts) {
-  return new Date(ts).toLocaleDateString([], {
-    weekday: "long",
-    month: "long",
-    day: "numeric",
-  });
-}
-
-function renderMessage(
-  { user, text, ts },
-  { own = false, pending = false } = {},
-) {
-  const previous = state.lastRendered;
-  if (!previous || dayLabel(previous.ts) !== dayLabel(ts)) {
-    const day = document.createElement("li");
-    day.className = "day";
-    day.textContent = dayLabel(ts);
-    list.append(day);
-  }
-  const item = document.createElement("li");
-  item.className = "message";
-  if (own) item.classList.add("own");
-  if (pending) item.classList.add("pending");
-  const continued = previous && previous.user === user &&
-    ts - previous.ts < GROUP_WINDOW_MS &&
-    dayLabel(previous.ts) === dayLabel(ts);
-  if (continued) item.classList.add("continued");
-
-  const avatar = document.createElement("span");
-  avatar.className = "avatar";
-  avatar.setAttribute("aria-hidden", "true");
-  avatar.style.background = colorFor(user);
-  avatar.textContent = initials(user);
-
-  const meta = document.createElement("div");
-  meta.className = "meta";
-  const author = document.createElement("span");
-  author.className = "author";
-  author.textContent = user;
-  const time = document.createElement("time");
-  time.className = "time";
-  time.dateTime = new Date(ts).toISOString();
-  time.textContent = formatTime(ts);
-  meta.append(author, time);
-
-  const body = document.createElement("p");
-  body.className = "body";
-  body.textContent = text;
-
-  item.append(avatar, meta, body);
-  const stick = isNearBottom();
-  list.append(item);
-  while (list.children.length > MAX_RENDERED) list.firstElementChild.remove();
-  emptyState.hidden = true;
-  state.lastRendered = { user, ts };
-  if (stick || own) scrollToBottom();
-  else jumpButton.hidden = false;
-  return item;
-}
+// ---- Protocol events.
 
 function handleEvent(event) {
   switch (event.type) {
     case "hello":
-      state.attempt = 0;
-      state.limits = event.limits;
-      state.user = event.user;
-      if (!nameInput.value) nameInput.value = event.user;
-      setStatus("open", "Connected");
-      showNotice("");
-      sendFrame(
-        state.lastId
-          ? { type: "join", room: ROOM, since: state.lastId }
-          : { type: "join", room: ROOM },
-      );
-      break;
+      return onHello(event);
     case "joined":
-      for (const message of event.messages) handleEvent(message);
-      resendPending();
-      break;
-    case "message": {
-      state.lastId = Math.max(state.lastId, event.id);
-      if (!remember(event.id)) break;
-      if (event.user === state.user) {
-        const nonce = [...state.pending].find(([, entry]) =>
-          entry.text === event.text
-        )?.[0];
-        if (nonce) {
-          markDelivered(nonce);
-          break;
-        }
-      }
-      renderMessage(event, { own: event.user === state.user });
-      break;
-    }
+      return onJoined(event);
+    case "left":
+      return onLeft(event.room);
+    case "message":
+      return onMessage(event);
     case "ack":
-      remember(event.id);
-      markDelivered(event.nonce);
-      break;
+      return onAck(event);
+    case "history":
+      return onHistory(event);
+    case "presence":
+      return onPresence(event);
     case "renamed":
-      state.user = event.user;
-      nameInput.value = event.user;
-      localStorage.setItem(NAME_KEY, event.user);
-      break;
-    case "error": {
-      showNotice(event.message);
-      const entry = event.nonce && state.pending.get(event.nonce);
-      if (entry && event.code !== "unavailable") {
-        state.pending.delete(event.nonce);
-        entry.element.classList.remove("pending");
-        entry.element.classList.add("failed");
+      return setMe(event.user);
+    case "error":
+      return onError(event);
+  }
+}
+
+function onHello(event) {
+  connection.resetBackoff();
+  state.connected = true;
+  state.limits = { ...DEFAULT_LIMITS, ...event.limits };
+  state.defaultRoom = event.defaultRoom ?? event.room ?? state.defaultRoom;
+  state.legacy = false;
+  setMe(event.user, { remember: false });
+  for (const room of state.rooms.values()) {
+    room.joined = false;
+    sendJoin(room);
+  }
+}
+
+function sendJoin(room) {
+  room.joining = true;
+  const frame = { type: "join", room: room.name, nonce: `join:${room.name}` };
+  if (room.lastId > 0) frame.since = room.lastId;
+  connection.send(frame);
+}
+
+function onJoined(event) {
+  const room = state.rooms.get(event.room);
+  if (!room) {
+    connection.send({ type: "leave", room: event.room });
+    return;
+  }
+  const first = room.messages.length === 0;
+  room.joined = true;
+  room.joining = false;
+  room.members = [...event.members];
+  if (first) room.hasMore = Boolean(event.hasMore);
+  const live = !first && room.name !== state.current;
+  for (const message of event.messages ?? []) addMessage(room, message, live);
+  if (event.truncated) {
+    showNotice(
+      `Some messages in #${room.name} were removed before you reconnected.`,
+    );
+  }
+  markJoined(room);
+}
+
+function markJoined(room) {
+  room.joined = true;
+  room.joining = false;
+  sendPending(room);
+  schedule("list", "rooms", "members");
+}
+
+function onLeft(name) {
+  if (!state.rooms.delete(name)) return;
+  saveRooms();
+  if (state.current === name) navigate(state.defaultRoom, { replace: true });
+  schedule("rooms");
+}
+
+function onMessage(event) {
+  const room = state.rooms.get(event.room ?? state.defaultRoom);
+  if (!room) return;
+  if (event.user === state.me) {
+    // Our own message may arrive before its ack: settle the pending copy now.
+    for (const [nonce, entry] of room.pending) {
+      if (entry.sent && !entry.error && entry.text === event.text) {
+        room.pending.delete(nonce);
+        schedule("pending");
+        break;
       }
-      break;
     }
   }
+  addMessage(room, event, true);
 }
 
-/** Remembers a message id; returns false when it was already seen. */
-function remember(id) {
-  if (state.seen.has(id)) return false;
-  state.seen.add(id);
-  if (state.seen.size > MAX_SEEN_IDS) {
-    state.seen.delete(state.seen.values().next().value);
+/**
+ * Stores a message once (by id) in id order.
+ * @param {Room} room
+ * @param {Message} message
+ * @param {boolean} live counts towards unread when the room is not in view
+ */
+function addMessage(room, message, live) {
+  if (room.ids.has(message.id)) return;
+  room.ids.add(message.id);
+  const messages = room.messages;
+  if (
+    state.legacy || messages.length === 0 || messages.at(-1).id < message.id
+  ) {
+    messages.push(message);
+  } else {
+    let i = messages.length - 1;
+    while (i > 0 && messages[i - 1].id > message.id) i--;
+    messages.splice(i, 0, message);
   }
-  return true;
-}
-
-function markDelivered(nonce) {
-  const entry = state.pending.get(nonce);
-  if (!entry) return;
-  state.pending.delete(nonce);
-  entry.element.classList.remove("pending");
-}
-
-function connect() {
-  const url = new URL("/ws", location.href);
-  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  if (state.user) url.searchParams.set("name", state.user);
-  setStatus("connecting", state.attempt ? "Reconnecting…" : "Connecting…");
-  const socket = new WebSocket(url, PROTOCOL);
-  state.socket = socket;
-  socket.onmessage = (message) => {
-    const data = JSON.parse(message.data);
-    for (const event of Array.isArray(data) ? data : [data]) handleEvent(event);
-  };
-  socket.onclose = (event) => {
-    if (state.socket !== socket) return;
-    state.socket = null;
-    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** state.attempt);
-    const jittered = delay / 2 + Math.random() * delay / 2;
-    state.attempt++;
-    setStatus(
-      "closed",
-      `Disconnected${event.reason ? ` (${event.reason})` : ""}. Reconnecting…`,
-    );
-    setTimeout(connect, jittered);
-  };
-}
-
-function sendFrame(frame) {
-  if (state.socket?.readyState !== WebSocket.OPEN) return false;
-  state.socket.send(JSON.stringify(frame));
-  return true;
-}
-
-function resendPending() {
-  for (const [nonce, entry] of state.pending) {
-    sendFrame({ type: "send", room: ROOM, text: entry.text, nonce });
+  room.lastId = Math.max(room.lastId, message.id);
+  if (messages.length > MAX_MESSAGES) {
+    for (const dropped of messages.splice(0, messages.length - MAX_MESSAGES)) {
+      room.ids.delete(dropped.id);
+    }
+    room.hasMore = true;
   }
+  if (room.name === state.current) {
+    schedule("list");
+  } else if (live && message.user !== state.me) {
+    room.unread++;
+    schedule("rooms");
+  }
+}
+
+function onAck(event) {
+  const room = state.rooms.get(event.room ?? state.defaultRoom);
+  if (!room) return;
+  const entry = room.pending.get(event.nonce);
+  room.pending.delete(event.nonce);
+  if (entry) {
+    addMessage(room, {
+      type: "message",
+      id: event.id,
+      room: room.name,
+      ts: event.ts,
+      user: entry.user,
+      text: entry.text,
+    }, false);
+  }
+  schedule("pending");
+}
+
+function onHistory(event) {
+  const room = state.rooms.get(event.room);
+  if (!room) return;
+  room.loadingOlder = false;
+  room.hasMore = Boolean(event.hasMore);
+  for (const message of event.messages ?? []) addMessage(room, message, false);
+  if (room.name === state.current) {
+    messageList.refresh();
+    messageList.olderLoaded();
+  }
+}
+
+function onPresence(event) {
+  const room = state.rooms.get(event.room);
+  if (!room) return;
+  const members = new Set(room.members);
+  for (const name of event.left ?? []) members.delete(name);
+  for (const name of event.joined ?? []) members.add(name);
+  room.members = [...members].sort();
+  if (room.name === state.current) schedule("members");
+}
+
+const ERROR_TEXT = {
+  "rate_limited": "You are sending messages too fast. Wait a moment and retry.",
+  "message_too_large": "This message is too long.",
+  "invalid_room":
+    "Room names are 1 to 64 letters, digits, “-” or “_”, without spaces.",
+  "too_many_rooms": "You are in too many rooms. Leave one first.",
+  "invalid_name": "That name cannot be used.",
+  "unavailable": "The server is busy. Your message will be sent again shortly.",
+};
+
+function onError(event) {
+  const nonce = typeof event.nonce === "string" ? event.nonce : "";
+  const reason = ERROR_TEXT[event.code] ?? event.message ?? "Request failed.";
+  if (nonce.startsWith("join:")) return onJoinError(nonce.slice(5), event);
+  if (event.code === "invalid_name" && ui.nameDialog.open) {
+    ui.nameError.textContent = event.message ?? reason;
+    ui.nameInput.setAttribute("aria-invalid", "true");
+    return;
+  }
+  for (const room of state.rooms.values()) {
+    const entry = nonce && room.pending.get(nonce);
+    if (!entry) continue;
+    if (event.code === "unavailable") {
+      entry.sent = false;
+      setTimeout(() => sendPending(room), UNAVAILABLE_RETRY_MS);
+    } else if (event.code === "not_joined") {
+      entry.sent = false;
+      if (!room.joining) sendJoin(room);
+    } else {
+      entry.error = reason.replace(/\.$/, "");
+    }
+    schedule("pending");
+  }
+  showNotice(reason, event.message);
+}
+
+function onJoinError(name, event) {
+  const room = state.rooms.get(name);
+  if (!room) return;
+  room.joining = false;
+  if (event.code === "already_joined") return markJoined(room);
+  if (event.code === "bad_request" && name === state.defaultRoom) {
+    // A server that predates rooms puts everyone in the default room.
+    state.legacy = true;
+    room.ids.clear();
+    room.lastId = 0;
+    return markJoined(room);
+  }
+  if (event.code === "unavailable") {
+    setTimeout(() => state.connected && sendJoin(room), UNAVAILABLE_RETRY_MS);
+    return;
+  }
+  showNotice(
+    `Cannot join #${name}: ${ERROR_TEXT[event.code] ?? event.message}`,
+  );
+  if (name !== state.defaultRoom) {
+    state.rooms.delete(name);
+    saveRooms();
+    if (state.current === name) navigate(state.defaultRoom, { replace: true });
+    schedule("rooms");
+  }
+}
+
+// ---- Sending.
+
+function sendPending(room) {
+  if (!room.joined) return;
+  for (const [nonce, entry] of room.pending) {
+    if (entry.error) continue;
+    entry.sent = connection.send({
+      type: "send",
+      room: room.name,
+      text: entry.text,
+      nonce,
+    });
+  }
+  schedule("pending");
 }
 
 function submitMessage() {
-  const text = textBox.value;
+  const text = ui.text.value;
   if (!text.trim()) return;
-  const maxBytes = state.limits?.maxMessageBytes;
-  if (maxBytes && new TextEncoder().encode(text).length > maxBytes) {
-    showNotice(`Message is too long: at most ${maxBytes} bytes.`);
+  const room = currentRoom();
+  const max = state.limits.maxMessageBytes;
+  if (utf8Length(text) > max) {
+    showNotice(`This message is too long: at most ${max} bytes (UTF-8).`);
     return;
   }
   const nonce = crypto.randomUUID();
-  const element = renderMessage({
-    user: state.user || "you",
+  room.pending.set(nonce, {
     text,
     ts: Date.now(),
-  }, {
-    own: true,
-    pending: true,
+    user: state.me || "You",
+    sent: false,
   });
-  state.pending.set(nonce, { text, element });
-  sendFrame({ type: "send", room: ROOM, text, nonce });
-  textBox.value = "";
-  textBox.style.height = "";
+  ui.text.value = "";
+  resizeComposer();
+  updateCounter();
+  hideNotice();
+  sendPending(room);
+  messageList.pendingChanged();
+  messageList.jumpToLatest();
 }
 
-composer.addEventListener("submit", (event) => {
+function requestOlder(room) {
+  if (room.loadingOlder || !room.hasMore || state.legacy) return;
+  const before = room.messages[0]?.id;
+  const frame = { type: "history", room: room.name, limit: HISTORY_PAGE };
+  if (before !== undefined) frame.before = before;
+  if (connection.send(frame)) room.loadingOlder = true;
+}
+
+// ---- Rooms and navigation.
+
+function roomFromHash() {
+  const match = location.hash.match(/^#\/(.+)$/);
+  return match ? normalizeRoom(decodeURIComponent(match[1])) : null;
+}
+
+function saveRooms() {
+  localStorage.setItem(ROOMS_KEY, JSON.stringify([...state.rooms.keys()]));
+}
+
+function loadRooms() {
+  try {
+    const names = JSON.parse(localStorage.getItem(ROOMS_KEY) ?? "[]");
+    return Array.isArray(names)
+      ? names.map((name) => normalizeRoom(String(name))).filter(Boolean)
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+function ensureRoom(name) {
+  let room = state.rooms.get(name);
+  if (!room) {
+    room = createRoom(name);
+    state.rooms.set(name, room);
+    saveRooms();
+    if (state.connected) sendJoin(room);
+    schedule("rooms");
+  }
+  return room;
+}
+
+function navigate(name, { replace = false } = {}) {
+  const hash = `#/${name}`;
+  if (location.hash !== hash) {
+    if (replace) history.replaceState(null, "", hash);
+    else history.pushState(null, "", hash);
+  }
+  switchTo(name);
+}
+
+function switchTo(name) {
+  const room = ensureRoom(name);
+  state.current = name;
+  room.unread = 0;
+  document.title = `#${name} · Chat`;
+  ui.roomName.textContent = name;
+  ui.emptyRoom.textContent = `#${name}`;
+  ui.composerLabel.textContent = `Message #${name}`;
+  ui.text.placeholder = `Message #${name}`;
+  ui.scroller.setAttribute("aria-label", `Messages in #${name}`);
+  ui.leave.setAttribute("aria-label", `Leave #${name}`);
+  messageList.show(room);
+  renderRooms();
+  renderMembers();
+  closeDrawer();
+}
+
+function leaveCurrent() {
+  const name = state.current;
+  const room = currentRoom();
+  if (room?.joined) connection.send({ type: "leave", room: name });
+  // Leave locally at once; the server's `left` only confirms it.
+  onLeft(name);
+  if (state.rooms.size === 0) navigate(state.defaultRoom, { replace: true });
+  else if (!state.rooms.has(state.current)) {
+    navigate(state.rooms.keys().next().value, { replace: true });
+  }
+  ui.text.focus();
+}
+
+function renderRooms() {
+  const items = [];
+  for (const room of state.rooms.values()) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#/${room.name}`;
+    link.className = "room-link";
+    if (room.name === state.current) link.setAttribute("aria-current", "page");
+    const hash = document.createElement("span");
+    hash.className = "hash";
+    hash.setAttribute("aria-hidden", "true");
+    hash.textContent = "#";
+    const label = document.createElement("span");
+    label.className = "room-label";
+    label.textContent = room.name;
+    link.append(hash, label);
+    if (room.unread > 0 && room.name !== state.current) {
+      link.classList.add("has-unread");
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = room.unread > 99 ? "99+" : String(room.unread);
+      const hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = ` unread message${room.unread === 1 ? "" : "s"}`;
+      badge.append(hidden);
+      link.append(badge);
+    }
+    item.append(link);
+    items.push(item);
+  }
+  ui.rooms.replaceChildren(...items);
+  const unread = [...state.rooms.values()].reduce(
+    (sum, room) => sum + (room.name === state.current ? 0 : room.unread),
+    0,
+  );
+  ui.menu.dataset.unread = unread > 0 ? String(unread) : "";
+}
+
+function renderMembers() {
+  const room = currentRoom();
+  const members = room?.members ?? [];
+  const items = members.map((name) => {
+    const item = document.createElement("li");
+    item.className = "member";
+    item.append(avatarFor(name));
+    const label = document.createElement("span");
+    label.className = "member-name";
+    label.textContent = name;
+    item.append(label);
+    if (name === state.me) {
+      const you = document.createElement("span");
+      you.className = "you";
+      you.textContent = "you";
+      item.append(you);
+    }
+    return item;
+  });
+  ui.members.replaceChildren(...items);
+  ui.memberCount.textContent = String(members.length);
+  ui.headerMembers.textContent = state.legacy
+    ? ""
+    : `${members.length} member${members.length === 1 ? "" : "s"}`;
+}
+
+function avatarFor(name) {
+  const avatar = document.createElement("span");
+  avatar.className = "avatar";
+  avatar.setAttribute("aria-hidden", "true");
+  avatar.style.setProperty("--hue", String(hueFor(name)));
+  avatar.textContent = initials(name);
+  return avatar;
+}
+
+// ---- Name, status and notices.
+
+function setMe(name, { remember = true } = {}) {
+  const changed = name !== state.me;
+  state.me = name;
+  if (remember) localStorage.setItem(NAME_KEY, name);
+  ui.meName.textContent = name;
+  ui.meAvatar.replaceWith(ui.meAvatar = avatarFor(name));
+  ui.meAvatar.id = "me-avatar";
+  if (changed) messageList.show(currentRoom());
+  schedule("members");
+}
+
+function setConnectionState(kind) {
+  state.connected = kind === "open";
+  if (!state.connected) {
+    for (const room of state.rooms.values()) {
+      room.joined = false;
+      room.loadingOlder = false;
+      for (const entry of room.pending.values()) entry.sent = false;
+    }
+    schedule("pending");
+  }
+  const text = {
+    connecting: "Connecting…",
+    open: "Connected",
+    reconnecting: "Reconnecting…",
+    offline: "Offline",
+  }[kind];
+  ui.status.dataset.state = kind;
+  ui.statusText.textContent = text;
+}
+
+function showNotice(text, detail) {
+  ui.noticeText.textContent = text;
+  ui.notice.title = detail ?? "";
+  ui.notice.hidden = false;
+}
+
+function hideNotice() {
+  ui.notice.hidden = true;
+}
+
+function openNameDialog() {
+  ui.nameInput.value = state.me;
+  ui.nameError.textContent = "";
+  ui.nameInput.removeAttribute("aria-invalid");
+  ui.nameCancel.hidden = !localStorage.getItem(NAME_KEY);
+  ui.nameDialog.showModal();
+  ui.nameInput.select();
+}
+
+// ---- Drawer (phones).
+
+function openDrawer() {
+  ui.app.dataset.drawer = "open";
+  ui.menu.setAttribute("aria-expanded", "true");
+  ui.scrim.hidden = false;
+  ui.sidebar.querySelector('[aria-current="page"]')?.focus();
+}
+
+function closeDrawer() {
+  if (ui.app.dataset.drawer !== "open") return;
+  ui.app.dataset.drawer = "";
+  ui.menu.setAttribute("aria-expanded", "false");
+  ui.scrim.hidden = true;
+}
+
+// ---- Composer.
+
+function resizeComposer() {
+  ui.text.style.height = "auto";
+  ui.text.style.height = `${ui.text.scrollHeight}px`;
+}
+
+function updateCounter() {
+  const max = state.limits.maxMessageBytes;
+  const used = utf8Length(ui.text.value);
+  ui.counter.hidden = used < max * 0.8;
+  ui.counter.textContent = `${used} / ${max}`;
+  ui.counter.dataset.over = used > max ? "true" : "false";
+}
+
+// ---- Wiring.
+
+ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   submitMessage();
 });
-
-textBox.addEventListener("keydown", (event) => {
+ui.text.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     submitMessage();
   }
 });
-
-textBox.addEventListener("input", () => {
-  textBox.style.height = "";
-  textBox.style.height = `${textBox.scrollHeight}px`;
+ui.text.addEventListener("input", () => {
+  resizeComposer();
+  updateCounter();
 });
 
-nameForm.addEventListener("submit", (event) => {
+ui.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const name = nameInput.value.trim();
-  if (!name) return;
-  localStorage.setItem(NAME_KEY, name);
-  state.user = name;
-  sendFrame({ type: "set_name", name });
+  const name = normalizeRoom(ui.joinInput.value);
+  if (!name) {
+    ui.joinInput.setAttribute("aria-invalid", "true");
+    ui.joinHint.dataset.error = "true";
+    ui.joinInput.focus();
+    return;
+  }
+  ui.joinInput.removeAttribute("aria-invalid");
+  ui.joinHint.dataset.error = "false";
+  ui.joinInput.value = "";
+  navigate(name);
+  ui.text.focus();
+});
+ui.joinInput.addEventListener("input", () => {
+  ui.joinInput.removeAttribute("aria-invalid");
+  ui.joinHint.dataset.error = "false";
 });
 
-list.addEventListener("scroll", () => {
-  if (isNearBottom()) jumpButton.hidden = true;
+ui.rooms.addEventListener("click", (event) => {
+  if (event.target.closest("a")) closeDrawer();
 });
-jumpButton.addEventListener("click", scrollToBottom);
 
-connect();
+ui.leave.addEventListener("click", leaveCurrent);
+$("jump").addEventListener("click", () => ui.text.focus());
+ui.noticeClose.addEventListener("click", () => {
+  hideNotice();
+  ui.text.focus();
+});
+ui.rename.addEventListener("click", openNameDialog);
+ui.nameCancel.addEventListener("click", () => ui.nameDialog.close());
+ui.menu.addEventListener("click", () => {
+  if (ui.app.dataset.drawer === "open") closeDrawer();
+  else openDrawer();
+});
+ui.headerMembers.addEventListener("click", openDrawer);
+ui.scrim.addEventListener("click", closeDrawer);
+ui.loadOlder.addEventListener("click", () => {
+  const room = currentRoom();
+  if (room) requestOlder(room);
+  messageList.refresh();
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && ui.app.dataset.drawer === "open") {
+    closeDrawer();
+    ui.menu.focus();
+  }
+});
+
+ui.scroller.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const room = currentRoom();
+  const entry = room.pending.get(button.dataset.nonce);
+  if (!entry) return;
+  if (button.dataset.action === "discard") {
+    room.pending.delete(button.dataset.nonce);
+  } else {
+    delete entry.error;
+    sendPending(room);
+  }
+  messageList.pendingChanged();
+  ui.text.focus();
+});
+
+ui.nameForm.addEventListener("submit", (event) => {
+  const checked = checkName(ui.nameInput.value);
+  if ("error" in checked) {
+    event.preventDefault();
+    ui.nameError.textContent = checked.error;
+    ui.nameInput.setAttribute("aria-invalid", "true");
+    return;
+  }
+  localStorage.setItem(NAME_KEY, checked.name);
+  setMe(checked.name);
+  connection.send({ type: "set_name", name: checked.name });
+});
+ui.nameDialog.addEventListener("close", () => ui.text.focus());
+
+addEventListener("hashchange", () => {
+  const name = roomFromHash();
+  if (name) switchTo(name);
+  else navigate(state.current, { replace: true });
+});
+
+setInterval(() => messageList.updateTimes(), 30_000);
+
+// ---- Start.
+
+for (const name of ["general", ...loadRooms()]) ensureRoom(name);
+ui.meName.textContent = state.me || "Guest";
+navigate(roomFromHash() ?? "general", { replace: true });
+connection.connect();
+if (!state.me) openNameDialog();
+else ui.text.focus();

@@ -1,0 +1,175 @@
+/**
+ * Picks and opens what the chat runs on, from the settings: the broker that
+ * carries messages between instances, the history and the presence. One
+ * process alone uses memory and a KV file; several use Redis; Deno Deploy's
+ * isolates use the platform KV.
+ *
+ * @module
+ */
+import { createClient } from "redis";
+import { type Broker, MemoryBroker } from "./broker.ts";
+import { type Config, ConfigError } from "./config.ts";
+import type { History } from "./history.ts";
+import { KvBroker } from "./kv_broker.ts";
+import { KvHistory, openKv } from "./kv_history.ts";
+import { log } from "./log.ts";
+import { MemoryPresence, type Presence } from "./presence.ts";
+import type { Broadcast } from "./protocol.ts";
+import { RedisBroker } from "./redis_broker.ts";
+import { type RedisClient, RedisHistory } from "./redis_history.ts";
+import { RedisPresence } from "./redis_presence.ts";
+
+/** Milliseconds a Redis command may take before it fails (and a send is answered `unavailable`). */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+/** Longest pause, in milliseconds, between attempts to reach Redis again. */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 1000;
+
+/** State of one dependency, for `/healthz` and `/readyz`. */
+export interface HealthReport {
+  /** Whether every dependency is reachable. */
+  ready: boolean;
+  /** Each dependency by name: `"ok"` or `"down"`. */
+  dependencies: Record<string, "ok" | "down">;
+}
+
+/** What the chat runs on; dispose it after the handler has shut down. */
+export interface Backend extends AsyncDisposable {
+  /** Which broker was chosen. */
+  kind: "memory" | "kv" | "redis";
+  broker: Broker<Broadcast>;
+  history: History;
+  presence: Presence;
+  /** The dependencies' state now. */
+  health(): HealthReport;
+}
+
+/**
+ * The broker the settings call for: `auto` becomes `redis` when a Redis URL
+ * is set, else `memory` (Deno Deploy's defaults already say `kv`).
+ *
+ * @param config The settings.
+ * @returns The broker kind to open.
+ * @throws {ConfigError} When the broker and the Redis URL disagree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "./config.ts";
+ * import { resolveBrokerKind } from "./backend.ts";
+ *
+ * assert.equal(resolveBrokerKind(defaultConfig()), "memory");
+ * assert.equal(resolveBrokerKind({ ...defaultConfig(), redisUrl: "redis://r:6379" }), "redis");
+ * ```
+ */
+export function resolveBrokerKind(config: Config): Backend["kind"] {
+  const kind = config.broker === "auto"
+    ? config.redisUrl === "" ? "memory" : "redis"
+    : config.broker;
+  if (kind === "redis" && config.redisUrl === "") {
+    throw new ConfigError('Invalid CHAT_BROKER "redis": REDIS_URL is empty');
+  }
+  if (kind !== "redis" && config.redisUrl !== "") {
+    throw new ConfigError(
+      `Invalid CHAT_BROKER "${kind}": REDIS_URL is set, which needs "redis"`,
+    );
+  }
+  return kind;
+}
+
+/**
+ * Opens the backend the settings call for. A Redis backend returns at once
+ * even when Redis is down: it reports itself unready and reconnects by
+ * itself.
+ *
+ * @param config The settings.
+ * @returns The open backend.
+ * @throws {ConfigError} For contradicting settings.
+ * @throws When the KV database cannot be opened.
+ */
+export async function openBackend(config: Config): Promise<Backend> {
+  const kind = resolveBrokerKind(config);
+  const historyOptions = {
+    maxMessages: config.historyMaxMessages,
+    maxAgeMs: config.historyMaxAge * 1000,
+    nonceTtlMs: config.nonceTtl * 1000,
+  };
+  if (kind === "redis") return openRedisBackend(config, historyOptions);
+  const kv = await openKv(config.kvPath);
+  const history = new KvHistory(kv, historyOptions);
+  const broker = kind === "kv"
+    ? new KvBroker(kv, { log: history })
+    : new MemoryBroker<Broadcast>();
+  return {
+    kind,
+    broker,
+    history,
+    presence: new MemoryPresence(),
+    health: () => ({ ready: true, dependencies: { kv: "ok" } }),
+    // The handler's shutdown closes the broker, history (and so the KV) and presence.
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+}
+
+function openRedisBackend(
+  config: Config,
+  historyOptions: ConstructorParameters<typeof RedisHistory>[1],
+): Backend {
+  const options = {
+    url: config.redisUrl,
+    // Fail at once while disconnected, so a send is answered `unavailable`
+    // instead of waiting: the client keeps it and sends it again.
+    disableOfflineQueue: true,
+    commandOptions: { timeout: REDIS_COMMAND_TIMEOUT_MS },
+    socket: {
+      connectTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) =>
+        Math.min(50 * 2 ** retries, REDIS_MAX_RECONNECT_DELAY_MS),
+    },
+  };
+  const client: RedisClient = createClient(options);
+  // The subscriber keeps its queue, so its SUBSCRIBE goes out once connected.
+  const subscriber: RedisClient = createClient({
+    ...options,
+    disableOfflineQueue: false,
+    commandOptions: undefined,
+  });
+  for (
+    const [name, each] of [["client", client], [
+      "subscriber",
+      subscriber,
+    ]] as const
+  ) {
+    let down = false;
+    each.on("error", (error: Error) => {
+      if (!down) log("warn", "redis.error", { connection: name, error });
+      down = true;
+    });
+    each.on("ready", () => {
+      if (down) log("info", "redis.reconnected", { connection: name });
+      down = false;
+    });
+    each.connect().catch((error: Error) =>
+      log("error", "redis.connect_failed", { connection: name, error })
+    );
+  }
+  const history = new RedisHistory(client, historyOptions);
+  const broker = new RedisBroker({ client, subscriber, log: history });
+  const presence = new RedisPresence(client, {
+    ttlMs: config.presenceTtl * 1000,
+  });
+  return {
+    kind: "redis",
+    broker,
+    history,
+    presence,
+    health() {
+      const ok = client.isReady && broker.connected;
+      return { ready: ok, dependencies: { redis: ok ? "ok" : "down" } };
+    },
+    [Symbol.asyncDispose]() {
+      client.destroy();
+      subscriber.destroy();
+      return Promise.resolve();
+    },
+  };
+}

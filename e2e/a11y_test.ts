@@ -1,0 +1,129 @@
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { connectJson, startServer } from "../_test_utils.ts";
+import {
+  browserTest,
+  launchBrowser,
+  sendMessage,
+  seriousAxeViolations,
+  waitForMessage,
+} from "./_browser.ts";
+
+async function assertAccessible(page: Page, state: string): Promise<void> {
+  const violations = await seriousAxeViolations(page);
+  assert.deepEqual(
+    violations,
+    [],
+    `${state}: ${JSON.stringify(violations, null, 2)}`,
+  );
+}
+
+browserTest("UI has no serious axe violations in its main states", async () => {
+  await using server = startServer({ rateLimit: 1, rateBurst: 1 });
+  const { client: bo } = await connectJson(`${server.wsUrl}?name=Bo`);
+  await using _bo = bo;
+  bo.sendJson({ type: "send", room: "general", text: "hello from Bo" });
+  await bo.nextOfType("message");
+  await using browser = await launchBrowser();
+
+  const fresh = await browser.openChat(server.origin);
+  await fresh.page.waitForSelector("#name-dialog[open]");
+  await assertAccessible(fresh.page, "name dialog");
+  await fresh.page.close();
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    const { page } = await browser.openChat(server.origin, {
+      name: "Ada",
+      colorScheme,
+      path: `/#/${colorScheme}`,
+    });
+    await page.waitForSelector("#empty:not([hidden])");
+    await assertAccessible(page, `${colorScheme}: empty room`);
+    await page.click('#rooms a[href="#/general"]');
+    await waitForMessage(page, "hello from Bo");
+    for (const text of ["one", "two", "three"]) await sendMessage(page, text);
+    await page.waitForSelector("#pending .message.failed");
+    await assertAccessible(page, `${colorScheme}: conversation with an error`);
+    await page.close();
+  }
+
+  const phone = await browser.openChat(server.origin, {
+    name: "Ada",
+    viewport: "phone",
+  });
+  await phone.page.click("#menu");
+  await phone.page.waitForSelector('.app[data-drawer="open"] .sidebar');
+  await assertAccessible(phone.page, "phone: drawer open");
+
+  await server.handler.shutdown();
+  await phone.page.waitForSelector('#status[data-state="reconnecting"]');
+  await assertAccessible(phone.page, "phone: reconnecting");
+});
+
+browserTest(
+  "UI is usable with the keyboard alone, with visible focus",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin);
+
+    // The name dialog takes focus first; Enter saves the name.
+    await page.waitForSelector("#name-dialog[open]");
+    await page.keyboard.type("Kay");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.id === "text");
+    await page.keyboard.type("typed with keys only");
+    await page.keyboard.press("Enter");
+    await waitForMessage(page, "typed with keys only");
+
+    // Tab through the whole page from the top: every control is reached, in a
+    // sensible order, and each shows a focus outline.
+    await page.evaluate(() => {
+      (document.activeElement as HTMLElement).blur();
+      document.body.tabIndex = -1;
+      document.body.focus();
+    });
+    const seen: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press("Tab");
+      const focused = await page.evaluate(() => {
+        const element = document.activeElement as HTMLElement;
+        const style = getComputedStyle(element);
+        return {
+          key: element.id || element.getAttribute("href") || element.tagName,
+          outline: style.outlineStyle !== "none" &&
+            style.outlineWidth !== "0px",
+        };
+      });
+      if (focused.key === "BODY") break;
+      assert(focused.outline, `${focused.key} shows no focus outline`);
+      if (seen.includes(focused.key)) break;
+      seen.push(focused.key);
+    }
+    for (
+      const key of [
+        "#/general",
+        "join-input",
+        "rename",
+        "scroller",
+        "text",
+        "send",
+      ]
+    ) {
+      assert(seen.includes(key), `Tab never reaches ${key}: ${seen}`);
+    }
+    assert(seen.indexOf("join-input") < seen.indexOf("text"));
+
+    // Join a room from the keyboard, then leave it.
+    await page.focus("#join-input");
+    await page.keyboard.type("Kbd-Room");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => location.hash === "#/kbd-room");
+    await page.waitForFunction(() => document.activeElement?.id === "text");
+    await page.focus("#leave");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => location.hash === "#/general");
+    assert.deepEqual(errors, []);
+  },
+);

@@ -1,0 +1,145 @@
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { connectJson, startServer } from "../_test_utils.ts";
+import {
+  browserTest,
+  launchBrowser,
+  messageTexts,
+  sendMessage,
+  waitForMessage,
+} from "./_browser.ts";
+
+function roomLinks(page: Page): Promise<string[]> {
+  return page.$$eval(
+    "#rooms .room-label",
+    (labels) => labels.map((label) => label.textContent ?? ""),
+  );
+}
+
+async function waitForMembers(page: Page, expected: string[]): Promise<void> {
+  await page.waitForFunction(
+    (names: string[]) =>
+      JSON.stringify(
+        [...document.querySelectorAll("#members .member-name")]
+          .map((node) => node.textContent),
+      ) === JSON.stringify(names),
+    {},
+    expected,
+  );
+}
+
+browserTest(
+  "UI joins a room from a shared link and shows its members",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    const ada = await browser.openChat(server.origin, {
+      name: "Ada",
+      path: "/#/Design-Team",
+    });
+    const { page } = ada;
+    await waitForMembers(page, ["Ada"]);
+    assert.equal(
+      await page.$eval("#room-name", (node) => node.textContent),
+      "design-team",
+    );
+    assert.equal(await page.evaluate(() => location.hash), "#/design-team");
+    assert.deepEqual(await roomLinks(page), ["general", "design-team"]);
+
+    const bo = await browser.openChat(server.origin, {
+      name: "Bo",
+      path: "/#/design-team",
+    });
+    await waitForMembers(page, ["Ada", "Bo"]);
+    await waitForMembers(bo.page, ["Ada", "Bo"]);
+    await sendMessage(bo.page, "Welcome to design");
+    await waitForMessage(page, "Welcome to design");
+    assert.deepEqual(await messageTexts(page), ["Welcome to design"]);
+
+    await bo.page.close();
+    await waitForMembers(page, ["Ada"]);
+    assert.deepEqual(ada.errors, []);
+  },
+);
+
+browserTest(
+  "UI switches rooms, counts unread messages and leaves",
+  async () => {
+    await using server = startServer();
+    const { client: bo } = await connectJson(`${server.wsUrl}?name=Bo`, [
+      "general",
+      "dev",
+    ]);
+    await using _bo = bo;
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+      path: "/#/dev",
+    });
+    await waitForMembers(page, ["Ada", "Bo"]);
+    await page.click('#rooms a[href="#/general"]');
+    await page.waitForFunction(() => location.hash === "#/general");
+    await page.waitForSelector(
+      '#rooms a[href="#/general"][aria-current="page"]',
+    );
+
+    for (const text of ["one", "two", "three"]) {
+      bo.sendJson({ type: "send", room: "dev", text });
+    }
+    bo.sendJson({ type: "send", room: "general", text: "in general" });
+    await waitForMessage(page, "in general");
+    await page.waitForFunction(() =>
+      document.querySelector('#rooms a[href="#/dev"] .badge')?.textContent
+        ?.startsWith("3")
+    );
+    assert.deepEqual(await messageTexts(page), ["in general"]);
+
+    await page.click('#rooms a[href="#/dev"]');
+    await waitForMessage(page, "three");
+    assert.deepEqual(await messageTexts(page), ["one", "two", "three"]);
+    assert.equal(await page.$('#rooms a[href="#/dev"] .badge'), null);
+
+    await page.click("#leave");
+    await page.waitForFunction(() => location.hash === "#/general");
+    assert.deepEqual(await roomLinks(page), ["general"]);
+    assert.deepEqual(errors, []);
+  },
+);
+
+browserTest("UI keeps the name and shows history after a reload", async () => {
+  await using server = startServer();
+  await using browser = await launchBrowser();
+  const { page, errors } = await browser.openChat(server.origin, {
+    name: "Ada",
+  });
+  await page.click("#rename");
+  await page.waitForSelector("#name-dialog[open]");
+  await page.$eval(
+    "#name-input",
+    (input) => (input as HTMLInputElement).value = "",
+  );
+  await page.type("#name-input", "Ada Lovelace");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() =>
+    document.querySelector("#me-name")?.textContent === "Ada Lovelace"
+  );
+  await sendMessage(page, "before the reload");
+  await waitForMessage(page, "before the reload");
+
+  await page.reload();
+  await page.waitForSelector('#status[data-state="open"]');
+  await waitForMessage(page, "before the reload");
+  assert.equal(
+    await page.$eval("#me-name", (node) => node.textContent),
+    "Ada Lovelace",
+  );
+  assert.equal(await page.$("#name-dialog[open]"), null);
+  assert.deepEqual(await messageTexts(page), ["before the reload"]);
+  const author = await page.$eval(
+    "#messages .author",
+    (node) => node.textContent,
+  );
+  assert.equal(author, "Ada Lovelace");
+  assert.deepEqual(errors, []);
+});

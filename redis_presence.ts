@@ -1,0 +1,192 @@
+/**
+ * {@linkcode Presence} across instances in Redis.
+ *
+ * Each instance counts its own connections per (room, name) in memory and
+ * keeps one Redis entry per (room, name) it has: `chat:{room}:user:NAME` is
+ * a sorted set of instance ids scored by expiry time, and
+ * `chat:{room}:users` a sorted set of names scored by their latest expiry.
+ * A heartbeat pushes the expiries forward; an instance that dies stops
+ * doing so and its names drop out after the TTL. A name with tabs on two
+ * instances is one member.
+ *
+ * @module
+ */
+import { log } from "./log.ts";
+import type { Presence } from "./presence.ts";
+import type { RedisClient } from "./redis_history.ts";
+
+/** Options for {@linkcode RedisPresence}. */
+export interface RedisPresenceOptions {
+  /**
+   * Milliseconds an instance's entries live without a heartbeat; the
+   * heartbeat runs every third of it.
+   *
+   * @default {15000}
+   */
+  ttlMs?: number;
+  /**
+   * Clock in milliseconds since the Unix epoch.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+}
+
+// KEYS: user key, room key. ARGV: instance, user, now, ttl. Returns how many
+// live instances have the user in the room, this one included.
+const JOIN_SCRIPT = `
+local expiry = tonumber(ARGV[3]) + tonumber(ARGV[4])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", ARGV[3])
+redis.call("ZADD", KEYS[1], expiry, ARGV[1])
+redis.call("PEXPIRE", KEYS[1], ARGV[4])
+redis.call("ZADD", KEYS[2], "GT", expiry, ARGV[2])
+redis.call("PEXPIRE", KEYS[2], ARGV[4])
+return redis.call("ZCARD", KEYS[1])
+`;
+
+// KEYS: user key, room key. ARGV: instance, user, now. Returns how many live
+// instances still have the user in the room.
+const LEAVE_SCRIPT = `
+redis.call("ZREM", KEYS[1], ARGV[1])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", ARGV[3])
+local left = redis.call("ZCARD", KEYS[1])
+if left == 0 then redis.call("ZREM", KEYS[2], ARGV[2]) end
+return left
+`;
+
+function keys(room: string, user: string): string[] {
+  return [`chat:{${room}}:user:${user}`, `chat:{${room}}:users`];
+}
+
+/**
+ * Room members shared by every instance through Redis.
+ *
+ * @example Wiring (needs a running Redis)
+ * ```ts ignore
+ * import { createClient } from "redis";
+ * import { RedisPresence } from "./redis_presence.ts";
+ *
+ * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * await using presence = new RedisPresence(client);
+ * await presence.join("general", "ada");
+ * console.log(await presence.members("general"));
+ * ```
+ */
+export class RedisPresence implements Presence {
+  /** This instance's id in the presence entries. */
+  readonly instanceId: string = crypto.randomUUID();
+  #client: RedisClient;
+  #ttlMs: number;
+  #now: () => number;
+  /** Local connection counts: room → name → count. */
+  #rooms = new Map<string, Map<string, number>>();
+  #timer: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  /** Uses `client`, which the caller owns; starts the heartbeat. */
+  constructor(client: RedisClient, options: RedisPresenceOptions = {}) {
+    this.#client = client;
+    this.#ttlMs = options.ttlMs ?? 15_000;
+    this.#now = options.now ?? Date.now;
+    this.#timer = setInterval(() => this.#heartbeat(), this.#ttlMs / 3);
+  }
+
+  /** Adds one local connection; `true` when no instance had `user` in `room`. */
+  async join(room: string, user: string): Promise<boolean> {
+    let counts = this.#rooms.get(room);
+    if (!counts) this.#rooms.set(room, counts = new Map());
+    const count = counts.get(user) ?? 0;
+    counts.set(user, count + 1);
+    if (count > 0) return false;
+    try {
+      return await this.#refresh(room, user) === 1;
+    } catch (error) {
+      this.#forget(room, user);
+      throw error;
+    }
+  }
+
+  /** Removes one local connection; `true` when no instance has `user` in `room` any more. */
+  async leave(room: string, user: string): Promise<boolean> {
+    if (!this.#forget(room, user)) return false;
+    const left = await this.#client.eval(LEAVE_SCRIPT, {
+      keys: keys(room, user),
+      arguments: [this.instanceId, user, String(this.#now())],
+    });
+    return left === 0;
+  }
+
+  /** Names present in `room` on any live instance, sorted. */
+  async members(room: string): Promise<string[]> {
+    const names = await this.#client.zRange(
+      `chat:{${room}}:users`,
+      String(this.#now()),
+      "+inf",
+      { BY: "SCORE" },
+    );
+    return names.map(String).sort();
+  }
+
+  /** Stops the heartbeat and removes this instance's entries; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    const entries = [...this.#rooms].flatMap(([room, counts]) =>
+      [...counts.keys()].map((user) => [room, user] as const)
+    );
+    this.#rooms.clear();
+    if (!this.#client.isReady) return;
+    await Promise.all(
+      entries.map(([room, user]) =>
+        this.#client.eval(LEAVE_SCRIPT, {
+          keys: keys(room, user),
+          arguments: [this.instanceId, user, String(this.#now())],
+        })
+      ),
+    ).catch((error) => log("warn", "presence.cleanup_failed", { error }));
+  }
+
+  /** Same as {@linkcode RedisPresence.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #refresh(room: string, user: string): Promise<number> {
+    const count = await this.#client.eval(JOIN_SCRIPT, {
+      keys: keys(room, user),
+      arguments: [
+        this.instanceId,
+        user,
+        String(this.#now()),
+        String(this.#ttlMs),
+      ],
+    });
+    return Number(count);
+  }
+
+  /** Counts one local connection fewer; returns whether it was the name's last here. */
+  #forget(room: string, user: string): boolean {
+    const counts = this.#rooms.get(room);
+    const count = counts?.get(user) ?? 0;
+    if (!counts || count === 0) return false;
+    if (count > 1) {
+      counts.set(user, count - 1);
+      return false;
+    }
+    counts.delete(user);
+    if (counts.size === 0) this.#rooms.delete(room);
+    return true;
+  }
+
+  #heartbeat(): void {
+    if (!this.#client.isReady) return;
+    for (const [room, counts] of this.#rooms) {
+      for (const user of counts.keys()) {
+        this.#refresh(room, user).catch((error) =>
+          log("debug", "presence.heartbeat_failed", { room, error })
+        );
+      }
+    }
+  }
+}
