@@ -43,6 +43,13 @@ export interface StartTargetOptions {
    * @default {"bench/peers/node_modules_dir"}
    */
   peerModulesDir?: string;
+  /**
+   * Flags appended to our server's (ours and baseline; peers take none),
+   * e.g. `--kv-path=…`; a later flag overrides an earlier one.
+   *
+   * @default {[]}
+   */
+  args?: readonly string[];
 }
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -74,7 +81,11 @@ export const OUR_SERVER_ARGS: readonly string[] = [
   "--kv-path=:memory:",
 ];
 
-function command(name: TargetName, modulesDir: string): string[] {
+function command(
+  name: TargetName,
+  modulesDir: string,
+  extraArgs: readonly string[],
+): string[] {
   switch (name) {
     case "ours":
     case "baseline":
@@ -84,8 +95,10 @@ function command(name: TargetName, modulesDir: string): string[] {
         "--allow-net",
         "--allow-read",
         "--allow-env",
+        ...writePermission(extraArgs),
         `${name === "ours" ? ROOT : baselineDir()}main.ts`,
         ...OUR_SERVER_ARGS,
+        ...extraArgs,
       ];
     case "naive_deno":
       return [
@@ -100,6 +113,15 @@ function command(name: TargetName, modulesDir: string): string[] {
     case "bun":
       return [`${modulesDir}/node_modules/bun/bin/bun.exe`, `${PEERS}bun.js`];
   }
+}
+
+/** Write access to the folder of a `--kv-path` file among `args`, if any. */
+function writePermission(args: readonly string[]): string[] {
+  const path = args.findLast((arg) => arg.startsWith("--kv-path="))
+    ?.slice("--kv-path=".length);
+  if (path === undefined || path === ":memory:" || path === "") return [];
+  const slash = path.lastIndexOf("/");
+  return [`--allow-write=${slash > 0 ? path.slice(0, slash) : "."}`];
 }
 
 /**
@@ -145,8 +167,8 @@ export async function startTarget(
   name: TargetName,
   options: StartTargetOptions = {},
 ): Promise<Target> {
-  const { core = 0, peerModulesDir = PEER_MODULES_DIR } = options;
-  const argv = command(name, peerModulesDir);
+  const { core = 0, peerModulesDir = PEER_MODULES_DIR, args = [] } = options;
+  const argv = command(name, peerModulesDir, args);
   if (core !== null) argv.unshift("taskset", "-c", String(core));
   const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
