@@ -35,6 +35,18 @@ export interface SubscribeOptions<T = unknown> {
    * @default {undefined (every message)}
    */
   accept?: (message: T) => boolean;
+  /**
+   * Takes batches directly: while the subscription's generator is parked in
+   * `next()`, the broker hands this function the turn's batch instead of
+   * resuming the generator (an async generator costs several promise hops
+   * per resumption, and a busy room resumes every subscriber per turn).
+   * Returning `false` refuses the batch: it is yielded by the parked `next()`
+   * as usual. Queue bounds and slow-consumer cut-off are unchanged. A broker
+   * may ignore it: the generator alone must be enough.
+   *
+   * @default {undefined (only the generator)}
+   */
+  deliver?: (batch: readonly T[]) => boolean;
 }
 
 /**
@@ -138,6 +150,7 @@ class Subscriber<T> {
     readonly scheduler: WakeScheduler,
     readonly onSlowConsumer?: (error: SlowConsumerError) => void,
     readonly accept?: (message: T) => boolean,
+    readonly deliver?: (batch: readonly T[]) => boolean,
   ) {}
 
   /** Queues `message`; returns false when the queue overflowed and the subscriber failed. */
@@ -165,11 +178,22 @@ class Subscriber<T> {
     this.wakeUp();
   }
 
-  /** Resumes the parked `next()`, if any. */
+  /** Hands the queue to `deliver`, or resumes the parked `next()`, if any. */
   wakeUp(): void {
     this.scheduled = false;
     const wake = this.wake;
     if (wake === null) return;
+    if (
+      this.deliver !== undefined && !this.ended && this.queue.length > 0
+    ) {
+      const batch = this.queue;
+      this.queue = [];
+      if (this.deliver(batch)) return;
+      // Refused: the parked next() yields it, ahead of anything newer.
+      this.queue = this.queue.length === 0 ? batch : batch.concat(this.queue);
+      // Stopped meanwhile (deliver may close the connection): already woken.
+      if (this.wake !== wake) return;
+    }
     this.wake = null;
     wake.resolve();
   }
@@ -221,6 +245,7 @@ export class MemoryBroker<T> implements Broker<T> {
       this.#scheduler,
       options.onSlowConsumer,
       options.accept,
+      options.deliver,
     );
     let subscribers = this.#rooms.get(room);
     if (!subscribers) this.#rooms.set(room, subscribers = new Set());

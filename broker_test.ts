@@ -135,3 +135,58 @@ Deno.test("MemoryBroker subscription queues only the messages accept takes", asy
   assert.deepEqual((await parked).value, [6]);
   await subscription.return();
 });
+
+Deno.test("MemoryBroker hands a parked subscriber's batch to deliver, once per turn", async () => {
+  await using broker = new MemoryBroker<number>();
+  const controller = new AbortController();
+  const delivered: number[][] = [];
+  const subscription = broker.subscribe("room", {
+    signal: controller.signal,
+    deliver: (batch) => {
+      delivered.push([...batch]);
+      return true;
+    },
+  });
+  const parked = subscription.next();
+  for (let i = 0; i < 3; i++) await broker.publish("room", i);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await broker.publish("room", 3);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(delivered, [[0, 1, 2], [3]]);
+  // The generator stayed parked until the subscription ends.
+  controller.abort();
+  assert.deepEqual(await parked, { value: undefined, done: true });
+});
+
+Deno.test("MemoryBroker yields a batch deliver refuses from the parked next(), in order", async () => {
+  await using broker = new MemoryBroker<number>();
+  let accepting = false;
+  const subscription = broker.subscribe("room", {
+    deliver: () => accepting,
+  });
+  const parked = subscription.next();
+  await broker.publish("room", 1);
+  await broker.publish("room", 2);
+  assert.deepEqual((await parked).value, [1, 2]);
+  accepting = true;
+  await broker.publish("room", 3);
+  // Not parked: queued for the next next(), deliver is not asked.
+  assert.deepEqual((await subscription.next()).value, [3]);
+  await subscription.return();
+});
+
+Deno.test("MemoryBroker still cuts off a subscriber whose deliver keeps refusing", async () => {
+  await using broker = new MemoryBroker<number>();
+  const cutOff: SlowConsumerError[] = [];
+  const subscription = broker.subscribe("room", {
+    maxQueueLength: 2,
+    deliver: () => false,
+    onSlowConsumer: (error) => cutOff.push(error),
+  });
+  const parked = subscription.next();
+  await broker.publish("room", 1);
+  assert.deepEqual((await parked).value, [1]);
+  for (let i = 2; i <= 4; i++) await broker.publish("room", i);
+  assert.equal(cutOff.length, 1);
+  await assert.rejects(subscription.next(), SlowConsumerError);
+});

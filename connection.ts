@@ -60,8 +60,12 @@ export interface ConnectionOptions {
  */
 interface Feed {
   subscription: Joined["subscription"];
+  /** Live messages up to this id were in the history sent on joining; 0 once past them. */
   lastHistoryId: number;
+  /** Whether the announcement of this connection's own arrival is still to be skipped. */
   skipOwnArrival: boolean;
+  /** Set when a direct delivery left the send buffer over its bound: wait for it to drain before sending more. */
+  paused: boolean;
 }
 
 /** Whether a plain-text client sees `broadcast` (it sees chat text only, no presence). */
@@ -69,11 +73,13 @@ function hasPlainText(broadcast: Broadcast): boolean {
   return broadcast.plain !== null;
 }
 
-function feedOf(joined: Joined): Feed {
+function feedOf(joined: Joined, mode: ConnectionMode): Feed {
   return {
     subscription: joined.subscription,
     lastHistoryId: joined.lastHistoryId,
-    skipOwnArrival: joined.announced,
+    // Plain-text clients see no presence, so there is no arrival to skip.
+    skipOwnArrival: joined.announced && mode === "json",
+    paused: false,
   };
 }
 
@@ -85,6 +91,8 @@ interface Membership {
   user: string;
   /** Whether the join completed, so presence must be undone on leave. */
   ready: boolean;
+  /** The room's sender state, once the join has completed. */
+  feed?: Feed;
 }
 
 /**
@@ -198,7 +206,12 @@ export class Connection {
       // The join's result (members, history) is not needed after this.
       this.#plainJoin = undefined;
       join.then(
-        (joined) => this.#pump(DEFAULT_ROOM, feedOf(joined)),
+        (joined) =>
+          this.#pump(
+            DEFAULT_ROOM,
+            this.#rooms.get(DEFAULT_ROOM),
+            feedOf(joined, this.mode),
+          ),
         (error) => {
           log("error", "connection.join_failed", { id: this.id, error });
           this.close(CloseCode.tryAgainLater, "Cannot join the room now");
@@ -226,8 +239,15 @@ export class Connection {
   /** Registers a membership of `room` and returns the subscription options bound to it. */
   #membership(room: string) {
     const controller = new AbortController();
-    this.#rooms.set(room, { controller, user: this.#user, ready: false });
+    const membership: Membership = {
+      controller,
+      user: this.#user,
+      ready: false,
+    };
+    this.#rooms.set(room, membership);
     return {
+      deliver: (batch: readonly Broadcast[]) =>
+        this.#deliver(membership, batch),
       // The connection's end aborts every membership (#end), so the
       // membership's own signal is enough; AbortSignal.any() would keep a
       // dependent signal and its bookkeeping per room for the socket's life.
@@ -238,41 +258,31 @@ export class Connection {
   }
 
   /**
-   * Feeds one room's events to the socket, skipping messages its history
-   * already held and the announcement of its own arrival.
+   * Feeds one room's events to the socket until the subscription ends. While
+   * this loop is parked, the broker hands batches to
+   * {@linkcode Connection.#deliver} directly; the loop sends only what that
+   * refused, and waits for the send buffer to drain.
    */
-  async #pump(room: string, feed: Feed): Promise<void> {
-    const { subscription } = feed;
-    const json = this.mode === "json";
-    let { lastHistoryId } = feed;
-    // Plain-text clients see no presence, so there is no arrival to skip.
-    let skipOwnArrival = feed.skipOwnArrival && json;
+  async #pump(
+    room: string,
+    membership: Membership | undefined,
+    feed: Feed,
+  ): Promise<void> {
     const socket = this.#socket;
     const { maxBufferedBytes } = this.#config;
-    const signal = this.#rooms.get(room)?.controller.signal;
+    const signal = membership?.controller.signal;
+    if (membership) membership.feed = feed;
     try {
-      for await (let batch of subscription) {
-        if (socket.readyState !== WebSocket.OPEN || signal?.aborted) break;
-        if (lastHistoryId > 0 || skipOwnArrival) {
-          const ownArrival = batch.findIndex((event) =>
-            event.origin === this.id
-          );
-          if (ownArrival >= 0) skipOwnArrival = false;
-          batch = batch.filter((event, index) =>
-            index !== ownArrival &&
-            (event.id === null || event.id > lastHistoryId)
-          );
-          if (batch.some((event) => event.id !== null)) lastHistoryId = 0;
-          if (batch.length === 0) continue;
+      for await (const batch of feed.subscription) {
+        if (!this.#canSend(signal)) break;
+        if (feed.paused) {
+          await this.#drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
+          feed.paused = false;
+          if (!this.#canSend(signal)) break;
         }
-        if (json) this.#sendJsonBatch(batch);
-        else this.#sendPlainBatch(batch);
+        this.#sendBatch(feed, batch);
         if (socket.bufferedAmount > maxBufferedBytes) {
-          await this.#drainWatcher.wait(
-            socket,
-            maxBufferedBytes / 2,
-            signal,
-          );
+          await this.#drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
         }
       }
     } catch (error) {
@@ -280,6 +290,54 @@ export class Connection {
       log("error", "connection.pump_failed", { id: this.id, room, error });
       this.close(CloseCode.internalError, "Internal error");
     }
+  }
+
+  /**
+   * Sends a batch the broker hands over directly (see
+   * `SubscribeOptions.deliver` in broker.ts); refuses it before the join has
+   * completed, while the send buffer drains, or once the room is left, so
+   * that {@linkcode Connection.#pump} deals with it.
+   */
+  #deliver(membership: Membership, batch: readonly Broadcast[]): boolean {
+    const feed = membership.feed;
+    const signal = membership.controller.signal;
+    if (feed === undefined || feed.paused || !this.#canSend(signal)) {
+      return false;
+    }
+    try {
+      this.#sendBatch(feed, batch);
+      if (this.#socket.bufferedAmount > this.#config.maxBufferedBytes) {
+        feed.paused = true;
+      }
+    } catch (error) {
+      // Never throw into the broker, which is delivering to others too.
+      log("error", "connection.deliver_failed", { id: this.id, error });
+      this.close(CloseCode.internalError, "Internal error");
+    }
+    return true;
+  }
+
+  #canSend(signal: AbortSignal | undefined): boolean {
+    return this.#socket.readyState === WebSocket.OPEN && !signal?.aborted;
+  }
+
+  /** Sends a batch, skipping messages the join's history held and the joiner's own arrival. */
+  #sendBatch(feed: Feed, batch: readonly Broadcast[]): void {
+    if (feed.lastHistoryId > 0 || feed.skipOwnArrival) {
+      const lastHistoryId = feed.lastHistoryId;
+      const ownArrival = feed.skipOwnArrival
+        ? batch.findIndex((event) => event.origin === this.id)
+        : -1;
+      if (ownArrival >= 0) feed.skipOwnArrival = false;
+      batch = batch.filter((event, index) =>
+        index !== ownArrival &&
+        (event.id === null || event.id > lastHistoryId)
+      );
+      if (batch.some((event) => event.id !== null)) feed.lastHistoryId = 0;
+      if (batch.length === 0) return;
+    }
+    if (this.mode === "json") this.#sendJsonBatch(batch);
+    else this.#sendPlainBatch(batch);
   }
 
   /** Sends a batch as one frame: the event itself, or a JSON array of events. */
@@ -444,7 +502,7 @@ export class Connection {
           truncated: joined.history.truncated,
           hasMore: joined.history.hasMore,
         });
-        this.#pump(room, feedOf(joined));
+        this.#pump(room, membership, feedOf(joined, this.mode));
       },
       (error) => {
         log("error", "room.join_failed", { id: this.id, room, error });
