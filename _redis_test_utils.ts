@@ -8,9 +8,8 @@
  *
  * @module
  */
-import { spawnServer, type TestClient } from "./_test_utils.ts";
+import { spawnServer } from "./_test_utils.ts";
 import { print } from "./log.ts";
-import type { ChatMessage, ServerEvent } from "./protocol.ts";
 
 function redisInstalled(): boolean {
   try {
@@ -216,33 +215,4 @@ export async function startCluster(
       await Promise.all(servers.map((server) => server[Symbol.asyncDispose]()));
     },
   };
-}
-
-/** Sends a message and waits for its `ack`; throws on an `error` for it. */
-export async function sendAndAck(
-  client: TestClient,
-  room: string,
-  text: string,
-  nonce: string,
-): Promise<Extract<ServerEvent, { type: "ack" }>> {
-  client.sendJson({ type: "send", room, text, nonce });
-  while (true) {
-    const event = await client.nextEvent();
-    if (event.type === "ack" && event.nonce === nonce) return event;
-    if (event.type === "error" && event.nonce === nonce) {
-      throw new Error(`Cannot send "${text}": ${event.code}`);
-    }
-  }
-}
-
-/** The next `count` messages a client receives, skipping other events. */
-export async function nextMessages(
-  client: TestClient,
-  count: number,
-): Promise<ChatMessage[]> {
-  const received = [];
-  while (received.length < count) {
-    received.push(await client.nextOfType("message"));
-  }
-  return received;
 }

@@ -7,7 +7,12 @@
  */
 import type { Config } from "./config.ts";
 import { type ChatHandler, createHandler } from "./main.ts";
-import { DEFAULT_ROOM, JSON_PROTOCOL, type ServerEvent } from "./protocol.ts";
+import {
+  type ChatMessage,
+  DEFAULT_ROOM,
+  JSON_PROTOCOL,
+  type ServerEvent,
+} from "./protocol.ts";
 
 /** How long a test waits for an expected event before failing. */
 export const TEST_TIMEOUT_MS = 10_000;
@@ -318,4 +323,33 @@ export async function spawnServer(
       await Promise.all([stdoutDone, stderrDone]);
     },
   };
+}
+
+/** Sends a message and waits for its `ack`; throws on an `error` for it. */
+export async function sendAndAck(
+  client: TestClient,
+  room: string,
+  text: string,
+  nonce: string,
+): Promise<Extract<ServerEvent, { type: "ack" }>> {
+  client.sendJson({ type: "send", room, text, nonce });
+  while (true) {
+    const event = await client.nextEvent();
+    if (event.type === "ack" && event.nonce === nonce) return event;
+    if (event.type === "error" && event.nonce === nonce) {
+      throw new Error(`Cannot send "${text}": ${event.code}`);
+    }
+  }
+}
+
+/** The next `count` messages a client receives, skipping other events. */
+export async function nextMessages(
+  client: TestClient,
+  count: number,
+): Promise<ChatMessage[]> {
+  const received = [];
+  while (received.length < count) {
+    received.push(await client.nextOfType("message"));
+  }
+  return received;
 }

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
+import { SKIP_REDIS, startCluster, startRedis } from "./_redis_test_utils.ts";
 import {
+  connectJson,
   nextMessages,
   sendAndAck,
-  SKIP_REDIS,
-  startCluster,
-  startRedis,
-} from "./_redis_test_utils.ts";
-import { connectJson, type TestClient, waitFor } from "./_test_utils.ts";
+  type TestClient,
+  waitFor,
+} from "./_test_utils.ts";
 import type { ChatMessage } from "./protocol.ts";
 
 /** Polls `url` until it answers `status`; fails after the test timeout. */

@@ -34,6 +34,11 @@ export type ConnectionMode = "plain" | "json";
 const FRAME_OVERHEAD_BYTES = 1024;
 /** JSON may escape a UTF-8 byte as up to six characters (`\u00e9`). */
 const JSON_ESCAPE_FACTOR = 6;
+/**
+ * Replies (`joined`, `history`, acks…) may fill the send buffer to this many
+ * times `maxBufferedBytes`; past it the client is not reading and is cut off.
+ */
+const REPLY_BUFFER_FACTOR = 2;
 
 /** Options for {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -428,6 +433,10 @@ export class Connection {
         this.#join(request.room, request.since, request.nonce);
         return;
       case "leave":
+        // Joins are free so a reconnect can rejoin every room at once; a leave
+        // costs a token, so join/leave cycles (each join reads history) are
+        // rate-limited while `maxRooms` bounds joins without leaves.
+        if (!this.#withinRate(request.nonce)) return;
         this.#leave(request.room, request.nonce);
         return;
       case "send":
@@ -650,6 +659,16 @@ export class Connection {
 
   #send(event: ServerEvent): void {
     if (this.#socket.readyState !== WebSocket.OPEN) return;
+    // Replies do not wait for the buffer to drain as room messages do; a
+    // client that keeps asking (join, history) without reading would
+    // otherwise grow it without bound.
+    if (
+      this.#socket.bufferedAmount >
+        this.#config.maxBufferedBytes * REPLY_BUFFER_FACTOR
+    ) {
+      this.#cutOffSlowConsumer();
+      return;
+    }
     const frame = JSON.stringify(event);
     this.#socket.send(frame);
     this.#metrics?.onFrameSent(this.mode, frame, 0);

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import {
   connectJson,
+  nextMessages,
   spawnServer,
-  type TestClient,
   withTimeout,
 } from "./_test_utils.ts";
 import { KvBroker } from "./kv_broker.ts";
 import { KvHistory } from "./kv_history.ts";
 import { createHandler } from "./main.ts";
-import type { ChatMessage } from "./protocol.ts";
 
 /** A handler over its own handle on the KV file at `path`, like one Deploy isolate. */
 async function startIsolate(path: string) {
@@ -33,17 +32,6 @@ async function startIsolate(path: string) {
   };
 }
 
-async function messages(
-  client: TestClient,
-  count: number,
-): Promise<ChatMessage[]> {
-  const received = [];
-  while (received.length < count) {
-    received.push(await client.nextOfType("message"));
-  }
-  return received;
-}
-
 Deno.test("KvBroker: two handlers sharing one KV file deliver each other's messages in one order", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -61,7 +49,7 @@ Deno.test("KvBroker: two handlers sharing one KV file deliver each other's messa
       });
       const orders = await Promise.all(
         clients.map(async (client) =>
-          (await messages(client, 40)).map((m) => `${m.id}:${m.text}`)
+          (await nextMessages(client, 40)).map((m) => `${m.id}:${m.text}`)
         ),
       );
       for (const order of orders) assert.deepEqual(order, orders[0]);

@@ -97,6 +97,15 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
+/**
+ * A name for a connection that brought none: `guest-` and 8 hex digits, so
+ * that guests practically never share a name (and with it presence and
+ * nonce de-duplication).
+ */
+function guestName(): string {
+  return `guest-${crypto.randomUUID().slice(0, 8)}`;
+}
+
 /** The {@linkcode KvHistory} options the settings call for. */
 function historyOptions(config: Config) {
   return {
@@ -152,6 +161,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     const admission = admitUpgrade(req, config, connections.size);
     if (admission instanceof Response) {
       metrics.upgradesRefused.inc({ status: String(admission.status) });
+      log("debug", "connection.refused", { status: admission.status });
       return admission;
     }
     let upgraded: { socket: WebSocket; response: Response };
@@ -166,7 +176,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     }
     const connection = new Connection(upgraded.socket, {
       mode: admission.mode,
-      user: admission.name ?? `guest-${crypto.randomUUID().slice(0, 4)}`,
+      user: admission.name ?? guestName(),
       config,
       chat,
       drainWatcher,

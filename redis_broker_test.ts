@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
+import { SKIP_REDIS, startCluster, startRedis } from "./_redis_test_utils.ts";
 import {
+  connect,
+  connectJson,
   nextMessages,
   sendAndAck,
-  SKIP_REDIS,
-  startCluster,
-  startRedis,
-} from "./_redis_test_utils.ts";
-import { connect, connectJson, type TestClient } from "./_test_utils.ts";
+  type TestClient,
+} from "./_test_utils.ts";
 
 Deno.test({
   name:

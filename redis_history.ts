@@ -212,11 +212,15 @@ export class RedisHistory implements History {
     const oldestKept = this.#oldestKeptTs();
     const all = entries.map((entry) => parseEntry(room, String(entry)));
     const messages = all.filter((message) => message.ts >= oldestKept);
-    const firstId = messages[0]?.id ?? head + 1;
+    // With nothing after `since`, the head tells whether messages were
+    // removed (head beyond `since`) or the history was reset (head before it).
+    const gap = messages.length > 0
+      ? messages[0]!.id > since + 1
+      : head !== since;
     return {
       messages,
       hasMore: since > 0,
-      truncated: messages.length < all.length || firstId > since + 1,
+      truncated: messages.length < all.length || gap,
     };
   }
 

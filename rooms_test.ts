@@ -2,42 +2,13 @@ import assert from "node:assert/strict";
 import {
   connect,
   connectJson,
+  nextMessages,
   openSilentPeer,
+  sendAndAck,
   spawnServer,
   startServer,
-  type TestClient,
   waitFor,
 } from "./_test_utils.ts";
-import type { ChatMessage, ServerEvent } from "./protocol.ts";
-
-type Event<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
-
-async function sendAndAck(
-  client: TestClient,
-  room: string,
-  text: string,
-  nonce: string,
-): Promise<Event<"ack">> {
-  client.sendJson({ type: "send", room, text, nonce });
-  while (true) {
-    const event = await client.nextEvent();
-    if (event.type === "ack" && event.nonce === nonce) return event;
-    if (event.type === "error" && event.nonce === nonce) {
-      throw new Error(`send failed: ${event.code}`);
-    }
-  }
-}
-
-async function messages(
-  client: TestClient,
-  count: number,
-): Promise<ChatMessage[]> {
-  const received = [];
-  while (received.length < count) {
-    received.push(await client.nextOfType("message"));
-  }
-  return received;
-}
 
 Deno.test("join/leave: messages reach only the members of their room", async () => {
   await using server = startServer();
@@ -47,7 +18,7 @@ Deno.test("join/leave: messages reach only the members of their room", async () 
   await using _b = b;
   await sendAndAck(a, "general", "to general", "g1");
   await sendAndAck(a, "dev", "to dev", "d1");
-  const [received] = await messages(b, 1);
+  const [received] = await nextMessages(b, 1);
   assert.equal(received?.room, "dev");
   assert.equal(received?.text, "to dev");
 
@@ -123,7 +94,7 @@ Deno.test("join with since: a client that was cut off gets exactly what it misse
   for (let i = 0; i < 3; i++) {
     await sendAndAck(sender, "general", `before ${i}`, `b${i}`);
   }
-  const seen = await messages(reader, 3);
+  const seen = await nextMessages(reader, 3);
   const lastSeen = seen.at(-1)!.id;
   reader.socket.close();
   await reader.closed;
@@ -182,7 +153,7 @@ Deno.test("send: the same nonce after a reconnect posts one message and acks its
   assert.equal(again.duplicate, true);
   assert.equal(ack.duplicate, false);
   await sendAndAck(second, "general", "next", "nonce-2");
-  const received = await messages(watcher, 2);
+  const received = await nextMessages(watcher, 2);
   assert.deepEqual(received.map((message) => message.text), ["once", "next"]);
 });
 
@@ -204,7 +175,7 @@ Deno.test("send: 20 concurrent senders, every member sees one order", async () =
     }));
     const orders = await Promise.all(
       members.map(async ({ client }) =>
-        (await messages(client, 100)).map((m) => `${m.id}:${m.text}`)
+        (await nextMessages(client, 100)).map((m) => `${m.id}:${m.text}`)
       ),
     );
     for (const order of orders) assert.deepEqual(order, orders[0]);
@@ -326,5 +297,29 @@ Deno.test("history survives a server restart on the same KV file", async () => {
     assert.equal(ack.id, joined!.messages[0]!.id + 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("leave: counts against the rate limit, so join/leave cycles are bounded", async () => {
+  await using server = startServer({
+    rateLimit: 1,
+    rateBurst: 2,
+    rateLimitStrikes: 100,
+  });
+  const { client } = await connectJson(server.wsUrl, []);
+  await using _ = client;
+  for (let i = 0; i < 3; i++) {
+    client.sendJson({ type: "join", room: "spin" });
+    assert.equal((await client.nextOfType("joined")).room, "spin");
+    client.sendJson({ type: "leave", room: "spin", nonce: `l${i}` });
+    const reply = await client.nextEvent();
+    if (i < 2) {
+      assert.equal(reply.type, "left");
+    } else {
+      assert.deepEqual(reply.type === "error" && [reply.code, reply.nonce], [
+        "rate_limited",
+        "l2",
+      ]);
+    }
   }
 });

@@ -26,6 +26,28 @@ function refuse(
   });
 }
 
+/** The only WebSocket version there is (RFC 6455). */
+const WEBSOCKET_VERSION = "13";
+
+/**
+ * Whether `key` is a valid `Sec-WebSocket-Key`: 16 random bytes in base64
+ * (RFC 6455 section 4.2.1). Deno's upgrade accepts any non-empty value, but
+ * the RFC requires a 400 for anything else.
+ *
+ * @param key The header's value.
+ * @returns Whether it decodes to exactly 16 bytes.
+ */
+export function isWebSocketKey(key: string | null): boolean {
+  if (key === null) return false;
+  const trimmed = key.trim();
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(trimmed)) return false;
+  try {
+    return atob(trimmed).length === 16;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether a browser page at `origin` may open a socket: its own origin
  * (same host as the request) always may, others only when listed. A request
@@ -58,7 +80,7 @@ export function isOriginAllowed(
  * @param req The request.
  * @param config Limits and allowed origins.
  * @param connectionCount Connections open now.
- * @returns What to accept, or the refusal to send: 405, 426, 403, 503 or 400.
+ * @returns What to accept, or the refusal to send: 405, 426, 400, 403 or 503.
  *
  * @example A plain GET is told to upgrade
  * ```ts
@@ -86,6 +108,22 @@ export function admitUpgrade(
     return refuse(426, "Upgrade required: connect with a WebSocket client", {
       upgrade: "websocket",
     });
+  }
+  const version = req.headers.get("sec-websocket-version");
+  if (version?.trim() !== WEBSOCKET_VERSION) {
+    return refuse(
+      426,
+      `Upgrade required: unsupported Sec-WebSocket-Version "${
+        version ?? ""
+      }"; use ${WEBSOCKET_VERSION}`,
+      { "sec-websocket-version": WEBSOCKET_VERSION },
+    );
+  }
+  if (!isWebSocketKey(req.headers.get("sec-websocket-key"))) {
+    return refuse(
+      400,
+      "Bad request: Sec-WebSocket-Key must be 16 bytes in base64",
+    );
   }
   if (!isOriginAllowed(req, config.allowedOrigins)) {
     return refuse(

@@ -1,0 +1,151 @@
+/**
+ * A WebSocket peer written on raw TCP, for tests that must send what a
+ * well-behaved client never would: invalid UTF-8, bad framing, half a
+ * request, or a connection that dies without a close frame.
+ *
+ * @module
+ */
+import { openSilentPeer, withTimeout } from "./_test_utils.ts";
+
+/** WebSocket opcodes (RFC 6455 section 5.2). */
+export const Opcode = {
+  text: 0x1,
+  binary: 0x2,
+  close: 0x8,
+  ping: 0x9,
+  pong: 0xa,
+} as const;
+
+/** One frame the server sent. */
+export interface ServerFrame {
+  opcode: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Encodes one final, masked client frame.
+ *
+ * @param opcode The frame's opcode.
+ * @param payload Its payload.
+ * @returns The bytes to write.
+ */
+export function encodeFrame(
+  opcode: number,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const length = payload.length;
+  const extra = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const frame = new Uint8Array(2 + extra + 4 + length);
+  const view = new DataView(frame.buffer);
+  frame[0] = 0x80 | opcode;
+  if (extra === 0) frame[1] = 0x80 | length;
+  else if (extra === 2) {
+    frame[1] = 0x80 | 126;
+    view.setUint16(2, length);
+  } else {
+    frame[1] = 0x80 | 127;
+    view.setBigUint64(2, BigInt(length));
+  }
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  frame.set(mask, 2 + extra);
+  const offset = 2 + extra + 4;
+  for (let i = 0; i < length; i++) {
+    frame[offset + i] = payload[i]! ^ mask[i % 4]!;
+  }
+  return frame;
+}
+
+/** A raw TCP connection after a successful WebSocket handshake. */
+export class RawPeer implements Disposable {
+  readonly conn: Deno.TcpConn;
+  #buffer = new Uint8Array(0);
+  #closed = false;
+
+  constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+  }
+
+  /** Connects to `/ws` on `port` and completes the handshake. */
+  static async open(port: number): Promise<RawPeer> {
+    return new RawPeer(await openSilentPeer(port));
+  }
+
+  /** Writes bytes as they are. */
+  async write(bytes: Uint8Array): Promise<void> {
+    await this.conn.write(bytes);
+  }
+
+  /** Writes one masked frame. */
+  async send(opcode: number, payload: Uint8Array | string): Promise<void> {
+    const bytes = typeof payload === "string"
+      ? new TextEncoder().encode(payload)
+      : payload;
+    await this.write(encodeFrame(opcode, bytes));
+  }
+
+  /**
+   * Reads frames until a close frame or the end of the stream.
+   *
+   * @returns The close code the server sent, or `null` when the connection
+   *   ended without a close frame.
+   */
+  async closeCode(): Promise<number | null> {
+    while (true) {
+      const frame = await withTimeout(this.#readFrame(), "a close frame");
+      if (frame === null) return null;
+      if (frame.opcode !== Opcode.close) continue;
+      if (frame.payload.length < 2) return 1005;
+      return (frame.payload[0]! << 8) | frame.payload[1]!;
+    }
+  }
+
+  /** Closes the TCP connection without a close frame; idempotent. */
+  [Symbol.dispose](): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BadResource)) throw error;
+    }
+  }
+
+  async #fill(size: number): Promise<boolean> {
+    while (this.#buffer.length < size) {
+      const chunk = new Uint8Array(65536);
+      let read: number | null;
+      try {
+        read = await this.conn.read(chunk);
+      } catch (error) {
+        if (error instanceof Deno.errors.ConnectionReset) return false;
+        throw error;
+      }
+      if (read === null) return false;
+      const joined = new Uint8Array(this.#buffer.length + read);
+      joined.set(this.#buffer);
+      joined.set(chunk.subarray(0, read), this.#buffer.length);
+      this.#buffer = joined;
+    }
+    return true;
+  }
+
+  async #readFrame(): Promise<ServerFrame | null> {
+    if (!await this.#fill(2)) return null;
+    const opcode = this.#buffer[0]! & 0x0f;
+    let length = this.#buffer[1]! & 0x7f;
+    let header = 2;
+    if (length === 126) {
+      if (!await this.#fill(4)) return null;
+      length = (this.#buffer[2]! << 8) | this.#buffer[3]!;
+      header = 4;
+    } else if (length === 127) {
+      if (!await this.#fill(10)) return null;
+      length = Number(new DataView(this.#buffer.buffer).getBigUint64(2));
+      header = 10;
+    }
+    if (!await this.#fill(header + length)) return null;
+    const payload = this.#buffer.slice(header, header + length);
+    this.#buffer = this.#buffer.slice(header + length);
+    return { opcode, payload };
+  }
+}
