@@ -9,6 +9,14 @@ import { setImmediate } from "node:timers";
 
 /** Default for {@linkcode SubscribeOptions.maxQueueLength}. */
 export const DEFAULT_MAX_QUEUE_LENGTH = 1024;
+/**
+ * Share of the queue bound at which a parked subscriber is woken at once
+ * rather than at the end of the turn. A turn can outlast many publishes: when
+ * the store answers quickly, Deno resolves several commits before it runs the
+ * turn's `setImmediate`, and a queue must not reach its bound (and be cut off
+ * as a slow consumer) only because its wake-up was deferred.
+ */
+const EAGER_WAKE_FRACTION = 0.25;
 
 /** Options for {@linkcode Broker.subscribe}. */
 export interface SubscribeOptions<T = unknown> {
@@ -163,7 +171,10 @@ class Subscriber<T> {
       return false;
     }
     this.queue.push(message);
-    if (this.wake !== null && !this.scheduled) {
+    if (this.wake === null) return true;
+    if (this.queue.length >= this.maxQueueLength * EAGER_WAKE_FRACTION) {
+      this.wakeUp();
+    } else if (!this.scheduled) {
       this.scheduled = true;
       this.scheduler.add(this);
     }
@@ -183,6 +194,8 @@ class Subscriber<T> {
     this.scheduled = false;
     const wake = this.wake;
     if (wake === null) return;
+    // Woken early, then scheduled again: nothing new to hand over.
+    if (this.queue.length === 0 && !this.ended) return;
     if (
       this.deliver !== undefined && !this.ended && this.queue.length > 0
     ) {

@@ -190,3 +190,25 @@ Deno.test("MemoryBroker still cuts off a subscriber whose deliver keeps refusing
   assert.equal(cutOff.length, 1);
   await assert.rejects(subscription.next(), SlowConsumerError);
 });
+
+Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches a quarter of its bound", async () => {
+  await using broker = new MemoryBroker<number>();
+  const controller = new AbortController();
+  const delivered: number[][] = [];
+  const subscription = broker.subscribe("room", {
+    signal: controller.signal,
+    maxQueueLength: 16,
+    deliver: (batch) => {
+      delivered.push([...batch]);
+      return true;
+    },
+  });
+  const parked = subscription.next();
+  // Synchronous publishes: the end of the turn has not come yet.
+  for (let i = 0; i < 5; i++) void broker.publish("room", i);
+  assert.deepEqual(delivered, [[0, 1, 2, 3]]);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(delivered, [[0, 1, 2, 3], [4]]);
+  controller.abort();
+  assert.deepEqual(await parked, { value: undefined, done: true });
+});
