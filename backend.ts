@@ -2,7 +2,7 @@
  * Picks and opens what the chat runs on, from the settings: the broker that
  * carries messages between instances, the history and the presence. One
  * process alone uses memory and a KV file; several use Redis; Deno Deploy's
- * isolates use the platform KV.
+ * isolates use the platform KV for all three.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import { type Config, ConfigError } from "./config.ts";
 import type { History } from "./history.ts";
 import { KvBroker } from "./kv_broker.ts";
 import { KvHistory, openKv } from "./kv_history.ts";
+import { KvPresence } from "./kv_presence.ts";
 import { log } from "./log.ts";
 import { MemoryPresence, type Presence } from "./presence.ts";
 import type { Broadcast } from "./protocol.ts";
@@ -99,11 +100,14 @@ export async function openBackend(config: Config): Promise<Backend> {
   const broker = kind === "kv"
     ? new KvBroker(kv, { log: history })
     : new MemoryBroker<Broadcast>();
+  const presence = kind === "kv"
+    ? new KvPresence(kv, { ttlMs: config.presenceTtl * 1000 })
+    : new MemoryPresence();
   return {
     kind,
     broker,
     history,
-    presence: new MemoryPresence(),
+    presence,
     health: () => ({ ready: true, dependencies: { kv: "ok" } }),
     // The handler's shutdown closes the broker, history (and so the KV) and presence.
     [Symbol.asyncDispose]: () => Promise.resolve(),

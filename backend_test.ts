@@ -7,6 +7,8 @@ import {
   type TestClient,
   waitFor,
 } from "./_test_utils.ts";
+import { type Backend, openBackend } from "./backend.ts";
+import { defaultConfig } from "./config.ts";
 import type { ChatMessage } from "./protocol.ts";
 
 /** Polls `url` until it answers `status`; fails after the test timeout. */
@@ -180,4 +182,29 @@ Deno.test({
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   },
+});
+
+Deno.test("openBackend(kv): two backends on one KV file share presence", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = {
+    ...defaultConfig(),
+    broker: "kv" as const,
+    kvPath: `${dir}/chat.db`,
+  };
+  const opened: Backend[] = [];
+  try {
+    opened.push(await openBackend(config), await openBackend(config));
+    const [a, b] = opened as [Backend, Backend];
+    assert.equal(await a.presence.join("general", "ada"), true);
+    assert.equal(await b.presence.join("general", "ada"), false);
+    assert.deepEqual(await b.presence.members("general"), ["ada"]);
+  } finally {
+    // What the handler's shutdown does, in its order.
+    for (const backend of opened) {
+      await backend.broker.close();
+      await backend.presence.close();
+      await backend.history.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -50,7 +50,7 @@ export interface Config {
   redisUrl: string;
   /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
   broker: BrokerKind;
-  /** Seconds an instance's presence entries outlive its last heartbeat (Redis only). */
+  /** Seconds an instance's presence entries outlive its last heartbeat (Redis and KV). */
   presenceTtl: number;
 }
 
@@ -349,7 +349,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "CHAT_PRESENCE_TTL",
     flag: "presence-ttl",
     defaultValue: 15,
-    description: "Seconds a dead instance's members stay listed (Redis)",
+    description: "Seconds a dead instance's members stay listed (Redis, KV)",
     parse: integer(1, 3600),
   }),
 ];

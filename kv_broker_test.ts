@@ -7,6 +7,7 @@ import {
 } from "./_test_utils.ts";
 import { KvBroker } from "./kv_broker.ts";
 import { KvHistory } from "./kv_history.ts";
+import { KvPresence } from "./kv_presence.ts";
 import { createHandler } from "./main.ts";
 
 /** A handler over its own handle on the KV file at `path`, like one Deploy isolate. */
@@ -14,10 +15,12 @@ async function startIsolate(path: string) {
   const kv = await Deno.openKv(path);
   const history = new KvHistory(kv);
   const broker = new KvBroker(kv, { log: history, sweepIntervalMs: 0 });
+  const presence = new KvPresence(kv);
   const handler = createHandler({
     config: { logLevel: "error", rateLimit: 1000, rateBurst: 1000 },
     broker,
     history,
+    presence,
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -58,6 +61,61 @@ Deno.test("KvBroker: two handlers sharing one KV file deliver each other's messa
     } finally {
       await Promise.all(clients.map((client) => client[Symbol.asyncDispose]()));
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvBroker: two handlers sharing one KV file list each other's members and announce arrivals and departures", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using a = await startIsolate(`${dir}/chat.db`);
+    await using b = await startIsolate(`${dir}/chat.db`);
+    const { client: bo, joined: [boJoined] } = await connectJson(
+      `${b.wsUrl}?name=Bo`,
+    );
+    await using _bo = bo;
+    assert.deepEqual(boJoined?.members, ["Bo"]);
+
+    const { client: ada, joined: [adaJoined] } = await connectJson(
+      `${a.wsUrl}?name=Ada`,
+    );
+    await using _ada = ada;
+    assert.deepEqual(adaJoined?.members, ["Ada", "Bo"]);
+    const arrived = await bo.nextOfType("presence");
+    assert.deepEqual([arrived.joined, arrived.left], [["Ada"], []]);
+
+    // Events cross the other way too, and a second tab is no new member.
+    const { client: cy, joined: [cyJoined] } = await connectJson(
+      `${b.wsUrl}?name=Cy`,
+    );
+    await using _cy = cy;
+    assert.deepEqual(cyJoined?.members, ["Ada", "Bo", "Cy"]);
+    const cyArrived = await ada.nextOfType("presence");
+    assert.deepEqual([cyArrived.joined, cyArrived.left], [["Cy"], []]);
+    const { client: adaTab, joined: [tabJoined] } = await connectJson(
+      `${b.wsUrl}?name=Ada`,
+    );
+    assert.deepEqual(tabJoined?.members, ["Ada", "Bo", "Cy"]);
+    adaTab.socket.close();
+    await adaTab.closed;
+
+    ada.socket.close();
+    await ada.closed;
+    // Bo sees Cy arrive and Ada leave, each once, and no other presence
+    // event before its own later message comes back.
+    const seen = [];
+    while (seen.length < 2) {
+      const event = await bo.nextOfType("presence");
+      seen.push(`+${event.joined.join()}-${event.left.join()}`);
+    }
+    bo.sendJson({ type: "send", room: "general", text: "end", nonce: "end" });
+    while (true) {
+      const event = await bo.nextEvent();
+      if (event.type === "message" && event.text === "end") break;
+      if (event.type === "presence") seen.push("extra");
+    }
+    assert.deepEqual(seen, ["+Cy-", "+-Ada"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -328,8 +328,12 @@ function pause(maxMs: number): Promise<void> {
  * Commits, reporting a local database that another handle holds locked
  * (SQLite's busy error) as a failed check, so the caller retries like any
  * other lost race.
+ *
+ * @param atomic The operation to commit.
+ * @returns The commit's result; `{ ok: false }` when the database was busy.
+ * @throws Any other error of the commit.
  */
-async function commitOrBusy(
+export async function commitOrBusy(
   atomic: Deno.AtomicOperation,
 ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
   try {

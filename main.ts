@@ -238,8 +238,10 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     }
     drainWatcher[Symbol.dispose]();
     await broker.close();
-    await history.close();
+    // Presence may live in the history's database (Deno KV): it removes its
+    // entries before the history closes that.
     await presence.close();
+    await history.close();
   }
 
   return Object.defineProperties(handler, {
