@@ -5,12 +5,21 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 
 /** Default for {@linkcode SubscribeOptions.maxQueueLength}. */
 export const DEFAULT_MAX_QUEUE_LENGTH = 1024;
+/**
+ * Share of the queue bound at which a parked subscriber is woken at once
+ * rather than at the end of the turn. A turn can outlast many publishes: when
+ * the store answers quickly, Deno resolves several commits before it runs the
+ * turn's `setImmediate`, and a queue must not reach its bound (and be cut off
+ * as a slow consumer) only because its wake-up was deferred.
+ */
+const EAGER_WAKE_FRACTION = 0.25;
 
 /** Options for {@linkcode Broker.subscribe}. */
-export interface SubscribeOptions {
+export interface SubscribeOptions<T = unknown> {
   /** Ends the subscription when aborted. */
   signal?: AbortSignal;
   /**
@@ -25,9 +34,35 @@ export interface SubscribeOptions {
    * owner can act even while it is not waiting on the generator.
    */
   onSlowConsumer?: (error: SlowConsumerError) => void;
+  /**
+   * Messages this subscriber wants; others are not queued for it (e.g.
+   * events a plain-text client never sees), so they cost it no queue slot and
+   * no wake-up. A broker may ignore it: the subscriber must still cope with
+   * messages it would have refused.
+   *
+   * @default {undefined (every message)}
+   */
+  accept?: (message: T) => boolean;
+  /**
+   * Takes batches directly: while the subscription's generator is parked in
+   * `next()`, the broker hands this function the turn's batch instead of
+   * resuming the generator (an async generator costs several promise hops
+   * per resumption, and a busy room resumes every subscriber per turn).
+   * Returning `false` refuses the batch: it is yielded by the parked `next()`
+   * as usual. Queue bounds and slow-consumer cut-off are unchanged. A broker
+   * may ignore it: the generator alone must be enough.
+   *
+   * @default {undefined (only the generator)}
+   */
+  deliver?: (batch: readonly T[]) => boolean;
 }
 
-/** A subscription: each `next()` yields every message queued since the last one, in publish order. */
+/**
+ * A subscription: each `next()` yields every message queued since the last
+ * one, in publish order. A parked `next()` is woken once per event-loop turn,
+ * after everything published in that turn is queued, so a burst arrives as
+ * one batch while a lone message still arrives in the turn it was published.
+ */
 export type Subscription<T> = AsyncGenerator<readonly T[], void, undefined>;
 
 /** Publish/subscribe by room; implemented in memory here and over Redis or Deno KV elsewhere. */
@@ -44,7 +79,7 @@ export interface Broker<T> extends AsyncDisposable {
    *
    * @throws {BrokerClosedError} After {@linkcode Broker.close}.
    */
-  subscribe(room: string, options?: SubscribeOptions): Subscription<T>;
+  subscribe(room: string, options?: SubscribeOptions<T>): Subscription<T>;
   /** Current subscribers of `room`, or of every room when omitted. */
   subscriberCount(room?: string): number;
   /**
@@ -80,20 +115,55 @@ export class SlowConsumerError extends Error {
   }
 }
 
+/**
+ * Wakes parked subscribers together once per event-loop turn. Waking each at
+ * its first publish would hand its sender one message per wake-up, so a burst
+ * stored by one commit would leave as many frames; waking them after the turn
+ * (`setImmediate` runs once the microtasks of the turn are done, before the
+ * next I/O poll) coalesces the burst with no timer and no added delay. One
+ * per broker, not one per subscriber, so a publish to 1,000 subscribers
+ * schedules one callback.
+ */
+class WakeScheduler {
+  #woken: { wakeUp(): void }[] = [];
+  #scheduled = false;
+
+  /** Wakes `subscriber` at the end of this turn. */
+  add(subscriber: { wakeUp(): void }): void {
+    this.#woken.push(subscriber);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#flush);
+  }
+
+  #flush = (): void => {
+    this.#scheduled = false;
+    const woken = this.#woken;
+    this.#woken = [];
+    for (const subscriber of woken) subscriber.wakeUp();
+  };
+}
+
 class Subscriber<T> {
   queue: T[] = [];
   wake: PromiseWithResolvers<void> | null = null;
   failure: Error | null = null;
   ended = false;
+  /** Whether a wake-up is already scheduled for this turn. */
+  scheduled = false;
 
   constructor(
     readonly room: string,
     readonly maxQueueLength: number,
+    readonly scheduler: WakeScheduler,
     readonly onSlowConsumer?: (error: SlowConsumerError) => void,
+    readonly accept?: (message: T) => boolean,
+    readonly deliver?: (batch: readonly T[]) => boolean,
   ) {}
 
   /** Queues `message`; returns false when the queue overflowed and the subscriber failed. */
   push(message: T): boolean {
+    if (this.accept !== undefined && !this.accept(message)) return true;
     if (this.queue.length >= this.maxQueueLength) {
       const error = new SlowConsumerError(this.maxQueueLength);
       this.stop(error);
@@ -101,7 +171,13 @@ class Subscriber<T> {
       return false;
     }
     this.queue.push(message);
-    this.#wakeUp();
+    if (this.wake === null) return true;
+    if (this.queue.length >= this.maxQueueLength * EAGER_WAKE_FRACTION) {
+      this.wakeUp();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      this.scheduler.add(this);
+    }
     return true;
   }
 
@@ -110,12 +186,27 @@ class Subscriber<T> {
     this.ended = true;
     this.failure = failure;
     if (failure) this.queue = [];
-    this.#wakeUp();
+    this.wakeUp();
   }
 
-  #wakeUp(): void {
+  /** Hands the queue to `deliver`, or resumes the parked `next()`, if any. */
+  wakeUp(): void {
+    this.scheduled = false;
     const wake = this.wake;
     if (wake === null) return;
+    // Woken early, then scheduled again: nothing new to hand over.
+    if (this.queue.length === 0 && !this.ended) return;
+    if (
+      this.deliver !== undefined && !this.ended && this.queue.length > 0
+    ) {
+      const batch = this.queue;
+      this.queue = [];
+      if (this.deliver(batch)) return;
+      // Refused: the parked next() yields it, ahead of anything newer.
+      this.queue = this.queue.length === 0 ? batch : batch.concat(this.queue);
+      // Stopped meanwhile (deliver may close the connection): already woken.
+      if (this.wake !== wake) return;
+    }
     this.wake = null;
     wake.resolve();
   }
@@ -141,6 +232,7 @@ class Subscriber<T> {
  */
 export class MemoryBroker<T> implements Broker<T> {
   #rooms = new Map<string, Set<Subscriber<T>>>();
+  #scheduler = new WakeScheduler();
   #closed = false;
 
   /** Delivers `message` to each subscriber of `room`; slow consumers are cut off, not waited for. */
@@ -156,14 +248,17 @@ export class MemoryBroker<T> implements Broker<T> {
   }
 
   /** Registers a subscriber of `room` now and returns the generator that drains its queue. */
-  subscribe(room: string, options: SubscribeOptions = {}): Subscription<T> {
+  subscribe(room: string, options: SubscribeOptions<T> = {}): Subscription<T> {
     if (this.#closed) throw new BrokerClosedError();
     const { signal, maxQueueLength = DEFAULT_MAX_QUEUE_LENGTH } = options;
     signal?.throwIfAborted();
     const subscriber = new Subscriber<T>(
       room,
       maxQueueLength,
+      this.#scheduler,
       options.onSlowConsumer,
+      options.accept,
+      options.deliver,
     );
     let subscribers = this.#rooms.get(room);
     if (!subscribers) this.#rooms.set(room, subscribers = new Set());

@@ -25,6 +25,30 @@ Deno.test("MemoryBroker.publish() delivers in publish order, batching what queue
   await subscription.return();
 });
 
+Deno.test("MemoryBroker wakes a parked subscriber once for a burst published in one turn", async () => {
+  await using broker = new MemoryBroker<number>();
+  const subscription = broker.subscribe("room");
+  const parked = subscription.next();
+  // Awaiting each publish, as Chat does, must not split the burst.
+  for (let i = 0; i < 5; i++) await broker.publish("room", i);
+  assert.deepEqual((await parked).value, [0, 1, 2, 3, 4]);
+  await subscription.return();
+});
+
+Deno.test("MemoryBroker wakes a parked subscriber for a lone message in the same turn", async () => {
+  await using broker = new MemoryBroker<number>();
+  const subscription = broker.subscribe("room");
+  const parked = subscription.next();
+  await broker.publish("room", 1);
+  const { promise: timer, resolve } = Promise.withResolvers<"timer">();
+  const id = setTimeout(() => resolve("timer"), 0);
+  const first = await Promise.race([parked.then(() => "message"), timer]);
+  clearTimeout(id);
+  assert.equal(first, "message");
+  assert.deepEqual((await parked).value, [1]);
+  await subscription.return();
+});
+
 Deno.test("MemoryBroker.publish() reaches only the room's subscribers", async () => {
   await using broker = new MemoryBroker<string>();
   const a = broker.subscribe("a");
@@ -94,4 +118,97 @@ Deno.test("MemoryBroker.close() ends subscriptions and refuses further use", asy
   assert.deepEqual(await parked, { value: undefined, done: true });
   await assert.rejects(broker.publish("room", 1), BrokerClosedError);
   assert.throws(() => broker.subscribe("room"), BrokerClosedError);
+});
+
+Deno.test("MemoryBroker subscription queues only the messages accept takes", async () => {
+  await using broker = new MemoryBroker<number>();
+  const subscription = broker.subscribe("room", {
+    maxQueueLength: 2,
+    accept: (message) => message % 2 === 0,
+  });
+  // Refused messages take no queue slot: four publishes, two queued.
+  for (let i = 0; i < 4; i++) await broker.publish("room", i);
+  assert.deepEqual((await subscription.next()).value, [0, 2]);
+  const parked = subscription.next();
+  await broker.publish("room", 5);
+  await broker.publish("room", 6);
+  assert.deepEqual((await parked).value, [6]);
+  await subscription.return();
+});
+
+Deno.test("MemoryBroker hands a parked subscriber's batch to deliver, once per turn", async () => {
+  await using broker = new MemoryBroker<number>();
+  const controller = new AbortController();
+  const delivered: number[][] = [];
+  const subscription = broker.subscribe("room", {
+    signal: controller.signal,
+    deliver: (batch) => {
+      delivered.push([...batch]);
+      return true;
+    },
+  });
+  const parked = subscription.next();
+  for (let i = 0; i < 3; i++) await broker.publish("room", i);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await broker.publish("room", 3);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(delivered, [[0, 1, 2], [3]]);
+  // The generator stayed parked until the subscription ends.
+  controller.abort();
+  assert.deepEqual(await parked, { value: undefined, done: true });
+});
+
+Deno.test("MemoryBroker yields a batch deliver refuses from the parked next(), in order", async () => {
+  await using broker = new MemoryBroker<number>();
+  let accepting = false;
+  const subscription = broker.subscribe("room", {
+    deliver: () => accepting,
+  });
+  const parked = subscription.next();
+  await broker.publish("room", 1);
+  await broker.publish("room", 2);
+  assert.deepEqual((await parked).value, [1, 2]);
+  accepting = true;
+  await broker.publish("room", 3);
+  // Not parked: queued for the next next(), deliver is not asked.
+  assert.deepEqual((await subscription.next()).value, [3]);
+  await subscription.return();
+});
+
+Deno.test("MemoryBroker still cuts off a subscriber whose deliver keeps refusing", async () => {
+  await using broker = new MemoryBroker<number>();
+  const cutOff: SlowConsumerError[] = [];
+  const subscription = broker.subscribe("room", {
+    maxQueueLength: 2,
+    deliver: () => false,
+    onSlowConsumer: (error) => cutOff.push(error),
+  });
+  const parked = subscription.next();
+  await broker.publish("room", 1);
+  assert.deepEqual((await parked).value, [1]);
+  for (let i = 2; i <= 4; i++) await broker.publish("room", i);
+  assert.equal(cutOff.length, 1);
+  await assert.rejects(subscription.next(), SlowConsumerError);
+});
+
+Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches a quarter of its bound", async () => {
+  await using broker = new MemoryBroker<number>();
+  const controller = new AbortController();
+  const delivered: number[][] = [];
+  const subscription = broker.subscribe("room", {
+    signal: controller.signal,
+    maxQueueLength: 16,
+    deliver: (batch) => {
+      delivered.push([...batch]);
+      return true;
+    },
+  });
+  const parked = subscription.next();
+  // Synchronous publishes: the end of the turn has not come yet.
+  for (let i = 0; i < 5; i++) void broker.publish("room", i);
+  assert.deepEqual(delivered, [[0, 1, 2, 3]]);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(delivered, [[0, 1, 2, 3], [4]]);
+  controller.abort();
+  assert.deepEqual(await parked, { value: undefined, done: true });
 });

@@ -36,7 +36,7 @@ export interface ChatOptions {
 }
 
 /** Options for {@linkcode Chat.join}. */
-export interface JoinOptions extends SubscribeOptions {
+export interface JoinOptions extends SubscribeOptions<Broadcast> {
   /**
    * History to send: the messages after this id, or the latest
    * `historyLimit` when absent; `false` for none (plain-text clients).
@@ -50,6 +50,13 @@ export interface JoinOptions extends SubscribeOptions {
   historyLimit?: number;
   /** Id of the joining connection; its own arrival is marked with it so it can skip it. */
   origin?: string;
+  /**
+   * Whether to read the member list; plain-text clients never see it, and
+   * reading it costs each join time and memory in proportion to the room.
+   *
+   * @default {true}
+   */
+  members?: boolean;
 }
 
 /** What a member gets on joining a room. */
@@ -121,7 +128,13 @@ export class Chat {
     user: string,
     options: JoinOptions = {},
   ): Promise<Joined> {
-    const { since, historyLimit = 100, origin, ...subscribeOptions } = options;
+    const {
+      since,
+      historyLimit = 100,
+      origin,
+      members: withMembers = true,
+      ...subscribeOptions
+    } = options;
     const subscription = this.#broker.subscribe(room, subscribeOptions);
     let present = false;
     try {
@@ -131,7 +144,7 @@ export class Chat {
       present = true;
       if (announced) await this.#announce(room, [user], [], origin);
       const [members, history] = await Promise.all([
-        this.#presence.members(room),
+        withMembers ? this.#presence.members(room) : [],
         since === false
           ? { messages: [], hasMore: false, truncated: false }
           : since === undefined
@@ -182,7 +195,10 @@ export class Chat {
   }
 
   /** Subscribes to `room` without joining it; see {@linkcode Broker.subscribe}. */
-  subscribe(room: string, options?: SubscribeOptions): Subscription<Broadcast> {
+  subscribe(
+    room: string,
+    options?: SubscribeOptions<Broadcast>,
+  ): Subscription<Broadcast> {
     return this.#broker.subscribe(room, options);
   }
 

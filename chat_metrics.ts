@@ -7,6 +7,7 @@
  */
 import {
   Counter,
+  type CounterSeries,
   Gauge,
   Histogram,
   type Labels,
@@ -106,6 +107,13 @@ export class ChatMetrics {
   /** Failed publishes (broker or store unavailable). */
   readonly publishErrors: Counter;
   #registry = new Registry();
+  /** Per-protocol series resolved once: frames are counted on every send. */
+  #sent: Record<ProtocolLabel, { frames: CounterSeries; bytes: CounterSeries }>;
+  #received: Record<
+    ProtocolLabel,
+    { frames: CounterSeries; bytes: CounterSeries }
+  >;
+  #delivered: CounterSeries;
 
   /** Creates the metrics and registers the gauges read from `sources`. */
   constructor(sources: MetricsSources) {
@@ -192,6 +200,19 @@ export class ChatMetrics {
       "chat_publish_errors_total",
       "Messages the broker or store failed to take",
     );
+    const byProtocol = (frames: Counter, bytes: Counter) => ({
+      plain: {
+        frames: frames.series({ protocol: "plain" }),
+        bytes: bytes.series({ protocol: "plain" }),
+      },
+      json: {
+        frames: frames.series({ protocol: "json" }),
+        bytes: bytes.series({ protocol: "json" }),
+      },
+    });
+    this.#sent = byProtocol(this.framesSent, this.bytesSent);
+    this.#received = byProtocol(this.framesReceived, this.bytesReceived);
+    this.#delivered = this.messagesDelivered.series();
     gauge("process_resident_memory_bytes", "Resident set size", () => [[
       {},
       Deno.memoryUsage().rss,
@@ -224,15 +245,36 @@ export class ChatMetrics {
     protocol: ProtocolLabel,
     data: string | ArrayBuffer | Blob | ArrayBufferView,
   ): void {
-    this.framesReceived.inc({ protocol });
-    this.bytesReceived.inc({ protocol }, byteLength(data));
+    const received = this.#received[protocol];
+    received.frames.inc();
+    received.bytes.inc(byteLength(data));
   }
 
   /** A frame carrying `messages` chat messages went to a client. */
   onFrameSent(protocol: ProtocolLabel, frame: string, messages: number): void {
-    this.framesSent.inc({ protocol });
-    this.bytesSent.inc({ protocol }, byteLength(frame));
-    if (messages > 0) this.messagesDelivered.inc({}, messages);
+    this.onFramesSent(protocol, 1, byteLength(frame), messages);
+  }
+
+  /**
+   * Several frames went to one client at once; counting them together keeps
+   * the per-delivery cost of metrics off the hot path.
+   *
+   * @param protocol The client's protocol.
+   * @param frames Frames sent.
+   * @param bytes Their payload bytes, together.
+   * @param messages Chat messages they carried.
+   */
+  onFramesSent(
+    protocol: ProtocolLabel,
+    frames: number,
+    bytes: number,
+    messages: number,
+  ): void {
+    if (frames === 0) return;
+    const sent = this.#sent[protocol];
+    sent.frames.inc(frames);
+    sent.bytes.inc(bytes);
+    if (messages > 0) this.#delivered.inc(messages);
   }
 
   /** A publish finished after `ms` milliseconds, successfully or not. */

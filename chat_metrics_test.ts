@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, connectJson, startServer, waitFor } from "./_test_utils.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
+import { broadcastOf, DEFAULT_ROOM } from "./protocol.ts";
 
 /** Parses a scrape into `name{labels}` → value, checking every line's shape. */
 function parseScrape(text: string): Map<string, number> {
@@ -97,4 +98,42 @@ Deno.test("POST /metrics answers 405 with Allow", async () => {
   assert.equal(res.status, 405);
   assert.equal(res.headers.get("allow"), "GET, HEAD");
   await res.body?.cancel();
+});
+
+Deno.test("GET /metrics counts a burst's frames and UTF-8 bytes as the clients receive them", async () => {
+  await using server = startServer();
+  const { client: json } = await connectJson(server.wsUrl);
+  await using _ = json;
+  await using plain = await connect(server.wsUrl);
+  await json.nextOfType("presence");
+  const before = await scrape(server.origin);
+  const texts = ["héllo", "wörld", "!"];
+  for (const [index, text] of texts.entries()) {
+    await server.handler.broker.publish(
+      DEFAULT_ROOM,
+      broadcastOf({
+        type: "message",
+        id: index + 1,
+        room: DEFAULT_ROOM,
+        ts: 0,
+        user: "ada",
+        text,
+      }),
+    );
+  }
+  const frame = await json.nextFrame();
+  const received = [];
+  for (const _text of texts) received.push(await plain.nextFrame());
+  assert.deepEqual(received, texts);
+  const after = await scrape(server.origin);
+  const delta = (name: string) => after.get(name)! - (before.get(name) ?? 0);
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  assert.equal(delta('chat_frames_sent_total{protocol="json"}'), 1);
+  assert.equal(delta('chat_bytes_sent_total{protocol="json"}'), bytes(frame));
+  assert.equal(delta('chat_frames_sent_total{protocol="plain"}'), 3);
+  assert.equal(
+    delta('chat_bytes_sent_total{protocol="plain"}'),
+    texts.reduce((sum, text) => sum + bytes(text), 0),
+  );
+  assert.equal(delta("chat_messages_delivered_total"), 6);
 });

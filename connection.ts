@@ -13,6 +13,7 @@ import type { DrainWatcher } from "./drain_watcher.ts";
 import { log } from "./log.ts";
 import {
   batchFrame,
+  type Broadcast,
   type ClientMessage,
   CloseCode,
   decodeClientFrame,
@@ -21,6 +22,7 @@ import {
   MAX_NAME_LENGTH,
   ProtocolError,
   type ServerEvent,
+  utf8Length,
   validateText,
 } from "./protocol.ts";
 import { TokenBucket } from "./rate_limiter.ts";
@@ -56,6 +58,36 @@ export interface ConnectionOptions {
   metrics?: ChatMetrics;
 }
 
+/**
+ * What a room's sender needs from a {@linkcode Joined}. The sender runs for
+ * the socket's life and an async function keeps its arguments as long, so
+ * it gets this instead of the join's member list and history.
+ */
+interface Feed {
+  subscription: Joined["subscription"];
+  /** Live messages up to this id were in the history sent on joining; 0 once past them. */
+  lastHistoryId: number;
+  /** Whether the announcement of this connection's own arrival is still to be skipped. */
+  skipOwnArrival: boolean;
+  /** Set when a direct delivery left the send buffer over its bound: wait for it to drain before sending more. */
+  paused: boolean;
+}
+
+/** Whether a plain-text client sees `broadcast` (it sees chat text only, no presence). */
+function hasPlainText(broadcast: Broadcast): boolean {
+  return broadcast.plain !== null;
+}
+
+function feedOf(joined: Joined, mode: ConnectionMode): Feed {
+  return {
+    subscription: joined.subscription,
+    lastHistoryId: joined.lastHistoryId,
+    // Plain-text clients see no presence, so there is no arrival to skip.
+    skipOwnArrival: joined.announced && mode === "json",
+    paused: false,
+  };
+}
+
 /** One room this connection is in. */
 interface Membership {
   /** Ends this membership's subscription. */
@@ -64,6 +96,8 @@ interface Membership {
   user: string;
   /** Whether the join completed, so presence must be undone on leave. */
   ready: boolean;
+  /** The room's sender state, once the join has completed. */
+  feed?: Feed;
 }
 
 /**
@@ -84,7 +118,8 @@ export class Connection {
   #onClose?: (connection: Connection) => void;
   #metrics?: ChatMetrics;
   #abort = new AbortController();
-  #bucket: TokenBucket;
+  /** Created at the first request that needs a token: an idle connection never does. */
+  #bucket: TokenBucket | undefined;
   #strikes = 0;
   #maxFrameLength: number;
   #rooms = new Map<string, Membership>();
@@ -100,10 +135,6 @@ export class Connection {
     this.#drainWatcher = options.drainWatcher;
     this.#onClose = options.onClose;
     this.#metrics = options.metrics;
-    this.#bucket = new TokenBucket({
-      rate: this.#config.rateLimit,
-      burst: this.#config.rateBurst,
-    });
     this.#maxFrameLength = this.mode === "plain"
       ? this.#config.maxMessageBytes
       : this.#config.maxMessageBytes * JSON_ESCAPE_FACTOR +
@@ -115,6 +146,8 @@ export class Connection {
         ...options,
         since: false,
         origin: this.id,
+        members: false,
+        accept: hasPlainText,
       });
       this.#plainJoin.then(() => {
         membership.ready = true;
@@ -174,8 +207,16 @@ export class Connection {
   #onOpen(): void {
     log("debug", "connection.open", { id: this.id, mode: this.mode });
     if (this.mode === "plain") {
-      this.#plainJoin!.then(
-        (joined) => this.#pump(DEFAULT_ROOM, joined),
+      const join = this.#plainJoin!;
+      // The join's result (members, history) is not needed after this.
+      this.#plainJoin = undefined;
+      join.then(
+        (joined) =>
+          this.#pump(
+            DEFAULT_ROOM,
+            this.#rooms.get(DEFAULT_ROOM),
+            feedOf(joined, this.mode),
+          ),
         (error) => {
           log("error", "connection.join_failed", { id: this.id, error });
           this.close(CloseCode.tryAgainLater, "Cannot join the room now");
@@ -203,57 +244,50 @@ export class Connection {
   /** Registers a membership of `room` and returns the subscription options bound to it. */
   #membership(room: string) {
     const controller = new AbortController();
-    this.#rooms.set(room, { controller, user: this.#user, ready: false });
+    const membership: Membership = {
+      controller,
+      user: this.#user,
+      ready: false,
+    };
+    this.#rooms.set(room, membership);
     return {
-      signal: AbortSignal.any([this.#abort.signal, controller.signal]),
+      deliver: (batch: readonly Broadcast[]) =>
+        this.#deliver(membership, batch),
+      // The connection's end aborts every membership (#end), so the
+      // membership's own signal is enough; AbortSignal.any() would keep a
+      // dependent signal and its bookkeeping per room for the socket's life.
+      signal: controller.signal,
       maxQueueLength: this.#config.maxQueueLength,
       onSlowConsumer: () => this.#cutOffSlowConsumer(),
     };
   }
 
   /**
-   * Feeds one room's events to the socket, skipping messages its history
-   * already held and the announcement of its own arrival.
+   * Feeds one room's events to the socket until the subscription ends. While
+   * this loop is parked, the broker hands batches to
+   * {@linkcode Connection.#deliver} directly; the loop sends only what that
+   * refused, and waits for the send buffer to drain.
    */
-  async #pump(room: string, joined: Joined): Promise<void> {
-    let { lastHistoryId, announced: skipOwnArrival } = joined;
+  async #pump(
+    room: string,
+    membership: Membership | undefined,
+    feed: Feed,
+  ): Promise<void> {
     const socket = this.#socket;
     const { maxBufferedBytes } = this.#config;
-    const signal = this.#rooms.get(room)?.controller.signal;
+    const signal = membership?.controller.signal;
+    if (membership) membership.feed = feed;
     try {
-      for await (let batch of joined.subscription) {
-        if (socket.readyState !== WebSocket.OPEN || signal?.aborted) break;
-        if (lastHistoryId > 0 || skipOwnArrival) {
-          const ownArrival = batch.findIndex((event) =>
-            event.origin === this.id
-          );
-          if (ownArrival >= 0) skipOwnArrival = false;
-          batch = batch.filter((event, index) =>
-            index !== ownArrival &&
-            (event.id === null || event.id > lastHistoryId)
-          );
-          if (batch.some((event) => event.id !== null)) lastHistoryId = 0;
-          if (batch.length === 0) continue;
+      for await (const batch of feed.subscription) {
+        if (!this.#canSend(signal)) break;
+        if (feed.paused) {
+          await this.#drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
+          feed.paused = false;
+          if (!this.#canSend(signal)) break;
         }
-        if (this.mode === "json") {
-          const frame = batch.length === 1
-            ? batch[0]!.json
-            : batchFrame(batch.map((broadcast) => broadcast.json));
-          socket.send(frame);
-          this.#metrics?.onFrameSent("json", frame, batch.length);
-        } else {
-          for (const broadcast of batch) {
-            if (broadcast.plain === null) continue;
-            socket.send(broadcast.plain);
-            this.#metrics?.onFrameSent("plain", broadcast.plain, 1);
-          }
-        }
+        this.#sendBatch(feed, batch);
         if (socket.bufferedAmount > maxBufferedBytes) {
-          await this.#drainWatcher.wait(
-            socket,
-            maxBufferedBytes / 2,
-            this.#abort.signal,
-          );
+          await this.#drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
         }
       }
     } catch (error) {
@@ -261,6 +295,91 @@ export class Connection {
       log("error", "connection.pump_failed", { id: this.id, room, error });
       this.close(CloseCode.internalError, "Internal error");
     }
+  }
+
+  /**
+   * Sends a batch the broker hands over directly (see
+   * `SubscribeOptions.deliver` in broker.ts); refuses it before the join has
+   * completed, while the send buffer drains, or once the room is left, so
+   * that {@linkcode Connection.#pump} deals with it.
+   */
+  #deliver(membership: Membership, batch: readonly Broadcast[]): boolean {
+    const feed = membership.feed;
+    const signal = membership.controller.signal;
+    if (feed === undefined || feed.paused || !this.#canSend(signal)) {
+      return false;
+    }
+    try {
+      this.#sendBatch(feed, batch);
+      if (this.#socket.bufferedAmount > this.#config.maxBufferedBytes) {
+        feed.paused = true;
+      }
+    } catch (error) {
+      // Never throw into the broker, which is delivering to others too.
+      log("error", "connection.deliver_failed", { id: this.id, error });
+      this.close(CloseCode.internalError, "Internal error");
+    }
+    return true;
+  }
+
+  #canSend(signal: AbortSignal | undefined): boolean {
+    return this.#socket.readyState === WebSocket.OPEN && !signal?.aborted;
+  }
+
+  /** Sends a batch, skipping messages the join's history held and the joiner's own arrival. */
+  #sendBatch(feed: Feed, batch: readonly Broadcast[]): void {
+    if (feed.lastHistoryId > 0 || feed.skipOwnArrival) {
+      const lastHistoryId = feed.lastHistoryId;
+      const ownArrival = feed.skipOwnArrival
+        ? batch.findIndex((event) => event.origin === this.id)
+        : -1;
+      if (ownArrival >= 0) feed.skipOwnArrival = false;
+      batch = batch.filter((event, index) =>
+        index !== ownArrival &&
+        (event.id === null || event.id > lastHistoryId)
+      );
+      if (batch.some((event) => event.id !== null)) feed.lastHistoryId = 0;
+      if (batch.length === 0) return;
+    }
+    if (this.mode === "json") this.#sendJsonBatch(batch);
+    else this.#sendPlainBatch(batch);
+  }
+
+  /** Sends a batch as one frame: the event itself, or a JSON array of events. */
+  #sendJsonBatch(batch: readonly Broadcast[]): void {
+    let frame: string;
+    let bytes: number;
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      frame = only.json;
+      bytes = only.jsonBytes ?? utf8Length(frame);
+    } else {
+      const frames: string[] = [];
+      // Brackets and commas: one byte each, n + 1 of them.
+      bytes = batch.length + 1;
+      for (const broadcast of batch) {
+        frames.push(broadcast.json);
+        bytes += broadcast.jsonBytes ?? utf8Length(broadcast.json);
+      }
+      frame = batchFrame(frames);
+    }
+    this.#socket.send(frame);
+    this.#metrics?.onFramesSent("json", 1, bytes, batch.length);
+  }
+
+  /** Sends each chat message of a batch as its own frame (the plain protocol), counting them once. */
+  #sendPlainBatch(batch: readonly Broadcast[]): void {
+    const socket = this.#socket;
+    let frames = 0;
+    let bytes = 0;
+    for (const broadcast of batch) {
+      const text = broadcast.plain;
+      if (text === null) continue;
+      socket.send(text);
+      frames++;
+      bytes += broadcast.plainBytes ?? utf8Length(text);
+    }
+    this.#metrics?.onFramesSent("plain", frames, bytes, frames);
   }
 
   #onMessage(data: unknown): void {
@@ -392,7 +511,7 @@ export class Connection {
           truncated: joined.history.truncated,
           hasMore: joined.history.hasMore,
         });
-        this.#pump(room, joined);
+        this.#pump(room, membership, feedOf(joined, this.mode));
       },
       (error) => {
         log("error", "room.join_failed", { id: this.id, room, error });
@@ -474,6 +593,10 @@ export class Connection {
 
   /** Takes a rate token; answers an over-limit request and closes persistent abusers. */
   #withinRate(nonce?: string): boolean {
+    this.#bucket ??= new TokenBucket({
+      rate: this.#config.rateLimit,
+      burst: this.#config.rateBurst,
+    });
     if (this.#bucket.take()) {
       this.#strikes = 0;
       return true;

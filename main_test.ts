@@ -68,6 +68,39 @@ Deno.test("/ws plain and chat.v1 clients see each other's messages", async () =>
   assert.equal(await plain.nextFrame(), "from json");
 });
 
+Deno.test("/ws chat.v1 sends a burst published in one turn as one array frame", async () => {
+  await using server = startServer();
+  const { client } = await connectJson(server.wsUrl);
+  await using _ = client;
+  await using plain = await connect(server.wsUrl);
+  const message = (id: number) =>
+    broadcastOf({
+      type: "message",
+      id,
+      room: DEFAULT_ROOM,
+      ts: 0,
+      user: "ada",
+      text: `m${id}`,
+    });
+  // Wait until the plain client's own arrival has gone out, so the JSON
+  // client's next frame is the burst.
+  assert.equal((await client.nextOfType("presence")).joined.length, 1);
+  for (let id = 1; id <= 3; id++) {
+    await server.handler.broker.publish(DEFAULT_ROOM, message(id));
+  }
+  const burst = JSON.parse(await client.nextFrame());
+  assert(Array.isArray(burst));
+  assert.deepEqual(burst.map((event) => event.id), [1, 2, 3]);
+  for (const text of ["m1", "m2", "m3"]) {
+    assert.equal(await plain.nextFrame(), text);
+  }
+
+  await server.handler.broker.publish(DEFAULT_ROOM, message(4));
+  const lone = JSON.parse(await client.nextFrame());
+  assert.equal(lone.id, 4);
+  assert.equal(await plain.nextFrame(), "m4");
+});
+
 Deno.test("/ws broadcasts every message to 50 clients in order", async () => {
   await using server = startServer({ rateLimit: 1000, rateBurst: 1000 });
   const clients = await Promise.all(

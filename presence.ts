@@ -35,34 +35,40 @@ export interface Presence extends AsyncDisposable {
  * ```
  */
 export class MemoryPresence implements Presence {
-  #rooms = new Map<string, Map<string, number>>();
+  #rooms = new Map<string, RoomPresence>();
 
   /** Counts one more connection of `user` in `room`. */
   join(room: string, user: string): Promise<boolean> {
-    let counts = this.#rooms.get(room);
-    if (!counts) this.#rooms.set(room, counts = new Map());
-    const count = counts.get(user) ?? 0;
-    counts.set(user, count + 1);
+    let presence = this.#rooms.get(room);
+    if (!presence) {
+      this.#rooms.set(room, presence = { counts: new Map(), sorted: [] });
+    }
+    const count = presence.counts.get(user) ?? 0;
+    presence.counts.set(user, count + 1);
+    if (count === 0) {
+      presence.sorted.splice(insertionPoint(presence.sorted, user), 0, user);
+    }
     return Promise.resolve(count === 0);
   }
 
   /** Counts one connection fewer; forgets empty names and rooms. */
   leave(room: string, user: string): Promise<boolean> {
-    const counts = this.#rooms.get(room);
-    const count = counts?.get(user) ?? 0;
-    if (!counts || count === 0) return Promise.resolve(false);
+    const presence = this.#rooms.get(room);
+    const count = presence?.counts.get(user) ?? 0;
+    if (!presence || count === 0) return Promise.resolve(false);
     if (count > 1) {
-      counts.set(user, count - 1);
+      presence.counts.set(user, count - 1);
       return Promise.resolve(false);
     }
-    counts.delete(user);
-    if (counts.size === 0) this.#rooms.delete(room);
+    presence.counts.delete(user);
+    presence.sorted.splice(insertionPoint(presence.sorted, user), 1);
+    if (presence.counts.size === 0) this.#rooms.delete(room);
     return Promise.resolve(true);
   }
 
   /** Names present in `room`, sorted. */
   members(room: string): Promise<string[]> {
-    return Promise.resolve([...this.#rooms.get(room)?.keys() ?? []].sort());
+    return Promise.resolve(this.#rooms.get(room)?.sorted.slice() ?? []);
   }
 
   /** Forgets everyone. */
@@ -75,4 +81,26 @@ export class MemoryPresence implements Presence {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * One room's members: connections per name, and the names kept sorted as
+ * they come and go, so that reading the list (every join) is a copy rather
+ * than a sort of the whole room.
+ */
+interface RoomPresence {
+  counts: Map<string, number>;
+  sorted: string[];
+}
+
+/** Index of the first name in `sorted` not below `name` (binary search). */
+function insertionPoint(sorted: readonly string[], name: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < name) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

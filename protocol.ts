@@ -158,6 +158,10 @@ export interface Broadcast {
   readonly id: number | null;
   /** Id of the connection whose own arrival this announces, which it skips. */
   readonly origin?: string;
+  /** UTF-8 bytes of `json`, counted once for every recipient's metrics; counted per send when absent. */
+  readonly jsonBytes?: number;
+  /** UTF-8 bytes of `plain` (0 when `null`), counted once like {@linkcode Broadcast.jsonBytes}. */
+  readonly plainBytes?: number;
 }
 
 /**
@@ -177,7 +181,14 @@ export interface Broadcast {
  * ```
  */
 export function broadcastOf(message: ChatMessage): Broadcast {
-  return { json: JSON.stringify(message), plain: message.text, id: message.id };
+  const json = JSON.stringify(message);
+  return {
+    json,
+    plain: message.text,
+    id: message.id,
+    jsonBytes: utf8Length(json),
+    plainBytes: utf8Length(message.text),
+  };
 }
 
 /**
@@ -191,7 +202,14 @@ export function presenceBroadcast(
   event: PresenceEvent,
   origin?: string,
 ): Broadcast {
-  const broadcast = { json: JSON.stringify(event), plain: null, id: null };
+  const json = JSON.stringify(event);
+  const broadcast = {
+    json,
+    plain: null,
+    id: null,
+    jsonBytes: utf8Length(json),
+    plainBytes: 0,
+  };
   return origin === undefined ? broadcast : { ...broadcast, origin };
 }
 

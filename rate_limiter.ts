@@ -46,7 +46,7 @@ export class TokenBucket {
   constructor(options: TokenBucketOptions) {
     this.#rate = options.rate / 1000;
     this.#burst = options.burst;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? monotonicNow;
     this.#tokens = options.burst;
     this.#updatedAt = this.#now();
   }
@@ -67,4 +67,9 @@ export class TokenBucket {
     this.#tokens -= 1;
     return true;
   }
+}
+
+/** The default clock, shared so a bucket does not hold a closure of its own. */
+function monotonicNow(): number {
+  return performance.now();
 }

@@ -36,3 +36,27 @@ for (const mode of ["plain", "json"] as const) {
     assert.ok(result.serverRssBytes > 1024 * 1024);
   });
 }
+
+Deno.test("runLoad() measures acked sends end to end", async () => {
+  await using target = await startTarget("ours", { core: null });
+  const result = await runLoad(target.wsUrl, {
+    serverPid: target.pid,
+    mode: "json",
+    receivers: 4,
+    senders: 4,
+    rate: 0,
+    acked: true,
+    durationMs: 500,
+    warmupMs: 300,
+    drainMs: 300,
+    processes: 2,
+    core: null,
+  });
+  assert.equal(result.firstError, "");
+  assert.ok(result.acked > 0, "nothing was acknowledged");
+  assert.ok(result.acked <= result.sent);
+  assert.equal(result.ackedPerSecond, Math.round(result.acked / 0.5));
+  const { p50, p99, max } = result.ackLatencyMs;
+  assert.ok(0 < p50 && p50 <= p99 && p99 <= max * 1.01);
+  assert.equal(result.lost, result.expected - result.delivered);
+});

@@ -9,6 +9,10 @@
  * prints `{"event":"ready",…}` once its sockets are open, sends from a `go`
  * line to a `pause` line, zeroes its counters on `reset`, and prints `{"event":"result",…}` and exits on a `stop` line.
  *
+ * With `acked`, each sender instead keeps one `send` (with a nonce) in
+ * flight: it sends the next only when the server's `ack` for the last has
+ * arrived, and the time from send to `ack` is recorded separately.
+ *
  * Every chat text it sends is `@P.T`: P is this process's index and T the
  * send time in microseconds on this process's clock. Latency is measured
  * only on messages a process sent itself (clocks of separate processes are
@@ -36,6 +40,8 @@ export interface LoadClientSettings {
   connectConcurrency: number;
   /** Bytes each socket reads at a time. */
   readBufferBytes: number;
+  /** Closed loop (`chat.v1` only): each sender waits for its `ack` before sending again; `rate` is ignored. */
+  acked?: boolean;
 }
 
 const AT = 0x40; // "@"
@@ -45,6 +51,8 @@ const OPCODE_CLOSE = 0x8;
 const OPCODE_PING = 0x9;
 const TICK_MS = 5;
 const encoder = new TextEncoder();
+/** How an `ack` frame starts (`JSON.stringify` puts `type` first). */
+const ACK_PREFIX = encoder.encode('{"type":"ack"');
 
 /** Counters shared by every socket of the process. */
 const totals = {
@@ -53,9 +61,14 @@ const totals = {
   closedEarly: 0,
   sent: 0,
   delivered: 0,
+  acked: 0,
   firstError: "",
 };
 let histogram = new LatencyHistogram();
+/** Send-to-`ack` times of the `acked` mode. */
+let ackHistogram = new LatencyHistogram();
+/** Whether the `acked` mode sends: between `go` and `pause`. */
+let ackedSending = false;
 let stopping = false;
 
 /**
@@ -91,6 +104,9 @@ class Socket {
   #carry: Uint8Array | null = null;
   #writing: Promise<void> = Promise.resolve();
   #greeted = false;
+  /** When the `send` now awaiting its `ack` left, in ms; -1 when none is. */
+  #ackPendingSince = -1;
+  #nonce = 0;
   readonly ready = Promise.withResolvers<void>();
 
   constructor(readonly settings: LoadClientSettings) {}
@@ -199,8 +215,23 @@ class Socket {
     return at;
   }
 
+  /** Sends the next acked message if none is in flight and sending is on. */
+  sendAcked(): void {
+    if (!ackedSending || this.#ackPendingSince >= 0) return;
+    this.#ackPendingSince = performance.now();
+    totals.sent++;
+    this.send(messageFrame(this.settings, `n${this.#nonce++}`));
+  }
+
   /** Counts the stamps `@P.T` in one payload; times those this process sent. */
   #payload(data: Uint8Array, start: number, end: number, nowMs: number): void {
+    if (this.#ackPendingSince >= 0 && isAck(data, start, end)) {
+      ackHistogram.record((nowMs - this.#ackPendingSince) * 1000);
+      totals.acked++;
+      this.#ackPendingSince = -1;
+      this.sendAcked();
+      return;
+    }
     if (!this.#greeted) {
       // The first chat.v1 frame is `hello`; a rooms-aware server wants a join
       // next, and one without rooms answers it with a harmless `error`.
@@ -250,13 +281,25 @@ function headerEnd(data: Uint8Array): number {
   return -1;
 }
 
-function messageFrame(settings: LoadClientSettings): Uint8Array {
+function isAck(data: Uint8Array, start: number, end: number): boolean {
+  if (end - start < ACK_PREFIX.length) return false;
+  for (let i = 0; i < ACK_PREFIX.length; i++) {
+    if (data[start + i] !== ACK_PREFIX[i]) return false;
+  }
+  return true;
+}
+
+function messageFrame(
+  settings: LoadClientSettings,
+  nonce?: string,
+): Uint8Array {
   const text = `@${settings.index}.${Math.round(performance.now() * 1000)}`;
+  const withNonce = nonce === undefined ? "" : `,"nonce":"${nonce}"`;
   return clientFrame(
     1,
     encoder.encode(
       settings.mode === "json"
-        ? `{"type":"send","room":"general","text":"${text}"}`
+        ? `{"type":"send","room":"general","text":"${text}"${withNonce}}`
         : text,
     ),
   );
@@ -343,20 +386,33 @@ async function main(settings: LoadClientSettings): Promise<void> {
     while ((newline = pending.indexOf("\n")) >= 0) {
       const command = pending.slice(0, newline).trim();
       pending = pending.slice(newline + 1);
-      if (command === "go") {
+      if (command === "go" && settings.acked) {
+        ackedSending = true;
+        for (const socket of sockets.slice(0, settings.senders)) {
+          socket.sendAcked();
+        }
+      } else if (command === "go") {
         sendLoop(settings, sockets.slice(0, settings.senders), sending.signal);
       } else if (command === "pause") {
+        ackedSending = false;
         sending.abort();
         sending = new AbortController();
       } else if (command === "reset") {
         // After a warm-up: count only what the measured phase sends.
         totals.sent = 0;
         totals.delivered = 0;
+        totals.acked = 0;
         histogram = new LatencyHistogram();
+        ackHistogram = new LatencyHistogram();
       } else if (command === "stop") {
         sending.abort();
         stopping = true;
-        emit({ event: "result", ...totals, histogram: histogram.toJSON() });
+        emit({
+          event: "result",
+          ...totals,
+          histogram: histogram.toJSON(),
+          ackHistogram: ackHistogram.toJSON(),
+        });
         for (const socket of sockets) {
           try {
             socket.conn.close();

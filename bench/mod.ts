@@ -5,8 +5,9 @@
  * `bench/results/`.
  *
  * Flags: `--quick` (one repeat, shorter runs), `--repeats=N`,
- * `--duration=MS`, `--targets=ours,naive_deno,node_ws,bun`,
- * `--scenarios=steady,ladder,idle`, `--modes=plain,json`.
+ * `--duration=MS`, `--targets=ours,naive_deno,node_ws,bun` (plus `baseline`
+ * when `BENCH_BASELINE_DIR` names another checkout),
+ * `--scenarios=steady,ladder,idle,acked`, `--modes=plain,json`.
  *
  * @module
  */
@@ -32,6 +33,15 @@ const LADDER_RECEIVERS = 1000;
 /** Held: no loss, no socket cut off, p99 within this bound. */
 const LADDER_P99_LIMIT_MS = 250;
 const IDLE_CONNECTIONS = 15_000;
+/**
+ * Acked scenario: this many `chat.v1` senders in one room, each waiting for
+ * its `ack` before sending again (so every message is stored before the
+ * next): enough concurrency for the group commit to matter, few enough
+ * members that the fan-out (senders × messages) does not dominate.
+ */
+const ACKED_SENDERS = 100;
+/** Where the acked scenario's server keeps history: in memory, and a file in a temporary folder. */
+const ACKED_KV = ["memory", "file"] as const;
 
 // deno-lint-ignore no-console
 const say = console.log;
@@ -244,6 +254,79 @@ async function idle(
   ], rows);
 }
 
+async function resultsDir(): Promise<string> {
+  const dir = new URL("./results/", import.meta.url).pathname;
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function acked(
+  targets: TargetName[],
+  repeats: number,
+  durationMs: number,
+  raw: Record<string, unknown>,
+): Promise<string> {
+  // The peers neither store nor acknowledge: only our server takes part.
+  const ours = targets.filter((name) => name === "ours" || name === "baseline");
+  const rows: string[][] = [];
+  for (const kv of ACKED_KV) {
+    const runs = new Map<TargetName, LoadResult[]>();
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (const name of rotate(ours, repeat)) {
+        // Under bench/results/ (git-ignored), the one folder the bench task may write.
+        const dir = kv === "file"
+          ? await Deno.makeTempDir({ dir: await resultsDir(), prefix: "kv_" })
+          : undefined;
+        try {
+          await using target = await startTarget(name, {
+            args: [`--kv-path=${dir ? `${dir}/chat.db` : ":memory:"}`],
+          });
+          const result = await runLoad(target.wsUrl, {
+            serverPid: target.pid,
+            mode: "json",
+            receivers: ACKED_SENDERS,
+            senders: ACKED_SENDERS,
+            rate: 0,
+            acked: true,
+            durationMs,
+          });
+          say(
+            `acked ${kv} ${name}: ${result.ackedPerSecond} acked/s, ack p99 ${result.ackLatencyMs.p99} ms, lost ${result.lost}`,
+          );
+          runs.set(name, [...runs.get(name) ?? [], result]);
+        } finally {
+          if (dir) await Deno.remove(dir, { recursive: true });
+        }
+      }
+    }
+    raw[`acked ${kv}`] = Object.fromEntries(runs);
+    for (const name of ours) {
+      const results = runs.get(name)!;
+      rows.push([
+        kv === "file" ? "file (temp dir)" : ":memory:",
+        name,
+        String(Math.round(median(results.map((r) => r.ackedPerSecond)))),
+        fixed(median(results.map((r) => r.ackLatencyMs.p50)), 2),
+        fixed(median(results.map((r) => r.ackLatencyMs.p99)), 2),
+        String(Math.max(...results.map((r) => r.lost))),
+        fixed(
+          median(results.map((r) => r.serverCpuMs * 1000 / r.acked)),
+          1,
+        ),
+      ]);
+    }
+  }
+  return table([
+    "history",
+    "server",
+    "acked msgs/s",
+    "ack p50 ms",
+    "ack p99 ms",
+    "lost (worst)",
+    "CPU µs/acked msg",
+  ], rows);
+}
+
 async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -252,13 +335,14 @@ async function main(args: string[]): Promise<void> {
       repeats: { type: "string" },
       duration: { type: "string" },
       targets: { type: "string" },
-      scenarios: { type: "string", default: "steady,ladder,idle" },
+      scenarios: { type: "string", default: "steady,ladder,idle,acked" },
       modes: { type: "string", default: "plain,json" },
     },
   });
   const repeats = Number(values.repeats ?? (values.quick ? 1 : 3));
   const durationMs = Number(values.duration ?? (values.quick ? 3000 : 5000));
-  const wanted = (values.targets?.split(",") ?? [...TARGETS]) as TargetName[];
+  const wanted = (values.targets?.split(",") ??
+    TARGETS.filter((name) => name !== "baseline")) as TargetName[];
   const targets: TargetName[] = [];
   for (const name of wanted) {
     if (!TARGETS.includes(name)) {
@@ -299,6 +383,14 @@ async function main(args: string[]): Promise<void> {
       `## ${IDLE_CONNECTIONS} idle connections`,
       "",
       await idle(targets, modes, raw),
+    );
+  }
+  if (scenarios.includes("acked")) {
+    sections.push(
+      "",
+      `## One room, ${ACKED_SENDERS} senders each waiting for its ack`,
+      "",
+      await acked(targets, repeats, durationMs, raw),
     );
   }
   const report = sections.join("\n") + "\n";

@@ -26,6 +26,13 @@ export interface LoadOptions {
   /** Messages per second, all senders together; 0 holds the sockets idle. */
   rate: number;
   /**
+   * Closed loop (`chat.v1`): each sender keeps one message in flight and
+   * sends the next when its `ack` arrives; `rate` is then ignored.
+   *
+   * @default {false}
+   */
+  acked?: boolean;
+  /**
    * How long to send, in milliseconds.
    *
    * @default {5000}
@@ -87,6 +94,12 @@ export interface LoadResult {
   lost: number;
   deliveriesPerSecond: number;
   latencyMs: Latency;
+  /** Messages acknowledged in the measured phase (`acked` runs). */
+  acked: number;
+  /** Acknowledged messages per second (`acked` runs). */
+  ackedPerSecond: number;
+  /** Send-to-`ack` latency (`acked` runs). */
+  ackLatencyMs: Latency;
   serverCpuMs: number;
   /** Server CPU time per delivered message, in microseconds. */
   serverCpuMicrosPerDelivery: number;
@@ -181,6 +194,7 @@ export async function runLoad(
     receivers,
     senders = Math.min(receivers, 10),
     rate,
+    acked = false,
     durationMs = 5000,
     drainMs = 1000,
     warmupMs = 1000,
@@ -197,23 +211,24 @@ export async function runLoad(
       connections: split(receivers, processes, index),
       senders: mySenders,
       rate: senders === 0 ? 0 : (rate * mySenders) / senders,
+      acked,
       connectConcurrency: 64,
       // Idle sockets need little; busy ones read many frames at once.
-      readBufferBytes: rate === 0 ? 4096 : 65536,
+      readBufferBytes: rate === 0 && !acked ? 4096 : 65536,
     }, core);
   });
   try {
     const readies = await Promise.all(children.map((child) => child.next()));
     const opened = readies.reduce((n, ready) => n + Number(ready.opened), 0);
     const failed = readies.reduce((n, ready) => n + Number(ready.failed), 0);
-    await delay(rate === 0 ? 2000 : 300);
+    await delay(rate === 0 && !acked ? 2000 : 300);
     const command = (line: string) =>
       Promise.all(
         children.map((child) =>
           child.writer.write(encoder.encode(`${line}\n`))
         ),
       );
-    if (rate > 0 && warmupMs > 0) {
+    if ((rate > 0 || acked) && warmupMs > 0) {
       await command("go");
       await delay(warmupMs);
       await command("pause");
@@ -234,7 +249,8 @@ export async function runLoad(
     await command("stop");
     const results = await Promise.all(children.map((child) => child.next()));
     const histogram = new LatencyHistogram();
-    let sent = 0, delivered = 0, closedEarly = 0;
+    const ackHistogram = new LatencyHistogram();
+    let sent = 0, delivered = 0, closedEarly = 0, ackedCount = 0;
     let firstError = String(
       readies.find((r) => r.firstError)?.firstError ?? "",
     );
@@ -244,11 +260,21 @@ export async function runLoad(
       closedEarly += Number(result.closedEarly);
       firstError ||= String(result.firstError ?? "");
       histogram.merge(result.histogram as never);
+      ackHistogram.merge(result.ackHistogram as never);
+      ackedCount += Number(result.acked);
     }
     const expected = sent * opened;
     const serverCpuMs = serverAfter.cpuMs - serverBefore.cpuMs;
     const loadCpuMs = sum(loadAfter) - sum(loadBefore);
     const ms = (micros: number) => Math.round(micros) / 1000;
+    const latencyOf = (recorded: LatencyHistogram): Latency => ({
+      p50: ms(recorded.percentile(50)),
+      p90: ms(recorded.percentile(90)),
+      p99: ms(recorded.percentile(99)),
+      p999: ms(recorded.percentile(99.9)),
+      max: ms(recorded.maxMicros),
+      samples: recorded.count,
+    });
     return {
       mode,
       receivers,
@@ -263,14 +289,10 @@ export async function runLoad(
       delivered,
       lost: Math.max(0, expected - delivered),
       deliveriesPerSecond: Math.round(delivered / (durationMs / 1000)),
-      latencyMs: {
-        p50: ms(histogram.percentile(50)),
-        p90: ms(histogram.percentile(90)),
-        p99: ms(histogram.percentile(99)),
-        p999: ms(histogram.percentile(99.9)),
-        max: ms(histogram.maxMicros),
-        samples: histogram.count,
-      },
+      latencyMs: latencyOf(histogram),
+      acked: ackedCount,
+      ackedPerSecond: Math.round(ackedCount / (durationMs / 1000)),
+      ackLatencyMs: latencyOf(ackHistogram),
       serverCpuMs,
       serverCpuMicrosPerDelivery: delivered > 0
         ? Math.round((serverCpuMs * 1000 / delivered) * 100) / 100

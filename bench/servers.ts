@@ -5,8 +5,18 @@
  * @module
  */
 
-/** The servers the benchmark knows. */
-export const TARGETS = ["ours", "naive_deno", "node_ws", "bun"] as const;
+/**
+ * The servers the benchmark knows. `baseline` is our server from another
+ * checkout (the folder in `BENCH_BASELINE_DIR`, e.g. from `git archive`), so
+ * a change can be measured against its parent in the same interleaved run.
+ */
+export const TARGETS = [
+  "ours",
+  "naive_deno",
+  "node_ws",
+  "bun",
+  "baseline",
+] as const;
 /** One of {@linkcode TARGETS}. */
 export type TargetName = typeof TARGETS[number];
 
@@ -33,9 +43,23 @@ export interface StartTargetOptions {
    * @default {"bench/peers/node_modules_dir"}
    */
   peerModulesDir?: string;
+  /**
+   * Flags appended to our server's (ours and baseline; peers take none),
+   * e.g. `--kv-path=…`; a later flag overrides an earlier one.
+   *
+   * @default {[]}
+   */
+  args?: readonly string[];
 }
 
 const ROOT = new URL("../", import.meta.url).pathname;
+/** Environment variable naming the checkout the `baseline` target runs. */
+export const BASELINE_DIR_VARIABLE = "BENCH_BASELINE_DIR";
+
+function baselineDir(): string | undefined {
+  const dir = Deno.env.get(BASELINE_DIR_VARIABLE);
+  return dir ? dir.replace(/\/?$/, "/") : undefined;
+}
 const PEERS = new URL("./peers/", import.meta.url).pathname;
 /** Where `install_peers.sh` puts the peers' npm packages. */
 export const PEER_MODULES_DIR = `${PEERS}node_modules_dir`;
@@ -57,17 +81,24 @@ export const OUR_SERVER_ARGS: readonly string[] = [
   "--kv-path=:memory:",
 ];
 
-function command(name: TargetName, modulesDir: string): string[] {
+function command(
+  name: TargetName,
+  modulesDir: string,
+  extraArgs: readonly string[],
+): string[] {
   switch (name) {
     case "ours":
+    case "baseline":
       return [
         Deno.execPath(),
         "run",
         "--allow-net",
         "--allow-read",
         "--allow-env",
-        `${ROOT}main.ts`,
+        ...writePermission(extraArgs),
+        `${name === "ours" ? ROOT : baselineDir()}main.ts`,
         ...OUR_SERVER_ARGS,
+        ...extraArgs,
       ];
     case "naive_deno":
       return [
@@ -84,6 +115,15 @@ function command(name: TargetName, modulesDir: string): string[] {
   }
 }
 
+/** Write access to the folder of a `--kv-path` file among `args`, if any. */
+function writePermission(args: readonly string[]): string[] {
+  const path = args.findLast((arg) => arg.startsWith("--kv-path="))
+    ?.slice("--kv-path=".length);
+  if (path === undefined || path === ":memory:" || path === "") return [];
+  const slash = path.lastIndexOf("/");
+  return [`--allow-write=${slash > 0 ? path.slice(0, slash) : "."}`];
+}
+
 /**
  * Whether a peer's runtime and packages are installed.
  *
@@ -95,14 +135,17 @@ export async function isAvailable(
   name: TargetName,
   modulesDir: string = PEER_MODULES_DIR,
 ): Promise<boolean> {
+  const baseline = baselineDir();
   const paths: Record<TargetName, string | null> = {
     ours: null,
+    baseline: baseline === undefined ? "" : `${baseline}main.ts`,
     "naive_deno": null,
     "node_ws": `${modulesDir}/node_modules/ws/package.json`,
     bun: `${modulesDir}/node_modules/bun/bin/bun.exe`,
   };
   const path = paths[name];
   if (path === null) return true;
+  if (path === "") return false;
   try {
     await Deno.stat(path);
     return true;
@@ -124,8 +167,8 @@ export async function startTarget(
   name: TargetName,
   options: StartTargetOptions = {},
 ): Promise<Target> {
-  const { core = 0, peerModulesDir = PEER_MODULES_DIR } = options;
-  const argv = command(name, peerModulesDir);
+  const { core = 0, peerModulesDir = PEER_MODULES_DIR, args = [] } = options;
+  const argv = command(name, peerModulesDir, args);
   if (core !== null) argv.unshift("taskset", "-c", String(core));
   const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
