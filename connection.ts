@@ -280,7 +280,7 @@ export class Connection {
     try {
       for await (const batch of feed.subscription) {
         if (!this.#canSend(signal)) break;
-        if (feed.paused) {
+        if (feed.paused || socket.bufferedAmount > maxBufferedBytes) {
           await this.#drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
           feed.paused = false;
           if (!this.#canSend(signal)) break;
@@ -307,6 +307,12 @@ export class Connection {
     const feed = membership.feed;
     const signal = membership.controller.signal;
     if (feed === undefined || feed.paused || !this.#canSend(signal)) {
+      return false;
+    }
+    // The bound is the socket's, shared by all its rooms: a room must not
+    // add to a buffer another room has already filled.
+    if (this.#socket.bufferedAmount > this.#config.maxBufferedBytes) {
+      feed.paused = true;
       return false;
     }
     try {
