@@ -18,7 +18,7 @@
  */
 import { commitOrBusy } from "./kv_history.ts";
 import { log } from "./log.ts";
-import type { Presence } from "./presence.ts";
+import { ConnectionCounts, type Presence } from "./presence.ts";
 
 /** Options for {@linkcode KvPresence}. */
 export interface KvPresenceOptions {
@@ -88,8 +88,8 @@ export class KvPresence implements Presence {
   #ttlMs: number;
   #intervalMs: number;
   #now: () => number;
-  /** Local connection counts: room → name → count. */
-  #rooms = new Map<string, Map<string, number>>();
+  /** Local connections per name per room. */
+  #counts = new ConnectionCounts();
   /** The KV update in flight per (room, name), so they apply in order. */
   #queues = new Map<string, Promise<unknown>>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -114,12 +114,9 @@ export class KvPresence implements Presence {
     if (this.#closed) {
       return Promise.reject(new Error("Cannot join presence: it is closed"));
     }
-    let counts = this.#rooms.get(room);
-    if (!counts) this.#rooms.set(room, counts = new Map());
-    const count = counts.get(user) ?? 0;
-    counts.set(user, count + 1);
+    const first = this.#counts.add(room, user);
     this.#startHeartbeat();
-    if (count > 0) return Promise.resolve(false);
+    if (!first) return Promise.resolve(false);
     return this.#serially(room, user, async () => {
       try {
         return await this.#update(room, user, "join");
@@ -163,8 +160,8 @@ export class KvPresence implements Presence {
     this.#stopHeartbeat();
     await Promise.allSettled(this.#queues.values());
     await this.#beat;
-    const entries = this.#entries();
-    this.#rooms.clear();
+    const entries = this.#counts.entries();
+    this.#counts.clear();
     try {
       const kv = await this.#kv;
       for (let i = 0; i < entries.length; i += BATCH_SIZE) {
@@ -252,23 +249,9 @@ export class KvPresence implements Presence {
 
   /** Counts one local connection fewer; returns whether it was the name's last here. */
   #forget(room: string, user: string): boolean {
-    const counts = this.#rooms.get(room);
-    const count = counts?.get(user) ?? 0;
-    if (!counts || count === 0) return false;
-    if (count > 1) {
-      counts.set(user, count - 1);
-      return false;
-    }
-    counts.delete(user);
-    if (counts.size === 0) this.#rooms.delete(room);
-    if (this.#rooms.size === 0) this.#stopHeartbeat();
-    return true;
-  }
-
-  #entries(): [string, string][] {
-    return [...this.#rooms].flatMap(([room, counts]) =>
-      [...counts.keys()].map((user): [string, string] => [room, user])
-    );
+    const last = this.#counts.remove(room, user);
+    if (this.#counts.size === 0) this.#stopHeartbeat();
+    return last;
   }
 
   #startHeartbeat(): void {
@@ -285,7 +268,7 @@ export class KvPresence implements Presence {
   }
 
   async #heartbeat(): Promise<void> {
-    const entries = this.#entries();
+    const entries = this.#counts.entries();
     if (entries.length === 0 || this.#closed) return;
     try {
       const kv = await this.#kv;

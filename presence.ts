@@ -18,6 +18,75 @@ export interface Presence extends AsyncDisposable {
 }
 
 /**
+ * Connections per name per room in this process: the local bookkeeping every
+ * {@linkcode Presence} keeps, whatever it shares with other instances.
+ *
+ * @example Two tabs, one name
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectionCounts } from "./presence.ts";
+ *
+ * const counts = new ConnectionCounts();
+ * assert.equal(counts.add("general", "ada"), true);
+ * assert.equal(counts.add("general", "ada"), false);
+ * assert.equal(counts.remove("general", "ada"), false);
+ * assert.equal(counts.remove("general", "ada"), true);
+ * assert.equal(counts.size, 0);
+ * ```
+ */
+export class ConnectionCounts {
+  #rooms = new Map<string, Map<string, number>>();
+
+  /** Rooms with at least one connection. */
+  get size(): number {
+    return this.#rooms.size;
+  }
+
+  /**
+   * Counts one more connection of `user` in `room`.
+   *
+   * @returns Whether it is the name's first in the room.
+   */
+  add(room: string, user: string): boolean {
+    let counts = this.#rooms.get(room);
+    if (!counts) this.#rooms.set(room, counts = new Map());
+    const count = counts.get(user) ?? 0;
+    counts.set(user, count + 1);
+    return count === 0;
+  }
+
+  /**
+   * Counts one connection fewer, forgetting empty names and rooms.
+   *
+   * @returns Whether it was the name's last in the room (`false` when it had none).
+   */
+  remove(room: string, user: string): boolean {
+    const counts = this.#rooms.get(room);
+    const count = counts?.get(user) ?? 0;
+    if (!counts || count === 0) return false;
+    if (count > 1) {
+      counts.set(user, count - 1);
+      return false;
+    }
+    counts.delete(user);
+    if (counts.size === 0) this.#rooms.delete(room);
+    return true;
+  }
+
+  /** Every (room, name) with a connection. */
+  entries(): [string, string][] {
+    return [...this.#rooms].flatMap(([room, counts]) =>
+      [...counts.keys()].map((user): [string, string] => [room, user])
+    );
+  }
+
+  /** Forgets every connection. */
+  clear(): void {
+    this.#rooms.clear();
+  }
+}
+
+/**
  * {@linkcode Presence} for one process: a connection count per name per room.
  *
  * @example Two tabs, one member
@@ -35,45 +104,44 @@ export interface Presence extends AsyncDisposable {
  * ```
  */
 export class MemoryPresence implements Presence {
-  #rooms = new Map<string, RoomPresence>();
+  #counts = new ConnectionCounts();
+  /**
+   * Each room's names kept sorted as they come and go, so that reading the
+   * list (every join) is a copy rather than a sort of the whole room.
+   */
+  #sorted = new Map<string, string[]>();
 
   /** Counts one more connection of `user` in `room`. */
   join(room: string, user: string): Promise<boolean> {
-    let presence = this.#rooms.get(room);
-    if (!presence) {
-      this.#rooms.set(room, presence = { counts: new Map(), sorted: [] });
+    const first = this.#counts.add(room, user);
+    if (first) {
+      let sorted = this.#sorted.get(room);
+      if (!sorted) this.#sorted.set(room, sorted = []);
+      sorted.splice(insertionPoint(sorted, user), 0, user);
     }
-    const count = presence.counts.get(user) ?? 0;
-    presence.counts.set(user, count + 1);
-    if (count === 0) {
-      presence.sorted.splice(insertionPoint(presence.sorted, user), 0, user);
-    }
-    return Promise.resolve(count === 0);
+    return Promise.resolve(first);
   }
 
   /** Counts one connection fewer; forgets empty names and rooms. */
   leave(room: string, user: string): Promise<boolean> {
-    const presence = this.#rooms.get(room);
-    const count = presence?.counts.get(user) ?? 0;
-    if (!presence || count === 0) return Promise.resolve(false);
-    if (count > 1) {
-      presence.counts.set(user, count - 1);
-      return Promise.resolve(false);
+    const last = this.#counts.remove(room, user);
+    if (last) {
+      const sorted = this.#sorted.get(room)!;
+      sorted.splice(insertionPoint(sorted, user), 1);
+      if (sorted.length === 0) this.#sorted.delete(room);
     }
-    presence.counts.delete(user);
-    presence.sorted.splice(insertionPoint(presence.sorted, user), 1);
-    if (presence.counts.size === 0) this.#rooms.delete(room);
-    return Promise.resolve(true);
+    return Promise.resolve(last);
   }
 
   /** Names present in `room`, sorted. */
   members(room: string): Promise<string[]> {
-    return Promise.resolve(this.#rooms.get(room)?.sorted.slice() ?? []);
+    return Promise.resolve(this.#sorted.get(room)?.slice() ?? []);
   }
 
   /** Forgets everyone. */
   close(): Promise<void> {
-    this.#rooms.clear();
+    this.#counts.clear();
+    this.#sorted.clear();
     return Promise.resolve();
   }
 
@@ -81,16 +149,6 @@ export class MemoryPresence implements Presence {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/**
- * One room's members: connections per name, and the names kept sorted as
- * they come and go, so that reading the list (every join) is a copy rather
- * than a sort of the whole room.
- */
-interface RoomPresence {
-  counts: Map<string, number>;
-  sorted: string[];
 }
 
 /** Index of the first name in `sorted` not below `name` (binary search). */

@@ -12,7 +12,7 @@
  * @module
  */
 import { log } from "./log.ts";
-import type { Presence } from "./presence.ts";
+import { ConnectionCounts, type Presence } from "./presence.ts";
 import type { RedisClient } from "./redis_history.ts";
 
 /** Options for {@linkcode RedisPresence}. */
@@ -78,8 +78,8 @@ export class RedisPresence implements Presence {
   #client: RedisClient;
   #ttlMs: number;
   #now: () => number;
-  /** Local connection counts: room → name → count. */
-  #rooms = new Map<string, Map<string, number>>();
+  /** Local connections per name per room. */
+  #counts = new ConnectionCounts();
   #timer: ReturnType<typeof setInterval>;
   #closed = false;
 
@@ -93,22 +93,18 @@ export class RedisPresence implements Presence {
 
   /** Adds one local connection; `true` when no instance had `user` in `room`. */
   async join(room: string, user: string): Promise<boolean> {
-    let counts = this.#rooms.get(room);
-    if (!counts) this.#rooms.set(room, counts = new Map());
-    const count = counts.get(user) ?? 0;
-    counts.set(user, count + 1);
-    if (count > 0) return false;
+    if (!this.#counts.add(room, user)) return false;
     try {
       return await this.#refresh(room, user) === 1;
     } catch (error) {
-      this.#forget(room, user);
+      this.#counts.remove(room, user);
       throw error;
     }
   }
 
   /** Removes one local connection; `true` when no instance has `user` in `room` any more. */
   async leave(room: string, user: string): Promise<boolean> {
-    if (!this.#forget(room, user)) return false;
+    if (!this.#counts.remove(room, user)) return false;
     const left = await this.#client.eval(LEAVE_SCRIPT, {
       keys: keys(room, user),
       arguments: [this.instanceId, user, String(this.#now())],
@@ -132,10 +128,8 @@ export class RedisPresence implements Presence {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    const entries = [...this.#rooms].flatMap(([room, counts]) =>
-      [...counts.keys()].map((user) => [room, user] as const)
-    );
-    this.#rooms.clear();
+    const entries = this.#counts.entries();
+    this.#counts.clear();
     if (!this.#client.isReady) return;
     await Promise.all(
       entries.map(([room, user]) =>
@@ -165,28 +159,12 @@ export class RedisPresence implements Presence {
     return Number(count);
   }
 
-  /** Counts one local connection fewer; returns whether it was the name's last here. */
-  #forget(room: string, user: string): boolean {
-    const counts = this.#rooms.get(room);
-    const count = counts?.get(user) ?? 0;
-    if (!counts || count === 0) return false;
-    if (count > 1) {
-      counts.set(user, count - 1);
-      return false;
-    }
-    counts.delete(user);
-    if (counts.size === 0) this.#rooms.delete(room);
-    return true;
-  }
-
   #heartbeat(): void {
     if (!this.#client.isReady) return;
-    for (const [room, counts] of this.#rooms) {
-      for (const user of counts.keys()) {
-        this.#refresh(room, user).catch((error) =>
-          log("debug", "presence.heartbeat_failed", { room, error })
-        );
-      }
+    for (const [room, user] of this.#counts.entries()) {
+      this.#refresh(room, user).catch((error) =>
+        log("debug", "presence.heartbeat_failed", { room, error })
+      );
     }
   }
 }
