@@ -8,6 +8,7 @@
  */
 import { encodeFrame, Opcode } from "./_raw_peer.ts";
 import { JSON_PROTOCOL } from "./protocol.ts";
+import { TcpWebSocket } from "./tcp_websocket.ts";
 
 /** Counts shared by every {@linkcode LoadClient} of one run. */
 export class LoadStats {
@@ -25,6 +26,8 @@ export class LoadStats {
   errors = new Map<string, number>();
   /** Closes the clients did not ask for, by code. */
   unexpectedCloses = new Map<number, number>();
+  /** Names announced as arriving in `presence` events, over every client. */
+  arrivals = 0;
   /** Delivery latencies in milliseconds, when recording. */
   latencies: number[] = [];
   /** Whether latencies are recorded now. */
@@ -60,7 +63,7 @@ export function percentile(values: readonly number[], p: number): number {
 export class LoadClient {
   readonly id: string;
   readonly room: string;
-  #socket: WebSocket;
+  #socket!: TcpWebSocket;
   #stats: LoadStats;
   #seq = 0;
   #acked = 0;
@@ -69,54 +72,40 @@ export class LoadClient {
   #closing = false;
   #closed = Promise.withResolvers<void>();
 
-  private constructor(
-    socket: WebSocket,
-    id: string,
-    room: string,
-    stats: LoadStats,
-  ) {
-    this.#socket = socket;
+  private constructor(id: string, room: string, stats: LoadStats) {
     this.id = id;
     this.room = room;
     this.#stats = stats;
   }
 
   /**
-   * Connects, waits for `hello`, joins `room` and waits for `joined`.
+   * Connects, joins `room` and waits for `joined`.
    *
    * @param wsUrl The server's `/ws` URL.
    * @param id Unique client name, used in message texts.
    * @param room The room to join.
    * @param stats Where counts go.
    */
-  static open(
+  static async open(
     wsUrl: string,
     id: string,
     room: string,
     stats: LoadStats,
   ): Promise<LoadClient> {
-    const socket = new WebSocket(wsUrl, JSON_PROTOCOL);
-    const client = new LoadClient(socket, id, room, stats);
     const joined = Promise.withResolvers<LoadClient>();
-    socket.onerror = () => joined.reject(new Error(`Cannot connect ${id}`));
-    socket.onclose = (event) => {
-      if (!client.#closing) bump(stats.unexpectedCloses, event.code);
-      joined.reject(new Error(`Closed before joining: ${event.code}`));
-      client.#ackWaiter?.resolve();
-      client.#closed.resolve();
-    };
-    socket.onmessage = (event) => {
-      const data = JSON.parse(String(event.data));
+    const client = new LoadClient(id, room, stats);
+    const onText = (text: string) => {
+      const data = JSON.parse(text);
       for (const item of Array.isArray(data) ? data : [data]) {
         switch (item.type) {
-          case "hello":
-            socket.send(JSON.stringify({ type: "join", room }));
-            break;
           case "joined":
             joined.resolve(client);
             break;
           case "message":
             client.#onMessage(item.text);
+            break;
+          case "presence":
+            stats.arrivals += item.joined.length;
             break;
           case "ack":
             stats.acked++;
@@ -129,12 +118,28 @@ export class LoadClient {
         }
       }
     };
-    return joined.promise;
+    let socket: TcpWebSocket;
+    try {
+      socket = client.#socket = await TcpWebSocket.connect(wsUrl, {
+        protocol: JSON_PROTOCOL,
+        onText,
+      });
+    } catch (error) {
+      throw new Error(`Cannot connect ${id}`, { cause: error });
+    }
+    socket.closed.then((code) => {
+      if (!client.#closing) bump(stats.unexpectedCloses, code);
+      joined.reject(new Error(`Closed before joining: ${code}`));
+      client.#ackWaiter?.resolve();
+      client.#closed.resolve();
+    });
+    socket.send(JSON.stringify({ type: "join", room }));
+    return await joined.promise;
   }
 
   /** Sends one message of about `size` bytes to the client's room. */
   send(size = 64): void {
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    if (!this.#socket.open) return;
     const seq = ++this.#seq;
     const head = `${this.id}|${seq}|${performance.now()}|`;
     const text = head + "x".repeat(Math.max(0, size - head.length));
@@ -167,7 +172,7 @@ export class LoadClient {
   /** Closes the socket and waits for the close to complete. */
   async close(): Promise<void> {
     this.#closing = true;
-    if (this.#socket.readyState !== WebSocket.CLOSED) this.#socket.close();
+    this.#socket.close();
     await this.#closed.promise;
   }
 

@@ -292,17 +292,18 @@ export async function slowConsumers(
       ((await scrapeMetrics(target.origin)).get("chat_slow_consumers_total") ??
         0) - cutOffBefore;
     const roomNames = byRoom.map((members) => members[0]!.room);
+    const arrivalsBefore = stats.arrivals;
     for (let i = 0; i < stalled; i++) {
       peers.push(await openStalledPeer(target.port, roomNames));
     }
-    // Measure from when every stalled peer is in every room (or the first
-    // was already cut off for not reading its join replies): the joins
-    // themselves (history and presence for each) are not what is measured.
+    // Measure from when every reader has seen every stalled peer arrive (or
+    // the first was already cut off for not reading its join replies): the
+    // joins themselves (history and presence for each) are not measured.
     await until(
       async () =>
-        (await snapshot(target)).subscribers >= clients + stalled * rooms ||
+        stats.arrivals - arrivalsBefore >= clients * stalled ||
         await cutOffSince() > 0,
-      "the stalled peers to join",
+      "the readers to see the stalled peers arrive",
       30_000,
     );
     const joinedAt = stats.latencies.length;
