@@ -28,10 +28,10 @@ export class LoadStats {
   unexpectedCloses = new Map<number, number>();
   /** Names announced as arriving in `presence` events, over every client. */
   arrivals = 0;
-  /** Delivery latencies in milliseconds, when recording. */
+  /** Delivery latencies in milliseconds of messages sent since {@linkcode measuredFrom}. */
   latencies: number[] = [];
-  /** Whether latencies are recorded now. */
-  recording = true;
+  /** `performance.now()` from which sends are measured; `Infinity` for none. */
+  measuredFrom = 0;
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {
@@ -192,7 +192,7 @@ export class LoadClient {
     const seq = Number(seqText);
     if (seq !== (this.#lastSeen.get(sender) ?? 0) + 1) stats.outOfSequence++;
     this.#lastSeen.set(sender, seq);
-    if (stats.recording) {
+    if (Number(sentAt) >= stats.measuredFrom) {
       stats.latencies.push(performance.now() - Number(sentAt));
     }
   }

@@ -195,7 +195,7 @@ export async function churn(
 ): Promise<ChurnResult> {
   const { cycles, concurrency, rooms = 10 } = options;
   const stats = new LoadStats();
-  stats.recording = false;
+  stats.measuredFrom = Infinity;
   let next = 0;
   const run = async (total: number) => {
     while (next < total) {
@@ -306,7 +306,8 @@ export async function slowConsumers(
       "the readers to see the stalled peers arrive",
       30_000,
     );
-    const joinedAt = stats.latencies.length;
+    stats.latencies = [];
+    stats.measuredFrom = performance.now();
     let rssPeakBytes = rssBeforeBytes;
     let cutOff = 0;
     const started = performance.now();
@@ -328,7 +329,7 @@ export async function slowConsumers(
     await traffic(byRoom, ratePerRoom, seconds, textBytes, allCut);
     const cutOffSeconds = (performance.now() - started) / 1000;
     const { lost } = await drain(stats, clients / rooms);
-    const withStalled = stats.latencies.slice(joinedAt);
+    const withStalled = stats.latencies;
     return {
       options,
       p50Ms: [percentile(alone, 50), percentile(withStalled, 50)],
