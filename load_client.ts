@@ -1,8 +1,8 @@
 /**
  * Load-generating clients for the soak runs: a `chat.v1` client that counts
- * what it sends and receives and measures delivery latency, a peer that
- * joins rooms and then never reads, and readers of the server's metrics and
- * file descriptors.
+ * what it sends and receives and measures delivery latency, peers that stop
+ * reading (from the start, or once they have joined), and readers of the
+ * server's metrics and file descriptors.
  *
  * @module
  */
@@ -241,6 +241,46 @@ export async function openStalledPeer(
     ));
   }
   return conn;
+}
+
+/**
+ * Opens a `chat.v1` connection, joins `rooms`, reads every `joined` reply
+ * (members and history) and then stops reading: a client that kept up until
+ * it froze, like a suspended browser tab.
+ *
+ * @param wsUrl The server's `/ws` URL.
+ * @param rooms Rooms to join.
+ * @returns The connection; disposing of it with unread data resets it.
+ */
+export async function openFrozenPeer(
+  wsUrl: string,
+  rooms: readonly string[],
+): Promise<TcpWebSocket> {
+  let joined = 0;
+  let nextJoined = Promise.withResolvers<void>();
+  const socket = await TcpWebSocket.connect(wsUrl, {
+    protocol: JSON_PROTOCOL,
+    onText(text) {
+      const data = JSON.parse(text);
+      for (const item of Array.isArray(data) ? data : [data]) {
+        if (item.type !== "joined") continue;
+        // Stop before the read loop asks for more.
+        if (++joined === rooms.length) socket.stopReading();
+        nextJoined.resolve();
+      }
+    },
+  });
+  const closed = socket.closed.then((code) => {
+    throw new Error(`Closed before joining: ${code}`);
+  });
+  closed.catch(() => {});
+  // One join at a time, as a client that waits for each reply.
+  for (const room of rooms) {
+    nextJoined = Promise.withResolvers<void>();
+    socket.send(JSON.stringify({ type: "join", room }));
+    await Promise.race([nextJoined.promise, closed]);
+  }
+  return socket;
 }
 
 /**

@@ -12,10 +12,12 @@ import {
   LoadClient,
   LoadStats,
   openFds,
+  openFrozenPeer,
   openStalledPeer,
   percentile,
   scrapeMetrics,
 } from "./load_client.ts";
+import type { TcpWebSocket } from "./tcp_websocket.ts";
 
 /** A server under test. */
 export interface SoakTarget {
@@ -268,8 +270,8 @@ export interface SlowConsumerResult {
 
 /**
  * Runs the same traffic twice among reading clients: first alone, then with
- * peers that joined every room and stopped reading, until the server has
- * cut them all off (or `seconds` pass).
+ * peers that joined every room, read the replies and then stopped reading,
+ * until the server has cut them all off (or `seconds` pass).
  */
 export async function slowConsumers(
   target: SoakTarget,
@@ -278,7 +280,7 @@ export async function slowConsumers(
   const { clients, rooms, stalled, ratePerRoom, textBytes, seconds } = options;
   const stats = new LoadStats();
   const byRoom = await openClients(target, clients, rooms, stats, "reader");
-  const peers: Deno.TcpConn[] = [];
+  const peers: TcpWebSocket[] = [];
   try {
     const rssBeforeBytes = (await snapshot(target)).rssBytes;
     await traffic(byRoom, ratePerRoom, seconds, textBytes);
@@ -294,11 +296,11 @@ export async function slowConsumers(
     const roomNames = byRoom.map((members) => members[0]!.room);
     const arrivalsBefore = stats.arrivals;
     for (let i = 0; i < stalled; i++) {
-      peers.push(await openStalledPeer(target.port, roomNames));
+      peers.push(await openFrozenPeer(target.wsUrl, roomNames));
     }
     // Measure from when every reader has seen every stalled peer arrive (or
-    // the first was already cut off for not reading its join replies): the
-    // joins themselves (history and presence for each) are not measured.
+    // the first was already cut off): the joins themselves (history and
+    // presence for each) are not what is measured.
     await until(
       async () =>
         stats.arrivals - arrivalsBefore >= clients * stalled ||
@@ -346,7 +348,7 @@ export async function slowConsumers(
       unexpectedCloses: Object.fromEntries(stats.unexpectedCloses),
     };
   } finally {
-    for (const peer of peers) peer.close();
+    for (const peer of peers) peer[Symbol.dispose]();
     await closeAll(byRoom);
   }
 }

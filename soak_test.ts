@@ -59,9 +59,9 @@ Deno.test("soak: stalled consumers are cut off while readers lose nothing", asyn
         clients: 100,
         rooms: 5,
         stalled: 10,
-        ratePerRoom: 40,
+        ratePerRoom: 100,
         textBytes: 4000,
-        seconds: 5,
+        seconds: 8,
       });
       assert.equal(result.cutOff, 10);
       assert.deepEqual(result.unexpectedCloses, {});

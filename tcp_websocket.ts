@@ -28,7 +28,7 @@ export interface TcpWebSocketOptions {
 }
 
 /** A client WebSocket on a `Deno.TcpConn`; text frames only. */
-export class TcpWebSocket {
+export class TcpWebSocket implements Disposable {
   readonly #onText: (text: string) => void;
   readonly #conn: Deno.TcpConn;
   readonly #closed = Promise.withResolvers<number>();
@@ -36,6 +36,8 @@ export class TcpWebSocket {
   readonly #readBuffer = new Uint8Array(16384);
   #writing: Promise<void> = Promise.resolve();
   #open = true;
+  #readingStopped = false;
+  readonly #dropped = Promise.withResolvers<void>();
 
   private constructor(conn: Deno.TcpConn, onText: (text: string) => void) {
     this.#conn = conn;
@@ -97,6 +99,21 @@ export class TcpWebSocket {
     if (!this.#open) return;
     this.#open = false;
     this.#write(encodeFrame(Opcode.close, new Uint8Array([0x03, 0xe8])));
+  }
+
+  /**
+   * Stops reading once the frames already read are handled: what the server
+   * sends next piles up in the socket buffers, as with a client that froze.
+   */
+  stopReading(): void {
+    this.#readingStopped = true;
+  }
+
+  /** Drops the TCP connection without a closing handshake; with unread data the kernel resets it. */
+  [Symbol.dispose](): void {
+    this.#open = false;
+    this.#dropped.resolve();
+    closeQuietly(this.#conn);
   }
 
   #write(frame: Uint8Array): void {
@@ -180,6 +197,7 @@ export class TcpWebSocket {
       // overwrites: copy it first.
       fragments = fragments.map((fragment) => fragment.slice());
       const rest = data.slice(at);
+      if (this.#readingStopped) return await this.#dropped.promise;
       const chunk = await this.#read();
       if (chunk === null) return;
       data = concat(rest, chunk);
@@ -189,13 +207,15 @@ export class TcpWebSocket {
   #finish(): void {
     this.#open = false;
     this.#closed.resolve(ABNORMAL_CLOSURE);
-    this.#writing.finally(() => {
-      try {
-        this.#conn.close();
-      } catch (error) {
-        if (!(error instanceof Deno.errors.BadResource)) throw error;
-      }
-    });
+    this.#writing.finally(() => closeQuietly(this.#conn));
+  }
+}
+
+function closeQuietly(conn: Deno.TcpConn): void {
+  try {
+    conn.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BadResource)) throw error;
   }
 }
 
