@@ -243,8 +243,10 @@ export interface SlowConsumerOptions {
   stalled: number;
   ratePerRoom: number;
   textBytes: number;
-  /** Length of the run without stalled peers, and the longest run with them. */
+  /** Length of the run without stalled peers. */
   seconds: number;
+  /** Longest run with them: they should all be cut off within it. */
+  stalledSeconds: number;
 }
 
 /** What {@linkcode slowConsumers} measured. */
@@ -253,9 +255,14 @@ export interface SlowConsumerResult {
   /** Delivery latency of the reading clients without, then with, stalled peers. */
   p50Ms: [number, number];
   p99Ms: [number, number];
-  /** Stalled peers the server cut off, and how long that took. */
+  /** Stalled peers the server dropped, and how long that took. */
   cutOff: number;
   cutOffSeconds: number;
+  /**
+   * Of those, the ones cut off as slow consumers (1013) rather than for not
+   * answering pings within `CHAT_IDLE_TIMEOUT`, whichever came first.
+   */
+  cutOffAsSlow: number;
   rssBeforeBytes: number;
   rssPeakBytes: number;
   delivered: number;
@@ -271,28 +278,35 @@ export interface SlowConsumerResult {
 /**
  * Runs the same traffic twice among reading clients: first alone, then with
  * peers that joined every room, read the replies and then stopped reading,
- * until the server has cut them all off (or `seconds` pass).
+ * until the server has cut them all off (or `stalledSeconds` pass).
  */
 export async function slowConsumers(
   target: SoakTarget,
   options: SlowConsumerOptions,
 ): Promise<SlowConsumerResult> {
-  const { clients, rooms, stalled, ratePerRoom, textBytes, seconds } = options;
+  const { clients, rooms, stalled, ratePerRoom, textBytes } = options;
   const stats = new LoadStats();
   const byRoom = await openClients(target, clients, rooms, stats, "reader");
   const peers: TcpWebSocket[] = [];
   try {
     const rssBeforeBytes = (await snapshot(target)).rssBytes;
-    await traffic(byRoom, ratePerRoom, seconds, textBytes);
+    await traffic(byRoom, ratePerRoom, options.seconds, textBytes);
     await drain(stats, clients / rooms);
     const alone = stats.latencies;
     stats.latencies = [];
 
-    const cutOffBefore = (await scrapeMetrics(target.origin))
+    const slowBefore = (await scrapeMetrics(target.origin))
       .get("chat_slow_consumers_total") ?? 0;
-    const cutOffSince = async () =>
-      ((await scrapeMetrics(target.origin)).get("chat_slow_consumers_total") ??
-        0) - cutOffBefore;
+    let cutOff = 0;
+    let cutOffAsSlow = 0;
+    const countCutOff = async () => {
+      const metrics = await scrapeMetrics(target.origin);
+      const open = metrics.get('chat_connections{protocol="json"}') ?? 0;
+      cutOff = Math.max(0, clients + peers.length - open);
+      cutOffAsSlow = (metrics.get("chat_slow_consumers_total") ?? 0) -
+        slowBefore;
+      return metrics;
+    };
     const roomNames = byRoom.map((members) => members[0]!.room);
     const arrivalsBefore = stats.arrivals;
     for (let i = 0; i < stalled; i++) {
@@ -302,33 +316,38 @@ export async function slowConsumers(
     // the first was already cut off): the joins themselves (history and
     // presence for each) are not what is measured.
     await until(
-      async () =>
-        stats.arrivals - arrivalsBefore >= clients * stalled ||
-        await cutOffSince() > 0,
+      async () => {
+        if (stats.arrivals - arrivalsBefore >= clients * stalled) return true;
+        await countCutOff();
+        return cutOff > 0;
+      },
       "the readers to see the stalled peers arrive",
       30_000,
     );
     stats.latencies = [];
     stats.measuredFrom = performance.now();
     let rssPeakBytes = rssBeforeBytes;
-    let cutOff = 0;
     const started = performance.now();
     const allCut = until(
       async () => {
-        const metrics = await scrapeMetrics(target.origin);
+        const metrics = await countCutOff();
         rssPeakBytes = Math.max(
           rssPeakBytes,
           metrics.get("process_resident_memory_bytes") ?? 0,
         );
-        cutOff = (metrics.get("chat_slow_consumers_total") ?? 0) -
-          cutOffBefore;
         return cutOff >= stalled;
       },
       "every stalled peer to be cut off",
-      seconds * 1000 + 5000,
+      options.stalledSeconds * 1000 + 5000,
     )
       .catch(() => {});
-    await traffic(byRoom, ratePerRoom, seconds, textBytes, allCut);
+    await traffic(
+      byRoom,
+      ratePerRoom,
+      options.stalledSeconds,
+      textBytes,
+      allCut,
+    );
     const cutOffSeconds = (performance.now() - started) / 1000;
     const { lost } = await drain(stats, clients / rooms);
     const withStalled = stats.latencies;
@@ -338,6 +357,7 @@ export async function slowConsumers(
       p99Ms: [percentile(alone, 99), percentile(withStalled, 99)],
       cutOff,
       cutOffSeconds,
+      cutOffAsSlow,
       rssBeforeBytes,
       rssPeakBytes,
       delivered: stats.received,
@@ -565,6 +585,7 @@ if (import.meta.main) {
           ratePerRoom: 10,
           textBytes: 1024,
           seconds: 60,
+          stalledSeconds: 150,
         }),
     );
     print("slow consumers", {

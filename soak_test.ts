@@ -62,8 +62,10 @@ Deno.test("soak: stalled consumers are cut off while readers lose nothing", asyn
         ratePerRoom: 100,
         textBytes: 4000,
         seconds: 8,
+        stalledSeconds: 8,
       });
       assert.equal(result.cutOff, 10);
+      assert.equal(result.cutOffAsSlow, 10);
       assert.deepEqual(result.unexpectedCloses, {});
       assert.equal(result.lost, 0);
       assert.equal(result.outOfSequence, 0);
