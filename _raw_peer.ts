@@ -99,6 +99,18 @@ export class RawPeer implements Disposable {
     }
   }
 
+  /**
+   * Reads frames until one with `opcode` arrives.
+   *
+   * @returns That frame, or `null` when the connection ended first.
+   */
+  async nextFrame(opcode: number): Promise<ServerFrame | null> {
+    while (true) {
+      const frame = await withTimeout(this.#readFrame(), `opcode ${opcode}`);
+      if (frame === null || frame.opcode === opcode) return frame;
+    }
+  }
+
   /** Closes the TCP connection without a close frame; idempotent. */
   [Symbol.dispose](): void {
     if (this.#closed) return;

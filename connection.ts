@@ -204,6 +204,23 @@ export class Connection {
     this.#end(code);
   }
 
+  /**
+   * Ends the connection if its socket is closing or closed though `close`
+   * has not fired: Deno closes a socket that missed a pong by itself and
+   * fires `close` only once the data buffered for the peer is written, which
+   * a peer that stopped reading never allows (see closing_sweep.ts).
+   */
+  endIfSocketClosed(): void {
+    const state = this.#socket.readyState;
+    if (this.closed || state === WebSocket.OPEN) return;
+    if (state === WebSocket.CONNECTING) return;
+    log("info", "connection.closed_unacknowledged", {
+      id: this.id,
+      bufferedAmount: this.#socket.bufferedAmount,
+    });
+    this.#end(CloseCode.goingAway);
+  }
+
   #onOpen(): void {
     log("debug", "connection.open", { id: this.id, mode: this.mode });
     if (this.mode === "plain") {

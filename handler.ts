@@ -15,6 +15,7 @@ import { Connection } from "./connection.ts";
 import type { History } from "./history.ts";
 import { KvHistory } from "./kv_history.ts";
 import { MemoryPresence, type Presence } from "./presence.ts";
+import { ClosingSweep } from "./closing_sweep.ts";
 import { DrainWatcher } from "./drain_watcher.ts";
 import { log } from "./log.ts";
 import { type Broadcast, CloseCode } from "./protocol.ts";
@@ -139,6 +140,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const chat = new Chat({ broker, history, presence });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
+  const closingSweep = new ClosingSweep(connections);
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
   let shuttingDown = false;
@@ -176,10 +178,14 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       config,
       chat,
       drainWatcher,
-      onClose: (closed) => connections.delete(closed),
+      onClose: (closed) => {
+        connections.delete(closed);
+        closingSweep.stopIfIdle();
+      },
       metrics,
     });
     connections.add(connection);
+    closingSweep.start();
     metrics.connectionsOpened.inc({ protocol: admission.mode });
     return upgraded.response;
   }
@@ -233,6 +239,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       connection.close(CloseCode.goingAway, "Server shutting down");
     }
     drainWatcher[Symbol.dispose]();
+    closingSweep[Symbol.dispose]();
     await broker.close();
     // Presence may live in the history's database (Deno KV): it removes its
     // entries before the history closes that.

@@ -679,3 +679,38 @@ Deno.test("/ws cuts off a client that keeps requesting history it does not read"
   }
   await assertHealthy(server);
 });
+
+Deno.test("/ws drops a frozen client whose socket closed on a missed pong with data unsent", async () => {
+  // Buffers and queues large enough that the slow-consumer cut-off never
+  // fires: only the ping timeout can end this peer.
+  await using server = startServer({
+    idleTimeout: 2,
+    maxBufferedBytes: 64 * 1024 * 1024,
+    maxQueueLength: 100_000,
+    rateLimit: 2000,
+    rateBurst: 2000,
+  });
+  const writer = await connectChat(server.wsUrl);
+  // A plain-text peer, in the default room from the start.
+  using peer = await RawPeer.open(server.port);
+  try {
+    // It takes the ping, never answers and stops reading; then ~5 MB for
+    // it, more than the kernel's socket buffers hold. Deno gives up on the
+    // pong with data still unsent, turns the socket to CLOSING, and cannot
+    // fire `close` while the peer lives.
+    assert.notEqual(await peer.nextFrame(Opcode.ping), null);
+    for (let i = 1; i <= 1200; i++) {
+      writer.sendJson({ type: "send", text: "f".repeat(4000), nonce: `${i}` });
+    }
+    await waitFor(
+      () => server.handler.connectionCount === 1,
+      "the frozen peer to be dropped",
+    );
+    assert.equal(server.handler.metrics.slowConsumers.value(), 0);
+    assert.equal(server.handler.broker.subscriberCount(), 1);
+  } finally {
+    await writer[Symbol.asyncDispose]();
+  }
+  peer[Symbol.dispose]();
+  await assertHealthy(server);
+});
