@@ -574,9 +574,7 @@ if (import.meta.main) {
   }
   if (wanted("slow")) {
     const slow = await withServer(
-      // A queue of 256 per room cuts a stalled peer off about 25 s after its
-      // socket buffers fill at 10 messages per second per room.
-      ["--max-queue-length", "256"],
+      [],
       (target) =>
         slowConsumers(target, {
           clients: 1000,
