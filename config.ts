@@ -46,6 +46,8 @@ export interface Config {
   nonceTtl: number;
   /** Rooms one connection may be in at once. */
   maxRooms: number;
+  /** Most names a `joined` reply lists; `memberCount` carries the total. */
+  maxListedMembers: number;
   /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
   redisUrl: string;
   /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
@@ -325,6 +327,16 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: 20,
     description: "Rooms one connection may be in at once",
     parse: integer(1, 1000),
+  }),
+  define({
+    key: "maxListedMembers",
+    env: "CHAT_MAX_LISTED_MEMBERS",
+    flag: "max-listed-members",
+    defaultValue: 200,
+    description:
+      "Most member names a join reply lists (memberCount has the total)",
+    // Every join would otherwise carry the whole room: quadratic in its size.
+    parse: integer(0, 100_000),
   }),
   define({
     key: "redisUrl",

@@ -254,6 +254,7 @@ export class Connection {
         rateBurst: this.#config.rateBurst,
         historyLimit: this.#config.historyLimit,
         maxRooms: this.#config.maxRooms,
+        maxListedMembers: this.#config.maxListedMembers,
       },
     });
   }
@@ -529,7 +530,10 @@ export class Connection {
         this.#send({
           type: "joined",
           room,
-          members: joined.members,
+          members: joined.members.length > this.#config.maxListedMembers
+            ? joined.members.slice(0, this.#config.maxListedMembers)
+            : joined.members,
+          memberCount: joined.members.length,
           messages: joined.history.messages,
           truncated: joined.history.truncated,
           hasMore: joined.history.hasMore,

@@ -83,6 +83,7 @@ export interface ClientLimits {
   rateBurst: number;
   historyLimit: number;
   maxRooms: number;
+  maxListedMembers: number;
 }
 
 /** Who arrived in or left a room. */
@@ -107,6 +108,7 @@ export type ServerEvent =
     type: "joined";
     room: string;
     members: string[];
+    memberCount: number;
     messages: ChatMessage[];
     truncated: boolean;
     hasMore: boolean;

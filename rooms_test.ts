@@ -246,6 +246,7 @@ Deno.test("presence: members on join, events on join, rename and leave; two tabs
     `${server.wsUrl}?name=Bo`,
   );
   assert.deepEqual(tabJoined?.members, ["Ada", "Bo"]);
+  assert.equal(tabJoined?.memberCount, 2);
   boTab2.socket.close();
   await boTab2.closed;
 
@@ -257,6 +258,25 @@ Deno.test("presence: members on join, events on join, rename and leave; two tabs
   await bo.closed;
   const left = await ada.nextOfType("presence");
   assert.deepEqual([left.joined, left.left], [[], ["Bob"]]);
+});
+
+Deno.test("presence: a join lists at most maxListedMembers names and counts them all", async () => {
+  await using server = startServer({ maxListedMembers: 2 });
+  const clients = [];
+  try {
+    for (const name of ["Cy", "Ada", "Bo"]) {
+      clients.push((await connectJson(`${server.wsUrl}?name=${name}`)).client);
+    }
+    const { client: dee, hello, joined: [joined] } = await connectJson(
+      `${server.wsUrl}?name=Dee`,
+    );
+    clients.push(dee);
+    assert.equal(hello.limits.maxListedMembers, 2);
+    assert.deepEqual(joined?.members, ["Ada", "Bo"]);
+    assert.equal(joined?.memberCount, 4);
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+  }
 });
 
 Deno.test("presence: an abrupt disconnect leaves the room", async () => {

@@ -64,7 +64,7 @@ const ui = {
 /**
  * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, text: string }} Message
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string, id?: number }} Pending
- * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, hasMore: boolean, loadingOlder: boolean, members: string[], unread: number, pending: Map<string, Pending> }} Room
+ * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, hasMore: boolean, loadingOlder: boolean, members: string[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
  */
 
 const state = {
@@ -90,6 +90,7 @@ function createRoom(name) {
     hasMore: false,
     loadingOlder: false,
     members: [],
+    memberCount: 0,
     unread: 0,
     pending: new Map(),
   };
@@ -199,6 +200,7 @@ function onJoined(event) {
   room.joined = true;
   room.joining = false;
   room.members = [...event.members];
+  room.memberCount = event.memberCount ?? room.members.length;
   if (first) room.hasMore = Boolean(event.hasMore);
   const live = !first && room.name !== state.current;
   for (const message of event.messages ?? []) addMessage(room, message, live);
@@ -308,8 +310,17 @@ function onPresence(event) {
   const room = state.rooms.get(event.room);
   if (!room) return;
   const members = new Set(room.members);
-  for (const name of event.left ?? []) members.delete(name);
-  for (const name of event.joined ?? []) members.add(name);
+  // In a large room the list is partial (`memberCount` has the total): a
+  // name that leaves may never have been listed.
+  for (const name of event.left ?? []) {
+    members.delete(name);
+    room.memberCount--;
+  }
+  for (const name of event.joined ?? []) {
+    if (!members.has(name)) room.memberCount++;
+    members.add(name);
+  }
+  room.memberCount = Math.max(room.memberCount, members.size);
   room.members = [...members].sort();
   if (room.name === state.current) schedule("members");
 }
@@ -557,10 +568,11 @@ function renderMembers() {
     return item;
   });
   ui.members.replaceChildren(...items);
-  ui.memberCount.textContent = String(members.length);
+  const count = Math.max(room?.memberCount ?? 0, members.length);
+  ui.memberCount.textContent = String(count);
   ui.headerMembers.textContent = state.legacy
     ? ""
-    : `${members.length} member${members.length === 1 ? "" : "s"}`;
+    : `${count} member${count === 1 ? "" : "s"}`;
 }
 
 function avatarFor(name) {
