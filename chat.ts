@@ -13,6 +13,7 @@ import {
 import type { Draft, History, HistoryPage, Stored } from "./history.ts";
 import { log } from "./log.ts";
 import type { Presence } from "./presence.ts";
+import { PresenceBatcher } from "./presence_batcher.ts";
 import {
   type Broadcast,
   broadcastOf,
@@ -33,6 +34,19 @@ export interface ChatOptions {
   history: History;
   /** Tracks room members. */
   presence: Presence;
+  /**
+   * Subscribers (here) above which a room's arrivals and departures are
+   * announced together once a second rather than each at once.
+   *
+   * @default {200}
+   */
+  largeRoom?: number;
+  /**
+   * How long a large room's presence changes are gathered, in milliseconds.
+   *
+   * @default {1000}
+   */
+  presenceIntervalMs?: number;
 }
 
 /** Options for {@linkcode Chat.join}. */
@@ -69,7 +83,10 @@ export interface Joined {
   history: HistoryPage;
   /** Live messages with ids up to this one are already in `history`: skip them. */
   lastHistoryId: number;
-  /** Whether the joiner's arrival was announced (marked with its `origin`). */
+  /**
+   * Whether the joiner's arrival was announced at once, marked with its
+   * `origin`; in a large room it goes out later with others, unmarked.
+   */
   announced: boolean;
 }
 
@@ -83,17 +100,35 @@ interface Pending {
  * Rooms of the chat. Messages of a room are stored in batches (group
  * commit) and published in id order, so every member sees one order.
  */
-export class Chat {
+export class Chat implements Disposable {
   #broker: Broker<Broadcast>;
   #history: History;
   #presence: Presence;
   #queues = new Map<string, Pending[]>();
+  #largeRoom: number;
+  #presenceBatcher: PresenceBatcher;
 
   /** Creates a chat over its broker, history and presence. */
   constructor(options: ChatOptions) {
     this.#broker = options.broker;
     this.#history = options.history;
     this.#presence = options.presence;
+    this.#largeRoom = options.largeRoom ?? 200;
+    this.#presenceBatcher = new PresenceBatcher(
+      async (room, joined, left) => {
+        try {
+          await this.#publishPresence(room, joined, left);
+        } catch (error) {
+          log("warn", "presence.publish_failed", { room, error });
+        }
+      },
+      { intervalMs: options.presenceIntervalMs },
+    );
+  }
+
+  /** Drops presence changes not yet announced; the broker closes separately. */
+  [Symbol.dispose](): void {
+    this.#presenceBatcher[Symbol.dispose]();
   }
 
   /**
@@ -140,9 +175,10 @@ export class Chat {
     try {
       // The history read below must start where live delivery starts.
       await this.#broker.ready?.(room);
-      const announced = await this.#presence.join(room, user);
+      const arrived = await this.#presence.join(room, user);
       present = true;
-      if (announced) await this.#announce(room, [user], [], origin);
+      const announced = arrived &&
+        await this.#announce(room, [user], [], origin);
       const [members, history] = await Promise.all([
         withMembers ? this.#presence.members(room) : [],
         since === false
@@ -202,7 +238,30 @@ export class Chat {
     return this.#broker.subscribe(room, options);
   }
 
+  /**
+   * Announces arrivals and departures: at once, or in a large room (or one
+   * with changes already gathered, to keep their order) with the next batch.
+   *
+   * @returns Whether it was published now.
+   */
   async #announce(
+    room: string,
+    joined: string[],
+    left: string[],
+    origin?: string,
+  ): Promise<boolean> {
+    if (
+      this.#presenceBatcher.has(room) ||
+      this.#broker.subscriberCount(room) > this.#largeRoom
+    ) {
+      this.#presenceBatcher.add(room, joined, left);
+      return false;
+    }
+    await this.#publishPresence(room, joined, left, origin);
+    return true;
+  }
+
+  async #publishPresence(
     room: string,
     joined: string[],
     left: string[],

@@ -46,8 +46,8 @@ export interface Config {
   nonceTtl: number;
   /** Rooms one connection may be in at once. */
   maxRooms: number;
-  /** Most names a `joined` reply lists; `memberCount` carries the total. */
-  maxListedMembers: number;
+  /** Room size above which joins list this many names and presence is announced in batches. */
+  largeRoom: number;
   /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
   redisUrl: string;
   /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
@@ -329,13 +329,14 @@ export const SETTINGS: readonly Setting[] = [
     parse: integer(1, 1000),
   }),
   define({
-    key: "maxListedMembers",
-    env: "CHAT_MAX_LISTED_MEMBERS",
-    flag: "max-listed-members",
+    key: "largeRoom",
+    env: "CHAT_LARGE_ROOM",
+    flag: "large-room",
     defaultValue: 200,
     description:
-      "Most member names a join reply lists (memberCount has the total)",
-    // Every join would otherwise carry the whole room: quadratic in its size.
+      "Room size above which joins list only this many members and presence is batched each second",
+    // Every join would otherwise carry the whole room and be announced to
+    // all of it: quadratic in the room's size.
     parse: integer(0, 100_000),
   }),
   define({

@@ -254,7 +254,7 @@ export class Connection {
         rateBurst: this.#config.rateBurst,
         historyLimit: this.#config.historyLimit,
         maxRooms: this.#config.maxRooms,
-        maxListedMembers: this.#config.maxListedMembers,
+        largeRoom: this.#config.largeRoom,
       },
     });
   }
@@ -530,8 +530,8 @@ export class Connection {
         this.#send({
           type: "joined",
           room,
-          members: joined.members.length > this.#config.maxListedMembers
-            ? joined.members.slice(0, this.#config.maxListedMembers)
+          members: joined.members.length > this.#config.largeRoom
+            ? joined.members.slice(0, this.#config.largeRoom)
             : joined.members,
           memberCount: joined.members.length,
           messages: joined.history.messages,

@@ -137,7 +137,12 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const presence = options.presence ?? new MemoryPresence();
   const health = options.health ??
     (() => ({ ready: true, dependencies: {} }));
-  const chat = new Chat({ broker, history, presence });
+  const chat = new Chat({
+    broker,
+    history,
+    presence,
+    largeRoom: config.largeRoom,
+  });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
   const closingSweep = new ClosingSweep(connections);
@@ -240,6 +245,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     }
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
+    chat[Symbol.dispose]();
     await broker.close();
     // Presence may live in the history's database (Deno KV): it removes its
     // entries before the history closes that.

@@ -83,7 +83,7 @@ export interface ClientLimits {
   rateBurst: number;
   historyLimit: number;
   maxRooms: number;
-  maxListedMembers: number;
+  largeRoom: number;
 }
 
 /** Who arrived in or left a room. */

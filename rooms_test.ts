@@ -260,8 +260,8 @@ Deno.test("presence: members on join, events on join, rename and leave; two tabs
   assert.deepEqual([left.joined, left.left], [[], ["Bob"]]);
 });
 
-Deno.test("presence: a join lists at most maxListedMembers names and counts them all", async () => {
-  await using server = startServer({ maxListedMembers: 2 });
+Deno.test("presence: a join lists at most largeRoom names and counts them all", async () => {
+  await using server = startServer({ largeRoom: 2 });
   const clients = [];
   try {
     for (const name of ["Cy", "Ada", "Bo"]) {
@@ -271,9 +271,31 @@ Deno.test("presence: a join lists at most maxListedMembers names and counts them
       `${server.wsUrl}?name=Dee`,
     );
     clients.push(dee);
-    assert.equal(hello.limits.maxListedMembers, 2);
+    assert.equal(hello.limits.largeRoom, 2);
     assert.deepEqual(joined?.members, ["Ada", "Bo"]);
     assert.equal(joined?.memberCount, 4);
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("presence: a large room announces arrivals and departures together", async () => {
+  await using server = startServer({ largeRoom: 2 });
+  const clients = [];
+  try {
+    const { client: ada } = await connectJson(`${server.wsUrl}?name=Ada`);
+    clients.push(ada);
+    clients.push((await connectJson(`${server.wsUrl}?name=Bo`)).client);
+    assert.deepEqual((await ada.nextOfType("presence")).joined, ["Bo"]);
+    // Above two subscribers the room is large: arrivals wait for the batch.
+    clients.push((await connectJson(`${server.wsUrl}?name=Dee`)).client);
+    const { client: cy } = await connectJson(`${server.wsUrl}?name=Cy`);
+    const arrivals = await ada.nextOfType("presence");
+    assert.deepEqual([arrivals.joined, arrivals.left], [["Cy", "Dee"], []]);
+    cy.socket.close();
+    await cy.closed;
+    const departures = await ada.nextOfType("presence");
+    assert.deepEqual([departures.joined, departures.left], [[], ["Cy"]]);
   } finally {
     for (const client of clients) await client[Symbol.asyncDispose]();
   }
