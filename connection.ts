@@ -541,7 +541,13 @@ export class Connection {
         this.#pump(room, membership, feedOf(joined, this.mode));
       },
       (error) => {
-        log("error", "room.join_failed", { id: this.id, room, error });
+        // A join still running when the connection ended (as every one does
+        // at shutdown, which then closes the store under it) fails harmlessly.
+        log(this.closed ? "debug" : "error", "room.join_failed", {
+          id: this.id,
+          room,
+          error,
+        });
         if (this.#rooms.get(room) === membership) this.#rooms.delete(room);
         membership.controller.abort();
         this.#sendError(
