@@ -19,6 +19,7 @@ import {
   broadcastOf,
   type ChatMessage,
   presenceBroadcast,
+  type PresenceEvent,
 } from "./protocol.ts";
 
 /** Messages stored in one commit at most; more wait for the next. */
@@ -35,14 +36,15 @@ export interface ChatOptions {
   /** Tracks room members. */
   presence: Presence;
   /**
-   * Subscribers (here) above which a room's arrivals and departures are
-   * announced together once a second rather than each at once.
+   * Subscribers (here) above which a room's arrivals and departures are not
+   * announced by name but as a member count, once a second at most.
    *
    * @default {200}
    */
   largeRoom?: number;
   /**
-   * How long a large room's presence changes are gathered, in milliseconds.
+   * How often a large room's member count is published at most, in
+   * milliseconds.
    *
    * @default {1000}
    */
@@ -84,8 +86,8 @@ export interface Joined {
   /** Live messages with ids up to this one are already in `history`: skip them. */
   lastHistoryId: number;
   /**
-   * Whether the joiner's arrival was announced at once, marked with its
-   * `origin`; in a large room it goes out later with others, unmarked.
+   * Whether the joiner's arrival was announced by name, marked with its
+   * `origin`; in a large room only the member count follows.
    */
   announced: boolean;
 }
@@ -115,9 +117,16 @@ export class Chat implements Disposable {
     this.#presence = options.presence;
     this.#largeRoom = options.largeRoom ?? 200;
     this.#presenceBatcher = new PresenceBatcher(
-      async (room, joined, left) => {
+      async (room) => {
         try {
-          await this.#publishPresence(room, joined, left);
+          const memberCount = (await this.#presence.members(room)).length;
+          await this.#publishPresence({
+            type: "presence",
+            room,
+            joined: [],
+            left: [],
+            memberCount,
+          });
         } catch (error) {
           log("warn", "presence.publish_failed", { room, error });
         }
@@ -239,8 +248,9 @@ export class Chat implements Disposable {
   }
 
   /**
-   * Announces arrivals and departures: at once, or in a large room (or one
-   * with changes already gathered, to keep their order) with the next batch.
+   * Announces arrivals and departures by name at once or, in a large room (or
+   * one with a count already due, to keep the order), as the member count
+   * the next batch publishes.
    *
    * @returns Whether it was published now.
    */
@@ -254,24 +264,19 @@ export class Chat implements Disposable {
       this.#presenceBatcher.has(room) ||
       this.#broker.subscriberCount(room) > this.#largeRoom
     ) {
-      this.#presenceBatcher.add(room, joined, left);
+      this.#presenceBatcher.add(room);
       return false;
     }
-    await this.#publishPresence(room, joined, left, origin);
+    await this.#publishPresence(
+      { type: "presence", room, joined, left },
+      origin,
+    );
     return true;
   }
 
-  async #publishPresence(
-    room: string,
-    joined: string[],
-    left: string[],
-    origin?: string,
-  ): Promise<void> {
+  async #publishPresence(event: PresenceEvent, origin?: string): Promise<void> {
     try {
-      await this.#broker.publish(
-        room,
-        presenceBroadcast({ type: "presence", room, joined, left }, origin),
-      );
+      await this.#broker.publish(event.room, presenceBroadcast(event, origin));
     } catch (error) {
       // During shutdown every connection leaves after the broker has closed:
       // there is nobody left to tell.

@@ -46,7 +46,7 @@ export interface Config {
   nonceTtl: number;
   /** Rooms one connection may be in at once. */
   maxRooms: number;
-  /** Room size above which joins list this many names and presence is announced in batches. */
+  /** Room size above which joins list this many names and presence sends a member count instead of names. */
   largeRoom: number;
   /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
   redisUrl: string;
@@ -334,7 +334,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "large-room",
     defaultValue: 200,
     description:
-      "Room size above which joins list only this many members and presence is batched each second",
+      "Room size above which joins list only this many members and presence sends counts, not names",
     // Every join would otherwise carry the whole room and be announced to
     // all of it: quadratic in the room's size.
     parse: integer(0, 100_000),

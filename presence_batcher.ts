@@ -1,13 +1,14 @@
 /**
- * Gathers a large room's arrivals and departures into one `presence` event
- * per interval.
+ * Turns a large room's arrivals and departures into one member count per
+ * interval.
  *
- * Announcing each arrival at once costs a delivery to every member, so a
- * room that n clients fill costs n²/2 deliveries: 15,000 joiners make over
- * 100 million. Gathered once a second, the same room costs a delivery per
- * member per second at most, which is how large channels are kept in step
- * elsewhere too (Phoenix Presence sends diffs, Centrifugo makes join and
- * leave events optional per channel).
+ * Announcing each arrival by name costs a delivery to every member, so a
+ * room that n clients fill costs n²/2 deliveries and every member ends up
+ * receiving every name: 15,000 joiners make over 100 million. A large room
+ * instead gets its member count at most once an interval, which is how large
+ * channels are kept in step elsewhere too (Centrifugo makes join and leave
+ * events optional per channel; Discord and Slack show counts, not arrivals,
+ * in big channels).
  *
  * @module
  */
@@ -19,83 +20,61 @@ export const DEFAULT_PRESENCE_INTERVAL_MS = 1000;
 /** Options for {@linkcode PresenceBatcher}. */
 export interface PresenceBatcherOptions {
   /**
-   * How long arrivals and departures are gathered, in milliseconds.
+   * How long changes are gathered, in milliseconds.
    *
    * @default {1000}
    */
   intervalMs?: number;
 }
 
-/** Publishes one room's gathered change. */
-export type PublishPresence = (
-  room: string,
-  joined: string[],
-  left: string[],
-) => Promise<void>;
-
-interface Change {
-  joined: Set<string>;
-  left: Set<string>;
-}
+/** Publishes one room's member count. */
+export type PublishCount = (room: string) => Promise<void>;
 
 /**
- * Collects names per room and publishes each room's net change (sorted) when
- * the interval ends: a name that arrives and leaves within it is not
- * announced at all.
+ * Collects the rooms whose members changed and publishes each once when the
+ * interval ends.
  *
- * @example Arrivals gathered into one event
+ * @example Several changes, one publication
  * ```ts
  * import assert from "node:assert/strict";
  * import { PresenceBatcher } from "./presence_batcher.ts";
  *
- * const published: unknown[] = [];
- * using batcher = new PresenceBatcher(async (room, joined, left) => {
- *   published.push({ room, joined, left });
+ * const published: string[] = [];
+ * using batcher = new PresenceBatcher(async (room) => {
+ *   published.push(room);
  * }, { intervalMs: 60_000 });
- * batcher.add("general", ["Grace"], []);
- * batcher.add("general", ["Ada"], []);
+ * batcher.add("general");
+ * batcher.add("general");
  * await batcher.flush();
- * assert.deepEqual(published, [
- *   { room: "general", joined: ["Ada", "Grace"], left: [] },
- * ]);
+ * assert.deepEqual(published, ["general"]);
  * ```
  */
 export class PresenceBatcher implements Disposable {
-  readonly #publish: PublishPresence;
+  readonly #publish: PublishCount;
   readonly #intervalMs: number;
-  #changes = new Map<string, Change>();
+  #rooms = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Creates a batcher; its timer runs only while a change waits.
    *
-   * @param publish Called with each room's change; its errors are the caller's to handle.
+   * @param publish Called with each changed room; should not reject (a
+   *   rejection is logged).
    * @param options The interval.
    */
-  constructor(publish: PublishPresence, options: PresenceBatcherOptions = {}) {
+  constructor(publish: PublishCount, options: PresenceBatcherOptions = {}) {
     this.#publish = publish;
     this.#intervalMs = options.intervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS;
   }
 
   /** Whether a change of `room` is waiting. */
   has(room: string): boolean {
-    return this.#changes.has(room);
+    return this.#rooms.has(room);
   }
 
-  /** Adds arrivals and departures of `room` to what the next flush publishes. */
-  add(room: string, joined: readonly string[], left: readonly string[]): void {
-    let change = this.#changes.get(room);
-    if (!change) {
-      this.#changes.set(room, change = { joined: new Set(), left: new Set() });
-    }
-    // A departure cancels a gathered arrival and the other way round: the
-    // members saw neither.
-    for (const name of left) {
-      if (!change.joined.delete(name)) change.left.add(name);
-    }
-    for (const name of joined) {
-      if (!change.left.delete(name)) change.joined.add(name);
-    }
+  /** Marks `room` as changed: the next flush publishes its count. */
+  add(room: string): void {
+    this.#rooms.add(room);
     this.#timer ??= setTimeout(() => {
       this.flush().catch((error) =>
         log("error", "presence.publish_failed", { error })
@@ -103,24 +82,19 @@ export class PresenceBatcher implements Disposable {
     }, this.#intervalMs);
   }
 
-  /** Publishes every gathered change now. */
+  /** Publishes every changed room now. */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const changes = this.#changes;
-    this.#changes = new Map();
-    const published = [];
-    for (const [room, { joined, left }] of changes) {
-      if (joined.size === 0 && left.size === 0) continue;
-      published.push(this.#publish(room, [...joined].sort(), [...left].sort()));
-    }
-    await Promise.all(published);
+    const rooms = this.#rooms;
+    this.#rooms = new Set();
+    await Promise.all([...rooms].map((room) => this.#publish(room)));
   }
 
   /** Stops the timer and drops what was gathered. */
   [Symbol.dispose](): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#changes.clear();
+    this.#rooms.clear();
   }
 }

@@ -86,12 +86,14 @@ export interface ClientLimits {
   largeRoom: number;
 }
 
-/** Who arrived in or left a room. */
+/** Who arrived in or left a room; in a large room, how many are in it. */
 export interface PresenceEvent {
   type: "presence";
   room: string;
   joined: string[];
   left: string[];
+  /** Names present, sent instead of `joined`/`left` names in a large room. */
+  memberCount?: number;
 }
 
 /** Every frame the server sends to a JSON-protocol client. */

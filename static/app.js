@@ -309,6 +309,12 @@ function onHistory(event) {
 function onPresence(event) {
   const room = state.rooms.get(event.room);
   if (!room) return;
+  // A large room sends its member count instead of names.
+  if (typeof event.memberCount === "number") {
+    room.memberCount = event.memberCount;
+    if (room.name === state.current) schedule("members");
+    return;
+  }
   const members = new Set(room.members);
   // In a large room the list is partial (`memberCount` has the total): a
   // name that leaves may never have been listed.
