@@ -143,3 +143,41 @@ browserTest("UI keeps the name and shows history after a reload", async () => {
   assert.equal(author, "Ada Lovelace");
   assert.deepEqual(errors, []);
 });
+
+browserTest(
+  "UI shows a large room's member count from presence counts",
+  async () => {
+    await using server = startServer({ largeRoom: 2 });
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+    });
+    await waitForMembers(page, ["Ada"]);
+    const clients = [];
+    try {
+      for (const name of ["Bo", "Cy", "Dee"]) {
+        clients.push(
+          (await connectJson(`${server.wsUrl}?name=${name}`)).client,
+        );
+      }
+      // Bo arrives by name; above two subscribers only counts follow.
+      const memberCount = (expected: string) =>
+        page.waitForFunction(
+          (text: string) =>
+            document.querySelector("#member-count")?.textContent === text &&
+            document.querySelector("#header-members")?.textContent ===
+              `${text} members`,
+          {},
+          expected,
+        );
+      await memberCount("4");
+      await waitForMembers(page, ["Ada", "Bo"]);
+      const dee = clients.pop()!;
+      await dee[Symbol.asyncDispose]();
+      await memberCount("3");
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+    }
+    assert.deepEqual(errors, []);
+  },
+);
