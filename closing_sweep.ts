@@ -17,7 +17,10 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 
 /** What the sweep asks of each connection. */
 export interface Sweepable {
-  /** Ends the connection if its socket is closing or closed; idempotent. */
+  /**
+   * Ends the connection if its socket is closing or closed, and was at the
+   * previous sweep already; idempotent.
+   */
   endIfSocketClosed(): void;
 }
 

@@ -124,6 +124,8 @@ export class Connection {
   #maxFrameLength: number;
   #rooms = new Map<string, Membership>();
   #plainJoin: Promise<Joined> | undefined;
+  /** Whether a sweep has seen the socket closing (see endIfSocketClosed). */
+  #seenClosing = false;
 
   /** Wires the socket's events; a plain-text connection joins the default room. */
   constructor(socket: WebSocket, options: ConnectionOptions) {
@@ -205,15 +207,23 @@ export class Connection {
   }
 
   /**
-   * Ends the connection if its socket is closing or closed though `close`
-   * has not fired: Deno closes a socket that missed a pong by itself and
-   * fires `close` only once the data buffered for the peer is written, which
-   * a peer that stopped reading never allows (see closing_sweep.ts).
+   * Ends the connection if its socket has been closing or closed since the
+   * previous call though `close` has not fired: Deno closes a socket that
+   * missed a pong by itself and fires `close` only once the data buffered for
+   * the peer is written, which a peer that stopped reading never allows (see
+   * closing_sweep.ts). A socket seen closing for the first time is left a
+   * sweep to finish an ordinary closing handshake.
    */
   endIfSocketClosed(): void {
     const state = this.#socket.readyState;
-    if (this.closed || state === WebSocket.OPEN) return;
-    if (state === WebSocket.CONNECTING) return;
+    if (
+      this.closed || state === WebSocket.OPEN ||
+      state === WebSocket.CONNECTING
+    ) return;
+    if (!this.#seenClosing) {
+      this.#seenClosing = true;
+      return;
+    }
     log("info", "connection.closed_unacknowledged", {
       id: this.id,
       bufferedAmount: this.#socket.bufferedAmount,
