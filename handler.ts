@@ -17,7 +17,7 @@ import { KvHistory } from "./kv_history.ts";
 import { MemoryPresence, type Presence } from "./presence.ts";
 import { ClosingSweep } from "./closing_sweep.ts";
 import { DrainWatcher } from "./drain_watcher.ts";
-import { log } from "./log.ts";
+import { log, setLogLevel } from "./log.ts";
 import { type Broadcast, CloseCode } from "./protocol.ts";
 import {
   loadStaticFiles,
@@ -131,6 +131,8 @@ function historyOptions(config: Config) {
  */
 export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const config: Config = { ...defaultConfig(), ...options.config };
+  // Logging is the process's (one `log()`); a level given here sets it.
+  if (options.config?.logLevel) setLogLevel(options.config.logLevel);
   const broker = options.broker ?? new MemoryBroker<Broadcast>();
   const history = options.history ??
     new KvHistory(Deno.openKv(":memory:"), historyOptions(config));
