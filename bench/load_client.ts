@@ -104,6 +104,8 @@ class Socket {
   #carry: Uint8Array | null = null;
   #writing: Promise<void> = Promise.resolve();
   #greeted = false;
+  /** Whether the join was sent and its answer has not come yet. */
+  #awaitingJoin = false;
   /** When the `send` now awaiting its `ack` left, in ms; -1 when none is. */
   #ackPendingSince = -1;
   #nonce = 0;
@@ -232,13 +234,20 @@ class Socket {
       this.sendAcked();
       return;
     }
-    if (!this.#greeted) {
-      // The first chat.v1 frame is `hello`; a rooms-aware server wants a join
-      // next, and one without rooms answers it with a harmless `error`.
+    if (this.#awaitingJoin) {
+      // The join's answer (`joined`, with members and history): the socket is
+      // idle only from here on.
+      this.#awaitingJoin = false;
+      this.ready.resolve();
+    } else if (!this.#greeted) {
+      // The first chat.v1 frame is `hello`; a rooms-aware server (its hello
+      // names a `defaultRoom`) wants a join next, the peers ignore one.
       this.#greeted = true;
       if (this.settings.mode === "json") {
         this.send(joinFrame());
-        this.ready.resolve();
+        const hello = new TextDecoder().decode(data.subarray(start, end));
+        if (hello.includes('"defaultRoom"')) this.#awaitingJoin = true;
+        else this.ready.resolve();
       }
     }
     let i = data.indexOf(AT, start);
