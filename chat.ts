@@ -73,14 +73,22 @@ export interface JoinOptions extends SubscribeOptions<Broadcast> {
    * @default {true}
    */
   members?: boolean;
+  /**
+   * Most names to read: a large room's list is not read whole on every join.
+   *
+   * @default {Infinity}
+   */
+  memberLimit?: number;
 }
 
 /** What a member gets on joining a room. */
 export interface Joined {
   /** Live events of the room, queued from before the history was read. */
   subscription: Subscription<Broadcast>;
-  /** Names present, the joiner included. */
+  /** Names present, the joiner included; at most `memberLimit` of them. */
   members: string[];
+  /** How many names are present, listed or not. */
+  memberCount: number;
   /** History up to the moment of joining. */
   history: HistoryPage;
   /** Live messages with ids up to this one are already in `history`: skip them. */
@@ -119,7 +127,7 @@ export class Chat implements Disposable {
     this.#presenceBatcher = new PresenceBatcher(
       async (room) => {
         try {
-          const memberCount = (await this.#presence.members(room)).length;
+          const memberCount = await this.#presence.count(room);
           await this.#publishPresence({
             type: "presence",
             room,
@@ -177,6 +185,7 @@ export class Chat implements Disposable {
       historyLimit = 100,
       origin,
       members: withMembers = true,
+      memberLimit,
       ...subscribeOptions
     } = options;
     const subscription = this.#broker.subscribe(room, subscribeOptions);
@@ -188,8 +197,10 @@ export class Chat implements Disposable {
       present = true;
       const announced = arrived &&
         await this.#announce(room, [user], [], origin);
-      const [members, history] = await Promise.all([
-        withMembers ? this.#presence.members(room) : [],
+      const [[members, memberCount], history] = await Promise.all([
+        withMembers
+          ? this.#roster(room, memberLimit)
+          : [[] as string[], 0] as const,
         since === false
           ? { messages: [], hasMore: false, truncated: false }
           : since === undefined
@@ -197,12 +208,35 @@ export class Chat implements Disposable {
           : this.#history.after(room, since),
       ]);
       const lastHistoryId = history.messages.at(-1)?.id ?? 0;
-      return { subscription, members, history, lastHistoryId, announced };
+      return {
+        subscription,
+        members,
+        memberCount,
+        history,
+        lastHistoryId,
+        announced,
+      };
     } catch (error) {
       await subscription.return();
       if (present) await this.#presence.leave(room, user).catch(() => false);
       throw error;
     }
+  }
+
+  /** Up to `limit` names present in `room`, and how many there are in all. */
+  async #roster(
+    room: string,
+    limit = Infinity,
+  ): Promise<readonly [string[], number]> {
+    const names = await this.#presence.members(
+      room,
+      Number.isFinite(limit) ? limit : undefined,
+    );
+    // Only a full page can hide more names.
+    const count = names.length < limit
+      ? names.length
+      : await this.#presence.count(room);
+    return [names, count];
   }
 
   /**

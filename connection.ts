@@ -529,6 +529,7 @@ export class Connection {
       ...options,
       since,
       historyLimit: this.#config.historyLimit,
+      memberLimit: this.#config.largeRoom,
       origin: this.id,
     }).then(
       (joined) => {
@@ -540,10 +541,8 @@ export class Connection {
         this.#send({
           type: "joined",
           room,
-          members: joined.members.length > this.#config.largeRoom
-            ? joined.members.slice(0, this.#config.largeRoom)
-            : joined.members,
-          memberCount: joined.members.length,
+          members: joined.members,
+          memberCount: joined.memberCount,
           messages: joined.history.messages,
           truncated: joined.history.truncated,
           hasMore: joined.history.hasMore,

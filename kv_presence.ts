@@ -142,15 +142,24 @@ export class KvPresence implements Presence {
     });
   }
 
-  /** Names present in `room` on any live instance, sorted. */
-  async members(room: string): Promise<string[]> {
+  /** Names present in `room` on any live instance, sorted; with `limit`, the first that many. */
+  async members(room: string, limit?: number): Promise<string[]> {
+    return [...await this.#liveNames(room)].sort().slice(0, limit);
+  }
+
+  /** How many names have a live entry in `room` (the room is read whole). */
+  async count(room: string): Promise<number> {
+    return (await this.#liveNames(room)).size;
+  }
+
+  async #liveNames(room: string): Promise<Set<string>> {
     const kv = await this.#kv;
     const names = new Set<string>();
     for await (const entry of kv.list<Entry>({ prefix: ["presence", room] })) {
       const user = entry.key[2];
       if (typeof user === "string" && this.#live(entry.value)) names.add(user);
     }
-    return [...names].sort();
+    return names;
   }
 
   /** Stops the heartbeat and removes this instance's entries; idempotent. */

@@ -60,6 +60,8 @@ Deno.test("KvPresence.members() merges instances and lists a user on both once",
   await b.join("other", "dee");
   assert.deepEqual(await a.members("general"), ["ada", "bo", "cy"]);
   assert.deepEqual(await b.members("general"), ["ada", "bo", "cy"]);
+  assert.deepEqual(await b.members("general", 2), ["ada", "bo"]);
+  assert.equal(await b.count("general"), 3);
   assert.deepEqual(await a.members("other"), ["dee"]);
   assert.deepEqual(await a.members("empty"), []);
 });

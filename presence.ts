@@ -11,8 +11,13 @@ export interface Presence extends AsyncDisposable {
   join(room: string, user: string): Promise<boolean>;
   /** Removes one connection of `user` from `room`; resolves `true` when that was the user's last. */
   leave(room: string, user: string): Promise<boolean>;
-  /** Names present in `room`, sorted. */
-  members(room: string): Promise<string[]>;
+  /**
+   * Names present in `room`, sorted; with `limit`, at most that many (which
+   * ones is the implementation's choice: a large room is not read whole).
+   */
+  members(room: string, limit?: number): Promise<string[]>;
+  /** How many names are present in `room`. */
+  count(room: string): Promise<number>;
   /** Releases resources; idempotent. */
   close(): Promise<void>;
 }
@@ -133,9 +138,14 @@ export class MemoryPresence implements Presence {
     return Promise.resolve(last);
   }
 
-  /** Names present in `room`, sorted. */
-  members(room: string): Promise<string[]> {
-    return Promise.resolve(this.#sorted.get(room)?.slice() ?? []);
+  /** Names present in `room`, sorted; with `limit`, the first that many. */
+  members(room: string, limit?: number): Promise<string[]> {
+    return Promise.resolve(this.#sorted.get(room)?.slice(0, limit) ?? []);
+  }
+
+  /** How many names are present in `room`. */
+  count(room: string): Promise<number> {
+    return Promise.resolve(this.#sorted.get(room)?.length ?? 0);
   }
 
   /** Forgets everyone. */

@@ -22,3 +22,13 @@ Deno.test("MemoryPresence.members() stays sorted as names come and go", async ()
   members.push("mutated");
   assert.deepEqual(await presence.members("general"), members.slice(0, -1));
 });
+
+Deno.test("MemoryPresence.members() with a limit lists the first names; count() counts all", async () => {
+  await using presence = new MemoryPresence();
+  for (const name of ["cy", "ada", "bo", "ada"]) {
+    await presence.join("general", name);
+  }
+  assert.deepEqual(await presence.members("general", 2), ["ada", "bo"]);
+  assert.equal(await presence.count("general"), 3);
+  assert.equal(await presence.count("empty"), 0);
+});

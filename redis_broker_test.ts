@@ -128,3 +128,31 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name:
+    "RedisPresence: a large room's join lists a few names and counts every instance's",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 2, [
+      "--large-room",
+      "1",
+    ]);
+    const [one, two] = cluster.wsUrls as [string, string];
+    const clients: TestClient[] = [];
+    try {
+      for (const [url, name] of [[one, "Ada"], [two, "Bo"], [one, "Cy"]]) {
+        clients.push((await connectJson(`${url}?name=${name}`)).client);
+      }
+      const { client: dee, joined: [joined] } = await connectJson(
+        `${two}?name=Dee`,
+      );
+      clients.push(dee);
+      assert.equal(joined?.members.length, 1);
+      assert.equal(joined?.memberCount, 4);
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+    }
+  },
+});

@@ -112,15 +112,31 @@ export class RedisPresence implements Presence {
     return left === 0;
   }
 
-  /** Names present in `room` on any live instance, sorted. */
-  async members(room: string): Promise<string[]> {
+  /**
+   * Names present in `room` on any live instance, sorted; with `limit`, at
+   * most that many, read in expiry order (the room is not read whole).
+   */
+  async members(room: string, limit?: number): Promise<string[]> {
     const names = await this.#client.zRange(
       `chat:{${room}}:users`,
       String(this.#now()),
       "+inf",
-      { BY: "SCORE" },
+      limit === undefined
+        ? { BY: "SCORE" }
+        : { BY: "SCORE", LIMIT: { offset: 0, count: limit } },
     );
     return names.map(String).sort();
+  }
+
+  /** How many names have a live entry in `room`. */
+  async count(room: string): Promise<number> {
+    return Number(
+      await this.#client.zCount(
+        `chat:{${room}}:users`,
+        String(this.#now()),
+        "+inf",
+      ),
+    );
   }
 
   /** Stops the heartbeat and removes this instance's entries; idempotent. */
