@@ -32,6 +32,12 @@ const LADDER_RATES = [50, 70, 100, 200, 300, 500, 700, 1000] as const;
 const LADDER_RECEIVERS = 1000;
 /** Held: no loss, no socket cut off, p99 within this bound. */
 const LADDER_P99_LIMIT_MS = 250;
+/**
+ * Runs of a step before a server leaves the ladder: on this shared machine
+ * one noisy run could end a ladder several steps early, so a step not held
+ * is run once more, for every server alike.
+ */
+const LADDER_ATTEMPTS = 2;
 const IDLE_CONNECTIONS = 15_000;
 /**
  * Acked scenario: this many `chat.v1` senders in one room, each waiting for
@@ -142,6 +148,36 @@ async function steady(
   ], rows);
 }
 
+/**
+ * Runs one ladder step for one server, and once more when it is not held
+ * (up to {@linkcode LADDER_ATTEMPTS} runs); every run goes into `steps`.
+ */
+async function ladderStep(
+  name: TargetName,
+  mode: Mode,
+  rate: number,
+  durationMs: number,
+  steps: Record<string, LoadResult>,
+): Promise<{ result: LoadResult; ok: boolean }> {
+  for (let attempt = 1;; attempt++) {
+    const result = await measure(name, mode, {
+      receivers: LADDER_RECEIVERS,
+      rate,
+      durationMs,
+      drainMs: 1500,
+    });
+    steps[`${name} ${rate}${attempt > 1 ? ` run ${attempt}` : ""}`] = result;
+    const ok = result.lost === 0 && result.closedEarly === 0 &&
+      result.latencyMs.p99 <= LADDER_P99_LIMIT_MS;
+    say(
+      `ladder ${mode} ${name} ${rate * LADDER_RECEIVERS}/s: ${
+        ok ? "held" : "failed"
+      }, p99 ${result.latencyMs.p99} ms, lost ${result.lost}, load CPU ${result.loadCpuPercent} %`,
+    );
+    if (ok || attempt >= LADDER_ATTEMPTS) return { result, ok };
+  }
+}
+
 async function ladder(
   targets: TargetName[],
   modes: Mode[],
@@ -157,19 +193,12 @@ async function ladder(
     for (const [step, rate] of LADDER_RATES.entries()) {
       if (running.length === 0) break;
       for (const name of rotate(running, step)) {
-        const result = await measure(name, mode, {
-          receivers: LADDER_RECEIVERS,
+        const { result, ok } = await ladderStep(
+          name,
+          mode,
           rate,
           durationMs,
-          drainMs: 1500,
-        });
-        steps[`${name} ${rate}`] = result;
-        const ok = result.lost === 0 && result.closedEarly === 0 &&
-          result.latencyMs.p99 <= LADDER_P99_LIMIT_MS;
-        say(
-          `ladder ${mode} ${name} ${rate * LADDER_RECEIVERS}/s: ${
-            ok ? "held" : "failed"
-          }, p99 ${result.latencyMs.p99} ms, lost ${result.lost}, load CPU ${result.loadCpuPercent} %`,
+          steps,
         );
         if (ok) {
           held.set(name, rate * LADDER_RECEIVERS);
