@@ -36,6 +36,14 @@ export interface KvPresenceOptions {
    */
   heartbeatIntervalMs?: number;
   /**
+   * Milliseconds a room's member count is reused for: {@linkcode KvPresence.count}
+   * reads the room whole, and a large room's count is announced once a
+   * second at most anyway. 0 reads it on every call.
+   *
+   * @default {1000}
+   */
+  countMaxAgeMs?: number;
+  /**
    * Clock in milliseconds since the Unix epoch.
    *
    * @default {Date.now}
@@ -45,6 +53,8 @@ export interface KvPresenceOptions {
 
 /** Default for {@linkcode KvPresenceOptions.ttlMs}, the same as `CHAT_PRESENCE_TTL`'s. */
 export const DEFAULT_PRESENCE_TTL_MS = 15_000;
+/** Default for {@linkcode KvPresenceOptions.countMaxAgeMs}. */
+export const DEFAULT_COUNT_MAX_AGE_MS = 1000;
 /** Attempts at a join or leave whose guard moved under it (another instance) before giving up. */
 const MAX_COMMIT_ATTEMPTS = 20;
 /** Longest random pause, in milliseconds, before retrying, so racing instances spread out. */
@@ -90,6 +100,9 @@ export class KvPresence implements Presence {
   #now: () => number;
   /** Local connections per name per room. */
   #counts = new ConnectionCounts();
+  /** Member counts read lately, per room, with when they were read. */
+  #roomCounts = new Map<string, { at: number; count: Promise<number> }>();
+  #countMaxAgeMs: number;
   /** The KV update in flight per (room, name), so they apply in order. */
   #queues = new Map<string, Promise<unknown>>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -103,6 +116,7 @@ export class KvPresence implements Presence {
     this.#ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
     this.#intervalMs = options.heartbeatIntervalMs ?? this.#ttlMs / 3;
     this.#now = options.now ?? Date.now;
+    this.#countMaxAgeMs = options.countMaxAgeMs ?? DEFAULT_COUNT_MAX_AGE_MS;
   }
 
   /**
@@ -142,24 +156,69 @@ export class KvPresence implements Presence {
     });
   }
 
-  /** Names present in `room` on any live instance, sorted; with `limit`, the first that many. */
-  async members(room: string, limit?: number): Promise<string[]> {
-    return [...await this.#liveNames(room)].sort().slice(0, limit);
+  /**
+   * Names present in `room` on any live instance, sorted; with `limit`, the
+   * first that many in key order (UTF-8 byte order, which may differ from
+   * `Array.prototype.sort` for characters beyond the BMP): the listing stops
+   * there, so a large room is not read whole.
+   */
+  async members(room: string, limit = Infinity): Promise<string[]> {
+    const kv = await this.#kv;
+    const names: string[] = [];
+    if (limit <= 0) return names;
+    for await (const entry of kv.list<Entry>({ prefix: ["presence", room] })) {
+      const user = entry.key[2];
+      if (
+        typeof user !== "string" || names.at(-1) === user ||
+        !this.#live(entry.value)
+      ) continue;
+      names.push(user);
+      if (names.length >= limit) break;
+    }
+    return names.sort();
   }
 
-  /** How many names have a live entry in `room` (the room is read whole). */
-  async count(room: string): Promise<number> {
-    return (await this.#liveNames(room)).size;
+  /**
+   * How many names have a live entry in `room`. Counting reads the room
+   * whole, so a count is shared by every caller for
+   * {@linkcode KvPresenceOptions.countMaxAgeMs} (a large room's joins and
+   * its member-count announcements ask often).
+   */
+  count(room: string): Promise<number> {
+    const cached = this.#roomCounts.get(room);
+    if (cached && this.#now() - cached.at < this.#countMaxAgeMs) {
+      return cached.count;
+    }
+    const count = this.#countLiveNames(room);
+    this.#roomCounts.set(room, { at: this.#now(), count });
+    count.then(
+      () => this.#forgetStaleCounts(),
+      () => {
+        // A failed read is not reused; the caller sees the error.
+        if (this.#roomCounts.get(room)?.count === count) {
+          this.#roomCounts.delete(room);
+        }
+      },
+    );
+    return count;
   }
 
-  async #liveNames(room: string): Promise<Set<string>> {
+  async #countLiveNames(room: string): Promise<number> {
     const kv = await this.#kv;
     const names = new Set<string>();
     for await (const entry of kv.list<Entry>({ prefix: ["presence", room] })) {
       const user = entry.key[2];
       if (typeof user === "string" && this.#live(entry.value)) names.add(user);
     }
-    return names;
+    return names.size;
+  }
+
+  /** Drops cached counts past their age, so rooms no longer asked about hold nothing. */
+  #forgetStaleCounts(): void {
+    const now = this.#now();
+    for (const [room, cached] of this.#roomCounts) {
+      if (now - cached.at >= this.#countMaxAgeMs) this.#roomCounts.delete(room);
+    }
   }
 
   /** Stops the heartbeat and removes this instance's entries; idempotent. */

@@ -66,6 +66,56 @@ Deno.test("KvPresence.members() merges instances and lists a user on both once",
   assert.deepEqual(await a.members("empty"), []);
 });
 
+Deno.test("KvPresence.members() with a limit skips dead entries and stops at the limit", async () => {
+  const ttlMs = 300;
+  await using isolates = await twoIsolates({ ttlMs });
+  const { a, b } = isolates;
+  await a.join("general", "ada");
+  await a.join("general", "bo");
+  await b.join("general", "bo");
+  await b.join("general", "cy");
+  await b.join("general", "dee");
+  setLogLevel("error"); // A's heartbeat and cleanup fail on purpose below.
+  try {
+    isolates.killA();
+    await membersUntil(b, "general", (m) => !m.includes("ada"));
+    // "ada" has only a dead entry and "bo" a dead one before a live one.
+    assert.deepEqual(await b.members("general", 2), ["bo", "cy"]);
+    assert.deepEqual(await b.members("general", 0), []);
+    await a.close();
+  } finally {
+    setLogLevel("info");
+  }
+});
+
+Deno.test("KvPresence.count() reuses a room's count for countMaxAgeMs", async () => {
+  let now = Date.now();
+  await using isolates = await twoIsolates({
+    countMaxAgeMs: 1000,
+    now: () => now,
+  });
+  const { a, b } = isolates;
+  await a.join("general", "ada");
+  const [first, second] = [b.count("general"), b.count("general")];
+  assert.equal(first, second, "concurrent callers share one read");
+  assert.equal(await first, 1);
+  await a.join("general", "bo");
+  now += 999;
+  assert.equal(await b.count("general"), 1, "within the age: reused");
+  assert.equal(await a.count("general"), 2, "another instance reads its own");
+  now += 1;
+  assert.equal(await b.count("general"), 2, "at the age: read again");
+});
+
+Deno.test("KvPresence.count() with countMaxAgeMs 0 reads on every call", async () => {
+  await using isolates = await twoIsolates({ countMaxAgeMs: 0 });
+  const { a, b } = isolates;
+  await a.join("general", "ada");
+  assert.equal(await b.count("general"), 1);
+  await a.join("general", "bo");
+  assert.equal(await b.count("general"), 2);
+});
+
 Deno.test("KvPresence.join() and leave() report the first arrival and the last departure across instances", async () => {
   await using isolates = await twoIsolates();
   const { a, b } = isolates;
