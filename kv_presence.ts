@@ -230,6 +230,7 @@ export class KvPresence implements Presence {
     await this.#beat;
     const entries = this.#counts.entries();
     this.#counts.clear();
+    this.#roomCounts.clear();
     try {
       const kv = await this.#kv;
       for (let i = 0; i < entries.length; i += BATCH_SIZE) {
