@@ -163,16 +163,10 @@ export class KvPresence implements Presence {
    * there, so a large room is not read whole.
    */
   async members(room: string, limit = Infinity): Promise<string[]> {
-    const kv = await this.#kv;
     const names: string[] = [];
     if (limit <= 0) return names;
-    for await (const entry of kv.list<Entry>({ prefix: ["presence", room] })) {
-      const user = entry.key[2];
-      if (
-        typeof user !== "string" || names.at(-1) === user ||
-        !this.#live(entry.value)
-      ) continue;
-      names.push(user);
+    for await (const name of this.#liveNames(room)) {
+      names.push(name);
       if (names.length >= limit) break;
     }
     return names.sort();
@@ -204,13 +198,24 @@ export class KvPresence implements Presence {
   }
 
   async #countLiveNames(room: string): Promise<number> {
+    let count = 0;
+    for await (const _name of this.#liveNames(room)) count++;
+    return count;
+  }
+
+  /** Names with a live entry in `room`, each once, in key order. */
+  async *#liveNames(room: string): AsyncGenerator<string> {
     const kv = await this.#kv;
-    const names = new Set<string>();
+    let last: string | undefined;
+    // An instance's entries for one name sort next to the others' for it.
     for await (const entry of kv.list<Entry>({ prefix: ["presence", room] })) {
       const user = entry.key[2];
-      if (typeof user === "string" && this.#live(entry.value)) names.add(user);
+      if (
+        typeof user !== "string" || user === last || !this.#live(entry.value)
+      ) continue;
+      last = user;
+      yield user;
     }
-    return names.size;
   }
 
   /** Drops cached counts past their age, so rooms no longer asked about hold nothing. */
