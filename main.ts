@@ -5,16 +5,21 @@
  *
  * @module
  */
-import { type Backend, openBackend } from "./backend.ts";
-import { type Config, ConfigError, helpText, loadConfig } from "./config.ts";
-import { createHandler } from "./handler.ts";
-import { log, print, setLogLevel } from "./log.ts";
+import { type Backend, openBackend } from "./server/backend.ts";
+import {
+  type Config,
+  ConfigError,
+  helpText,
+  loadConfig,
+} from "./server/config.ts";
+import { createHandler } from "./server/handler.ts";
+import { log, print, setLogLevel } from "./observability/log.ts";
 
 export {
   type ChatHandler,
   createHandler,
   type HandlerOptions,
-} from "./handler.ts";
+} from "./server/handler.ts";
 
 /**
  * Runs the server from the command line until SIGINT or SIGTERM.

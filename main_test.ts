@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import {
-  connect,
-  connectJson,
-  openSilentPeer,
-  spawnServer,
-  startServer,
-  TestClient,
-  waitFor,
-  withTimeout,
-} from "./_test_utils.ts";
-import { SETTINGS } from "./config.ts";
+import { waitFor, withTimeout } from "./testing/async.ts";
+import { connect, connectJson, TestClient } from "./testing/client.ts";
+import { startServer } from "./testing/server.ts";
+import { spawnServer } from "./testing/server_process.ts";
+import { openSilentPeer } from "./testing/wire.ts";
+import { SETTINGS } from "./server/config.ts";
 import { createHandler } from "./main.ts";
-import { broadcastOf, DEFAULT_ROOM, type ServerEvent } from "./protocol.ts";
+import { broadcastOf } from "./chat/events.ts";
+import { DEFAULT_ROOM, type ServerEvent } from "./server/protocol.ts";
 
 const MAIN_PATH = new URL("./main.ts", import.meta.url).pathname;
 

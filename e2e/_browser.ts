@@ -8,7 +8,7 @@
  */
 import axe from "axe-core";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
-import { TEST_TIMEOUT_MS } from "../_test_utils.ts";
+import { TEST_TIMEOUT_MS } from "../testing/async.ts";
 
 /** Where Chromium is looked for; `CHROMIUM_PATH` overrides it. */
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ??

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { startServer } from "../_test_utils.ts";
+import { startServer } from "../testing/server.ts";
 import { browserTest, launchBrowser, sendMessage } from "./_browser.ts";
 
 browserTest("UI shows the rate limit and lets the user retry", async () => {

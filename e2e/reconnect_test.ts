@@ -1,10 +1,7 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import {
-  connectJson,
-  type ServerProcess,
-  spawnServer,
-} from "../_test_utils.ts";
+import { connectJson } from "../testing/client.ts";
+import { type ServerProcess, spawnServer } from "../testing/server_process.ts";
 import {
   browserTest,
   launchBrowser,

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import { connectJson, startServer } from "../_test_utils.ts";
+import { connectJson } from "../testing/client.ts";
+import { startServer } from "../testing/server.ts";
 import {
   browserTest,
   launchBrowser,

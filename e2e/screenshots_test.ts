@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import { connectJson, startServer, type TestClient } from "../_test_utils.ts";
+import { connectJson, type TestClient } from "../testing/client.ts";
+import { startServer } from "../testing/server.ts";
 import {
   browserTest,
   launchBrowser,

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { connect, startServer, waitFor } from "../_test_utils.ts";
+import { waitFor } from "../testing/async.ts";
+import { connect } from "../testing/client.ts";
+import { startServer } from "../testing/server.ts";
 import { browserTest, launchBrowser, waitForMessage } from "./_browser.ts";
 
 const TUTORIAL_UI =

@@ -1,0 +1,367 @@
+/**
+ * The chat itself: stores each message before publishing it, keeps each
+ * room's messages in one order, and tracks who is in which room.
+ *
+ * @module
+ */
+import {
+  type Broker,
+  BrokerClosedError,
+  type SubscribeOptions,
+  type Subscription,
+} from "../broker.ts";
+import type { Draft, History, HistoryPage, Stored } from "./history.ts";
+import { log } from "../observability/log.ts";
+import type { Presence } from "./presence.ts";
+import { PresenceBatcher } from "./presence_batcher.ts";
+import {
+  type Broadcast,
+  broadcastOf,
+  type ChatMessage,
+  presenceBroadcast,
+  type PresenceEvent,
+} from "./events.ts";
+
+/** Messages stored in one commit at most; more wait for the next. */
+const MAX_BATCH_MESSAGES = 100;
+/** Text bytes stored in one commit at most (a Deno KV commit holds 800 KB). */
+const MAX_BATCH_CHARS = 256 * 1024;
+
+/** Options for {@linkcode Chat}. */
+export interface ChatOptions {
+  /** Carries events to subscribers. */
+  broker: Broker<Broadcast>;
+  /** Numbers and stores messages. */
+  history: History;
+  /** Tracks room members. */
+  presence: Presence;
+  /**
+   * Subscribers (here) above which a room's arrivals and departures are not
+   * announced by name but as a member count, once a second at most.
+   *
+   * @default {200}
+   */
+  largeRoom?: number;
+  /**
+   * How often a large room's member count is published at most, in
+   * milliseconds.
+   *
+   * @default {1000}
+   */
+  presenceIntervalMs?: number;
+}
+
+/** Options for {@linkcode Chat.join}. */
+export interface JoinOptions extends SubscribeOptions<Broadcast> {
+  /**
+   * History to send: the messages after this id, or the latest
+   * `historyLimit` when absent; `false` for none (plain-text clients).
+   */
+  since?: number | false;
+  /**
+   * Messages sent without `since`.
+   *
+   * @default {100}
+   */
+  historyLimit?: number;
+  /** Id of the joining connection; its own arrival is marked with it so it can skip it. */
+  origin?: string;
+  /**
+   * Whether to read the member list; plain-text clients never see it, and
+   * reading it costs each join time and memory in proportion to the room.
+   *
+   * @default {true}
+   */
+  members?: boolean;
+  /**
+   * Most names to read: a large room's list is not read whole on every join.
+   *
+   * @default {Infinity}
+   */
+  memberLimit?: number;
+}
+
+/** What a member gets on joining a room. */
+export interface Joined {
+  /** Live events of the room, queued from before the history was read. */
+  subscription: Subscription<Broadcast>;
+  /** Names present, the joiner included; at most `memberLimit` of them. */
+  members: string[];
+  /** How many names are present, listed or not. */
+  memberCount: number;
+  /** History up to the moment of joining. */
+  history: HistoryPage;
+  /** Live messages with ids up to this one are already in `history`: skip them. */
+  lastHistoryId: number;
+  /**
+   * Whether the joiner's arrival was announced by name, marked with its
+   * `origin`; in a large room only the member count follows.
+   */
+  announced: boolean;
+}
+
+interface Pending {
+  draft: Draft;
+  resolve: (stored: Stored) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Rooms of the chat. Messages of a room are stored in batches (group
+ * commit) and published in id order, so every member sees one order.
+ */
+export class Chat implements Disposable {
+  #broker: Broker<Broadcast>;
+  #history: History;
+  #presence: Presence;
+  #queues = new Map<string, Pending[]>();
+  #largeRoom: number;
+  #presenceBatcher: PresenceBatcher;
+
+  /** Creates a chat over its broker, history and presence. */
+  constructor(options: ChatOptions) {
+    this.#broker = options.broker;
+    this.#history = options.history;
+    this.#presence = options.presence;
+    this.#largeRoom = options.largeRoom ?? 200;
+    this.#presenceBatcher = new PresenceBatcher(
+      async (room) => {
+        try {
+          const memberCount = await this.#presence.count(room);
+          await this.#publishPresence({
+            type: "presence",
+            room,
+            joined: [],
+            left: [],
+            memberCount,
+          });
+        } catch (error) {
+          log("warn", "presence.publish_failed", { room, error });
+        }
+      },
+      { intervalMs: options.presenceIntervalMs },
+    );
+  }
+
+  /** Drops presence changes not yet announced; the broker closes separately. */
+  [Symbol.dispose](): void {
+    this.#presenceBatcher[Symbol.dispose]();
+  }
+
+  /**
+   * Stores `text` from `user` in `room`, then publishes it.
+   *
+   * @param room Target room.
+   * @param draft The sender, text and optional nonce.
+   * @returns The stored message; `duplicate` when the nonce was seen, and then nothing is published.
+   * @throws When the history cannot store it: the message was not posted.
+   */
+  post(room: string, draft: Draft): Promise<Stored> {
+    const pending = Promise.withResolvers<Stored>();
+    let queue = this.#queues.get(room);
+    const idle = queue === undefined;
+    if (!queue) this.#queues.set(room, queue = []);
+    queue.push({ draft, resolve: pending.resolve, reject: pending.reject });
+    if (idle) this.#drain(room, queue);
+    return pending.promise;
+  }
+
+  /**
+   * Subscribes to `room` (before anything else, so nothing is missed), marks
+   * `user` present and reads the history to send first.
+   *
+   * @param room The room.
+   * @param user The joiner's display name.
+   * @param options History wanted and subscription options.
+   * @returns The subscription, members and history.
+   */
+  async join(
+    room: string,
+    user: string,
+    options: JoinOptions = {},
+  ): Promise<Joined> {
+    const {
+      since,
+      historyLimit = 100,
+      origin,
+      members: withMembers = true,
+      memberLimit,
+      ...subscribeOptions
+    } = options;
+    const subscription = this.#broker.subscribe(room, subscribeOptions);
+    let present = false;
+    try {
+      // The history read below must start where live delivery starts.
+      await this.#broker.ready?.(room);
+      const arrived = await this.#presence.join(room, user);
+      present = true;
+      const announced = arrived &&
+        await this.#announce(room, [user], [], origin);
+      const [[members, memberCount], history] = await Promise.all([
+        withMembers
+          ? this.#roster(room, memberLimit)
+          : [[] as string[], 0] as const,
+        since === false
+          ? { messages: [], hasMore: false, truncated: false }
+          : since === undefined
+          ? this.#history.latest(room, historyLimit)
+          : this.#history.after(room, since),
+      ]);
+      const lastHistoryId = history.messages.at(-1)?.id ?? 0;
+      return {
+        subscription,
+        members,
+        memberCount,
+        history,
+        lastHistoryId,
+        announced,
+      };
+    } catch (error) {
+      await subscription.return();
+      if (present) await this.#presence.leave(room, user).catch(() => false);
+      throw error;
+    }
+  }
+
+  /** Up to `limit` names present in `room`, and how many there are in all. */
+  async #roster(
+    room: string,
+    limit = Infinity,
+  ): Promise<readonly [string[], number]> {
+    const names = await this.#presence.members(
+      room,
+      Number.isFinite(limit) ? limit : undefined,
+    );
+    // Only a full page can hide more names.
+    const count = names.length < limit
+      ? names.length
+      : await this.#presence.count(room);
+    return [names, count];
+  }
+
+  /**
+   * Marks one connection of `user` gone from `room` and tells the others
+   * when it was the user's last.
+   */
+  async leave(room: string, user: string): Promise<void> {
+    if (await this.#presence.leave(room, user)) {
+      await this.#announce(room, [], [user]);
+    }
+  }
+
+  /** Moves one connection's presence from `previous` to `next` in each of `rooms`. */
+  async rename(
+    rooms: Iterable<string>,
+    previous: string,
+    next: string,
+  ): Promise<void> {
+    for (const room of rooms) {
+      const joined = await this.#presence.join(room, next);
+      const left = await this.#presence.leave(room, previous);
+      if (joined || left) {
+        await this.#announce(
+          room,
+          joined ? [next] : [],
+          left ? [previous] : [],
+        );
+      }
+    }
+  }
+
+  /** Up to `limit` messages of `room` before id `before`. */
+  history(room: string, before: number, limit: number): Promise<HistoryPage> {
+    return this.#history.before(room, before, limit);
+  }
+
+  /** Subscribes to `room` without joining it; see {@linkcode Broker.subscribe}. */
+  subscribe(
+    room: string,
+    options?: SubscribeOptions<Broadcast>,
+  ): Subscription<Broadcast> {
+    return this.#broker.subscribe(room, options);
+  }
+
+  /**
+   * Announces arrivals and departures by name at once or, in a large room (or
+   * one with a count already due, to keep the order), as the member count
+   * the next batch publishes.
+   *
+   * @returns Whether it was published now.
+   */
+  async #announce(
+    room: string,
+    joined: string[],
+    left: string[],
+    origin?: string,
+  ): Promise<boolean> {
+    if (
+      this.#presenceBatcher.has(room) ||
+      this.#broker.subscriberCount(room) > this.#largeRoom
+    ) {
+      this.#presenceBatcher.add(room);
+      return false;
+    }
+    await this.#publishPresence(
+      { type: "presence", room, joined, left },
+      origin,
+    );
+    return true;
+  }
+
+  async #publishPresence(event: PresenceEvent, origin?: string): Promise<void> {
+    try {
+      await this.#broker.publish(event.room, presenceBroadcast(event, origin));
+    } catch (error) {
+      // During shutdown every connection leaves after the broker has closed:
+      // there is nobody left to tell.
+      if (error instanceof BrokerClosedError) return;
+      throw error;
+    }
+  }
+
+  /** Stores and publishes the room's queued drafts, a batch at a time, until none are left. */
+  async #drain(room: string, queue: Pending[]): Promise<void> {
+    while (queue.length > 0) {
+      const batch = takeBatch(queue);
+      let stored: Stored[];
+      try {
+        stored = await this.#history.append(
+          room,
+          batch.map((pending) => pending.draft),
+        );
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+        continue;
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const result = stored[i]!;
+        if (!result.duplicate) await this.#publish(room, result.message);
+        batch[i]!.resolve(result);
+      }
+    }
+    this.#queues.delete(room);
+  }
+
+  /** Publishes a stored message; a failure here loses nothing, as late joiners read it from history. */
+  async #publish(room: string, message: ChatMessage): Promise<void> {
+    try {
+      await this.#broker.publish(room, broadcastOf(message));
+    } catch (error) {
+      // Stored is what the ack promises; members catch up with `since`.
+      log("warn", "broker.publish_failed", { room, id: message.id, error });
+    }
+  }
+}
+
+function takeBatch(queue: Pending[]): Pending[] {
+  let count = 0;
+  let chars = 0;
+  while (
+    count < queue.length && count < MAX_BATCH_MESSAGES &&
+    (count === 0 || chars + queue[count]!.draft.text.length <= MAX_BATCH_CHARS)
+  ) {
+    chars += queue[count]!.draft.text.length;
+    count++;
+  }
+  return queue.splice(0, count);
+}

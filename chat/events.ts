@@ -1,0 +1,114 @@
+/**
+ * The events the chat publishes to a room's members, and their encoding:
+ * each is encoded once, for every recipient and both protocols, before it
+ * goes through the broker. The wire protocol (`server/protocol.ts`) sends
+ * them as they are; the stores keep and carry them.
+ *
+ * @module
+ */
+
+/** A chat message as every recipient sees it. */
+export interface ChatMessage {
+  type: "message";
+  /** Unique, increasing within the room. */
+  id: number;
+  room: string;
+  /** Milliseconds since the Unix epoch, set by the server. */
+  ts: number;
+  user: string;
+  text: string;
+}
+
+/** Who arrived in or left a room; in a large room, how many are in it. */
+export interface PresenceEvent {
+  type: "presence";
+  room: string;
+  joined: string[];
+  left: string[];
+  /** Names present, sent instead of `joined`/`left` names in a large room. */
+  memberCount?: number;
+}
+
+/** What goes through the broker: the event encoded once for each protocol. */
+export interface Broadcast {
+  /** The JSON frame for `chat.v1` clients. */
+  readonly json: string;
+  /** The frame for plain-text clients, or `null` when they do not see this event. */
+  readonly plain: string | null;
+  /** The message id, so a joining client can skip what its history already held; `null` for other events. */
+  readonly id: number | null;
+  /** Id of the connection whose own arrival this announces, which it skips. */
+  readonly origin?: string;
+  /** UTF-8 bytes of `json`, counted once for every recipient's metrics; counted per send when absent. */
+  readonly jsonBytes?: number;
+  /** UTF-8 bytes of `plain` (0 when `null`), counted once like {@linkcode Broadcast.jsonBytes}. */
+  readonly plainBytes?: number;
+}
+
+/**
+ * Encodes a chat message once for every recipient.
+ *
+ * @param message The message to broadcast.
+ * @returns Its JSON frame and its plain-text frame (the bare text).
+ *
+ * @example Both encodings
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { broadcastOf } from "./events.ts";
+ *
+ * const broadcast = broadcastOf({ type: "message", id: 1, room: "general", ts: 0, user: "ada", text: "hi" });
+ * assert.equal(broadcast.plain, "hi");
+ * assert.equal(JSON.parse(broadcast.json).text, "hi");
+ * ```
+ */
+export function broadcastOf(message: ChatMessage): Broadcast {
+  const json = JSON.stringify(message);
+  return {
+    json,
+    plain: message.text,
+    id: message.id,
+    jsonBytes: utf8Length(json),
+    plainBytes: utf8Length(message.text),
+  };
+}
+
+/**
+ * Encodes a presence event for JSON clients (plain-text clients do not see it).
+ *
+ * @param event The event to broadcast.
+ * @param origin The connection the event is about, which does not receive it.
+ * @returns Its JSON frame.
+ */
+export function presenceBroadcast(
+  event: PresenceEvent,
+  origin?: string,
+): Broadcast {
+  const json = JSON.stringify(event);
+  const broadcast = {
+    json,
+    plain: null,
+    id: null,
+    jsonBytes: utf8Length(json),
+    plainBytes: 0,
+  };
+  return origin === undefined ? broadcast : { ...broadcast, origin };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Counts the UTF-8 bytes of `text` without encoding it when the answer is plain.
+ *
+ * @param text Any string.
+ * @returns Its length in UTF-8 bytes.
+ */
+export function utf8Length(text: string): number {
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  return ascii ? text.length : encoder.encode(text).length;
+}

@@ -1,0 +1,287 @@
+/**
+ * In-order delivery of each room's messages to this process's subscribers
+ * when messages arrive from a transport that may reorder or drop them
+ * (Redis pub/sub between instances, Deno KV watches between isolates).
+ *
+ * The stored log is the truth: a message whose id is the next one is
+ * delivered at once; a gap is filled by reading the log after the last
+ * delivered id; ids already delivered are dropped. Presence events (id
+ * `null`) pass straight through. The last delivered id is kept per room only
+ * while the room has local subscribers.
+ *
+ * @module
+ */
+import {
+  MemoryBroker,
+  type SubscribeOptions,
+  type Subscription,
+} from "../broker.ts";
+import type { HistoryPage } from "./history.ts";
+import { log } from "../observability/log.ts";
+import { type Broadcast, broadcastOf } from "./events.ts";
+
+/** Where the sequencer reads what it missed: the room's stored log. */
+export interface RoomLog {
+  /** The room's last stored id, 0 before its first message. */
+  head(room: string): Promise<number>;
+  /** Every retained message of `room` with an id above `since`. */
+  after(room: string, since: number): Promise<HistoryPage>;
+}
+
+/** Options for {@linkcode RoomSequencer}. */
+export interface RoomSequencerOptions {
+  /** Called when a room gets its first local subscriber; awaited before the room's head is read. */
+  onActivate?: (room: string) => Promise<void> | void;
+  /** Called when a room's last local subscriber is gone. */
+  onDeactivate?: (room: string) => void;
+  /**
+   * Milliseconds between checks of every active room's head, which deliver
+   * messages whose notification was lost (0 turns the check off).
+   *
+   * @default {2000}
+   */
+  sweepIntervalMs?: number;
+}
+
+/** Default for {@linkcode RoomSequencerOptions.sweepIntervalMs}. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 2000;
+
+class RoomState {
+  /** Last id delivered to local subscribers. */
+  last = 0;
+  initialised = false;
+  failed = false;
+  ready: Promise<void> = Promise.resolve();
+  /** Messages that arrived ahead of a gap, or before the head was known. */
+  pending = new Map<number, Broadcast>();
+  fetching = false;
+  fetchAgain = false;
+}
+
+/**
+ * Delivers each room's messages in id order to local subscribers, filling
+ * gaps from the room's log.
+ *
+ * @example Out-of-order arrivals come out in order
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RoomSequencer } from "./room_sequencer.ts";
+ * import { broadcastOf } from "./events.ts";
+ *
+ * const message = (id: number) => ({ type: "message" as const, id, room: "r", ts: 0, user: "u", text: `m${id}` });
+ * const log = {
+ *   head: () => Promise.resolve(0),
+ *   after: (_room: string, since: number) =>
+ *     Promise.resolve({ messages: [1, 2].filter((id) => id > since).map(message), hasMore: false, truncated: false }),
+ * };
+ * await using sequencer = new RoomSequencer(log, { sweepIntervalMs: 0 });
+ * const subscription = sequencer.subscribe("r");
+ * await sequencer.ready("r");
+ * sequencer.receive("r", broadcastOf(message(2)));
+ * sequencer.receive("r", broadcastOf(message(1)));
+ * const ids = [];
+ * while (ids.length < 2) ids.push(...(await subscription.next()).value!.map((b) => b.id));
+ * assert.deepEqual(ids, [1, 2]);
+ * await subscription.return();
+ * ```
+ */
+export class RoomSequencer implements AsyncDisposable {
+  #local = new MemoryBroker<Broadcast>();
+  #log: RoomLog;
+  #options: RoomSequencerOptions;
+  #rooms = new Map<string, RoomState>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  /** Reads gaps from `log`; starts the periodic check unless turned off. */
+  constructor(log: RoomLog, options: RoomSequencerOptions = {}) {
+    this.#log = log;
+    this.#options = options;
+    const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    if (interval > 0) {
+      this.#timer = setInterval(() => this.sweep(), interval);
+    }
+  }
+
+  /** Subscribes locally; the room becomes active (its head is read) if it was not. */
+  subscribe(
+    room: string,
+    options: SubscribeOptions = {},
+  ): Subscription<Broadcast> {
+    const subscription = this.#local.subscribe(room, options);
+    if (!this.#rooms.has(room)) {
+      const state = new RoomState();
+      this.#rooms.set(room, state);
+      this.#initialise(room, state);
+    }
+    options.signal?.addEventListener("abort", () => this.#release(room), {
+      once: true,
+    });
+    return subscription;
+  }
+
+  /**
+   * Resolves once the room's starting point is known, so that every message
+   * stored from then on reaches the subscriptions made before this call.
+   *
+   * @throws When the room's head cannot be read (the log is unreachable).
+   */
+  ready(room: string): Promise<void> {
+    const state = this.#rooms.get(room);
+    if (!state) return Promise.resolve();
+    if (state.failed) this.#initialise(room, state);
+    return state.ready;
+  }
+
+  /** Takes one event from the transport; see the module notes for the rules. */
+  receive(room: string, broadcast: Broadcast): void {
+    const state = this.#rooms.get(room);
+    if (!state || this.#closed) return;
+    if (broadcast.id === null) {
+      this.#deliver(room, broadcast);
+      return;
+    }
+    if (state.initialised && broadcast.id <= state.last) return;
+    state.pending.set(broadcast.id, broadcast);
+    if (state.initialised) this.#flush(room, state);
+  }
+
+  /** Tells that the room's log reaches `head`; reads what is missing. */
+  headChanged(room: string, head: number): void {
+    const state = this.#rooms.get(room);
+    if (state?.initialised && head > state.last) this.#fetch(room, state);
+  }
+
+  /** Reads every active room's log after its last delivered id (after a reconnect). */
+  catchUp(): void {
+    for (const [room, state] of this.#rooms) {
+      if (state.initialised) this.#fetch(room, state);
+      else if (state.failed) this.#initialise(room, state);
+    }
+  }
+
+  /** Compares each active room's head with what was delivered; drops rooms nobody watches. */
+  async sweep(): Promise<void> {
+    for (const [room, state] of [...this.#rooms]) {
+      if (this.#local.subscriberCount(room) === 0) {
+        this.#release(room);
+        continue;
+      }
+      if (!state.initialised) {
+        if (state.failed) this.#initialise(room, state);
+        continue;
+      }
+      try {
+        this.headChanged(room, await this.#log.head(room));
+      } catch (error) {
+        log("debug", "sequencer.sweep_failed", { room, error });
+      }
+    }
+  }
+
+  /** Rooms with local subscribers. */
+  get activeRooms(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Current local subscribers of `room`, or of every room. */
+  subscriberCount(room?: string): number {
+    return this.#local.subscriberCount(room);
+  }
+
+  /** Ends every subscription and the periodic check; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const room of this.#rooms.keys()) this.#options.onDeactivate?.(room);
+    this.#rooms.clear();
+    await this.#local.close();
+  }
+
+  /** Same as {@linkcode RoomSequencer.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #initialise(room: string, state: RoomState): void {
+    state.failed = false;
+    state.ready = (async () => {
+      await this.#options.onActivate?.(room);
+      const head = await this.#log.head(room);
+      if (this.#rooms.get(room) !== state) return;
+      state.last = head;
+      state.initialised = true;
+      this.#flush(room, state);
+    })();
+    state.ready.catch((error) => {
+      state.failed = true;
+      log("warn", "sequencer.init_failed", { room, error });
+    });
+  }
+
+  /** Delivers pending messages that follow the last one; a gap starts a read of the log. */
+  #flush(room: string, state: RoomState): void {
+    for (const id of state.pending.keys()) {
+      if (id <= state.last) state.pending.delete(id);
+    }
+    let next: Broadcast | undefined;
+    while ((next = state.pending.get(state.last + 1)) !== undefined) {
+      state.pending.delete(state.last + 1);
+      state.last++;
+      this.#deliver(room, next);
+    }
+    if (state.pending.size > 0) this.#fetch(room, state);
+  }
+
+  /** Reads the log after the last delivered id and delivers it in order; one read per room at a time. */
+  #fetch(room: string, state: RoomState): void {
+    if (state.fetching) {
+      state.fetchAgain = true;
+      return;
+    }
+    state.fetching = true;
+    (async () => {
+      try {
+        do {
+          state.fetchAgain = false;
+          const page = await this.#log.after(room, state.last);
+          if (this.#rooms.get(room) !== state) return;
+          for (const message of page.messages) {
+            if (message.id <= state.last) continue;
+            state.pending.delete(message.id);
+            state.last = message.id;
+            this.#deliver(room, broadcastOf(message));
+          }
+          // Whatever is still pending below the log's end was deleted by
+          // retention before it could be read: deliver what arrived, in order.
+          const ahead = [...state.pending.keys()].sort((a, b) => a - b);
+          if (ahead.length > 0 && !state.fetchAgain) {
+            for (const id of ahead) {
+              const broadcast = state.pending.get(id)!;
+              state.pending.delete(id);
+              if (id <= state.last) continue;
+              state.last = id;
+              this.#deliver(room, broadcast);
+            }
+          }
+        } while (state.fetchAgain && this.#rooms.get(room) === state);
+      } catch (error) {
+        // The periodic sweep or the next reconnect tries again.
+        log("warn", "sequencer.fetch_failed", { room, error });
+      } finally {
+        state.fetching = false;
+      }
+    })();
+  }
+
+  #deliver(room: string, broadcast: Broadcast): void {
+    this.#local.publish(room, broadcast).catch(() => {});
+  }
+
+  #release(room: string): void {
+    if (this.#local.subscriberCount(room) > 0 || !this.#rooms.has(room)) return;
+    this.#rooms.delete(room);
+    this.#options.onDeactivate?.(room);
+  }
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import type { Subscription } from "../broker.ts";
+import { KvHistory } from "../kv/history.ts";
+import { type Broadcast, broadcastOf, presenceBroadcast } from "./events.ts";
+import { type RoomLog, RoomSequencer } from "./room_sequencer.ts";
+
+function logOf(history: KvHistory): RoomLog {
+  return {
+    head: async (room) =>
+      (await history.latest(room, 1)).messages.at(-1)?.id ?? 0,
+    after: (room, since) => history.after(room, since),
+  };
+}
+
+async function store(history: KvHistory, count: number) {
+  const drafts = Array.from({ length: count }, (_, i) => ({
+    user: "ada",
+    text: `m${i}`,
+  }));
+  return (await history.append("r", drafts)).map((s) => s.message);
+}
+
+async function take(
+  subscription: Subscription<Broadcast>,
+  count: number,
+): Promise<(number | null)[]> {
+  const ids: (number | null)[] = [];
+  while (ids.length < count) {
+    const { value } = await subscription.next();
+    ids.push(...value!.map((broadcast) => broadcast.id));
+  }
+  return ids;
+}
+
+Deno.test("RoomSequencer.ready() starts at the head: older ids are dropped, newer delivered", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(logOf(history), {
+    sweepIntervalMs: 0,
+  });
+  const [, second] = await store(history, 2);
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  sequencer.receive("r", broadcastOf(second!));
+  const [third] = await store(history, 1);
+  sequencer.receive("r", broadcastOf(third!));
+  sequencer.receive("r", broadcastOf(third!));
+  assert.deepEqual(await take(subscription, 1), [3]);
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer.receive() fills a gap from the log and passes presence through", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(logOf(history), {
+    sweepIntervalMs: 0,
+  });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const messages = await store(history, 3);
+  sequencer.receive(
+    "r",
+    presenceBroadcast({
+      type: "presence",
+      room: "r",
+      joined: ["bo"],
+      left: [],
+    }),
+  );
+  sequencer.receive("r", broadcastOf(messages[2]!));
+  assert.deepEqual(await take(subscription, 4), [null, 1, 2, 3]);
+  sequencer.receive("r", broadcastOf(messages[0]!));
+  const [fourth] = await store(history, 1);
+  sequencer.receive("r", broadcastOf(fourth!));
+  assert.deepEqual(await take(subscription, 1), [4]);
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer forgets a room when its last subscriber aborts", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  const deactivated: string[] = [];
+  await using sequencer = new RoomSequencer(logOf(history), {
+    sweepIntervalMs: 0,
+    onDeactivate: (room) => deactivated.push(room),
+  });
+  const controller = new AbortController();
+  sequencer.subscribe("r", { signal: controller.signal });
+  await sequencer.ready("r");
+  assert.deepEqual(sequencer.activeRooms, ["r"]);
+  controller.abort();
+  assert.deepEqual(sequencer.activeRooms, []);
+  assert.deepEqual(deactivated, ["r"]);
+});

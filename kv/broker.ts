@@ -1,0 +1,285 @@
+/**
+ * {@linkcode Broker} across isolates over Deno KV, for Deno Deploy: the
+ * room's log in KV (written by `KvHistory`) is the channel. Each
+ * process watches `["head", room]` of the rooms it has subscribers in and,
+ * when the head moves, reads the log after the last id it delivered, so it
+ * can deliver late but never skip a message.
+ *
+ * Presence events (id `null`) are not numbered, so they travel apart: each
+ * is handed to local subscribers at once and appended to a short-lived
+ * per-room event log, `["presence_log", room, n]`, by the atomic commit that
+ * moves the room's event counter `["presence_head", room]` to `n`. The
+ * watch covers both heads; when the event counter moves, each process reads
+ * the events after the last one it saw and delivers those that other
+ * brokers wrote, so every process delivers each event once. They are best
+ * effort: a process that falls behind by more than
+ * {@linkcode PRESENCE_EVENT_TTL_MS} skips what expired, and a joiner's
+ * member list (read from the presence entries) is the authority.
+ *
+ * @module
+ */
+import {
+  type Broker,
+  BrokerClosedError,
+  type SubscribeOptions,
+  type Subscription,
+} from "../broker.ts";
+import { log } from "../observability/log.ts";
+import type { Broadcast } from "../chat/events.ts";
+import { commitOrBusy, randomPause } from "./database.ts";
+import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
+
+/**
+ * Milliseconds a presence event stays in the room's event log: far longer
+ * than a watch takes to notice it, short enough that the log stays small.
+ */
+export const PRESENCE_EVENT_TTL_MS = 60_000;
+/** Attempts at appending an event whose counter moved under it (another writer) before giving up. */
+const MAX_APPEND_ATTEMPTS = 20;
+/** Longest random pause, in milliseconds, before retrying an append, so racing writers spread out. */
+const APPEND_RETRY_MS = 20;
+
+/** A presence event as stored in the room's event log. */
+interface StoredEvent {
+  /** The event's JSON frame. */
+  json: string;
+  /** Id of the broker that published it, which has delivered it already. */
+  source: string;
+}
+
+/** Where this process stands in a room's presence event log. */
+class EventCursor {
+  /** Counter of the last event read. */
+  last = 0;
+  reading = false;
+  readAgain = false;
+}
+
+/** Options for {@linkcode KvBroker}. */
+export interface KvBrokerOptions {
+  /** The history that writes the log, read to deliver what is new. */
+  log: Pick<RoomLog, "after">;
+  /**
+   * Milliseconds between checks of each active room's head, should a watch
+   * fall behind.
+   *
+   * @default {2000}
+   */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Publish/subscribe between isolates that share one Deno KV.
+ *
+ * @example Two handles on one KV file deliver each other's messages
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KvBroker } from "./broker.ts";
+ * import { KvHistory } from "./history.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * const [kvA, kvB] = [await Deno.openKv(path), await Deno.openKv(path)];
+ * await using historyA = new KvHistory(kvA);
+ * await using historyB = new KvHistory(kvB);
+ * await using brokerB = new KvBroker(kvB, { log: historyB });
+ * const subscription = brokerB.subscribe("general");
+ * await brokerB.ready("general");
+ * await historyA.append("general", [{ user: "ada", text: "hi" }]);
+ * const { value } = await subscription.next();
+ * assert.equal(value?.[0]?.id, 1);
+ * await subscription.return();
+ * await brokerB.close();
+ * await Deno.remove(path);
+ * ```
+ */
+export class KvBroker implements Broker<Broadcast> {
+  /** This broker's id in the presence events it writes. */
+  readonly instanceId: string = crypto.randomUUID();
+  #kv: Promise<Deno.Kv>;
+  #cursors = new Map<string, EventCursor>();
+  #sequencer: RoomSequencer;
+  #watches = new Map<string, () => void>();
+  #running = new Set<Promise<void>>();
+  #closed = false;
+
+  /** Watches `kv` (the history's database; the history closes it). */
+  constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvBrokerOptions) {
+    this.#kv = Promise.resolve(kv);
+    const roomLog: RoomLog = {
+      head: async (room) =>
+        Number((await (await this.#kv).get<number>(["head", room])).value ?? 0),
+      after: (room, since) => options.log.after(room, since),
+    };
+    this.#sequencer = new RoomSequencer(roomLog, {
+      sweepIntervalMs: options.sweepIntervalMs,
+      onActivate: (room) => this.#watch(room),
+      onDeactivate: (room) => this.#unwatch(room),
+    });
+  }
+
+  /**
+   * Hands a message to local subscribers at once (other processes read it
+   * from the history's log); a presence event is also appended to the
+   * room's event log for other processes. Resolves once it is stored, or
+   * once storing it failed (logged: presence events are best effort).
+   *
+   * @throws {BrokerClosedError} After {@linkcode KvBroker.close}.
+   */
+  async publish(room: string, message: Broadcast): Promise<void> {
+    if (this.#closed) throw new BrokerClosedError();
+    this.#sequencer.receive(room, message);
+    if (message.id !== null) return;
+    await this.#track(this.#appendEvent(room, message.json));
+  }
+
+  /** Subscribes locally and starts watching the room; see {@linkcode Broker.subscribe}. */
+  subscribe(room: string, options?: SubscribeOptions): Subscription<Broadcast> {
+    if (this.#closed) throw new BrokerClosedError();
+    return this.#sequencer.subscribe(room, options);
+  }
+
+  /** Resolves once the room is watched and its head known. */
+  ready(room: string): Promise<void> {
+    return this.#sequencer.ready(room);
+  }
+
+  /** Current local subscribers of `room`, or of every room. */
+  subscriberCount(room?: string): number {
+    return this.#sequencer.subscriberCount(room);
+  }
+
+  /** Rooms with local subscribers. */
+  roomCount(): number {
+    return this.#sequencer.activeRooms.length;
+  }
+
+  /** Stops every watch and ends every subscription; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sequencer.close();
+    await Promise.all(this.#running);
+  }
+
+  /** Same as {@linkcode KvBroker.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #watch(room: string): Promise<void> {
+    const kv = await this.#kv;
+    if (this.#closed || this.#watches.has(room)) return;
+    // Events from now on are new to this process; older ones are not replayed.
+    const cursor = new EventCursor();
+    const start = (await kv.get<number>(["presence_head", room])).value;
+    if (this.#closed || this.#watches.has(room)) return;
+    cursor.last = typeof start === "number" ? start : 0;
+    this.#cursors.set(room, cursor);
+    const stream = kv.watch<[number, number]>([
+      ["head", room],
+      ["presence_head", room],
+    ]);
+    const reader = stream.getReader();
+    const done = (async () => {
+      try {
+        while (true) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          const head = value[0].value;
+          if (typeof head === "number") this.#sequencer.headChanged(room, head);
+          const events = value[1].value;
+          if (typeof events === "number" && events > cursor.last) {
+            this.#readEvents(room, cursor);
+          }
+        }
+      } catch (error) {
+        if (!this.#closed) log("warn", "kv.watch_failed", { room, error });
+      } finally {
+        reader.releaseLock();
+      }
+    })();
+    this.#running.add(done);
+    done.finally(() => this.#running.delete(done));
+    this.#watches.set(room, () => void reader.cancel().catch(() => {}));
+  }
+
+  #unwatch(room: string): void {
+    const stop = this.#watches.get(room);
+    if (!stop) return;
+    this.#watches.delete(room);
+    this.#cursors.delete(room);
+    stop();
+  }
+
+  /** Runs `work` so that {@linkcode KvBroker.close} waits for it. */
+  #track(work: Promise<void>): Promise<void> {
+    this.#running.add(work);
+    return work.finally(() => this.#running.delete(work));
+  }
+
+  /** Appends a presence event and moves the room's event counter, in one commit. */
+  async #appendEvent(room: string, json: string): Promise<void> {
+    try {
+      const kv = await this.#kv;
+      const event: StoredEvent = { json, source: this.instanceId };
+      for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+        const head = await kv.get<number>(["presence_head", room]);
+        const n = (typeof head.value === "number" ? head.value : 0) + 1;
+        const result = await commitOrBusy(
+          kv.atomic().check(head)
+            .set(["presence_head", room], n)
+            .set(["presence_log", room, n], event, {
+              expireIn: PRESENCE_EVENT_TTL_MS,
+            }),
+        );
+        if (result.ok) return;
+        await randomPause(APPEND_RETRY_MS);
+      }
+      throw new Error(
+        `Cannot append presence event: "${room}" counter moved ${MAX_APPEND_ATTEMPTS} times under it`,
+      );
+    } catch (error) {
+      log("warn", "kv.presence_append_failed", { room, error });
+    }
+  }
+
+  /** Delivers the room's events after the cursor that other brokers wrote; one read per room at a time. */
+  #readEvents(room: string, cursor: EventCursor): void {
+    if (cursor.reading) {
+      cursor.readAgain = true;
+      return;
+    }
+    cursor.reading = true;
+    this.#track((async () => {
+      try {
+        const kv = await this.#kv;
+        do {
+          cursor.readAgain = false;
+          const entries = kv.list<StoredEvent>({
+            prefix: ["presence_log", room],
+            start: ["presence_log", room, cursor.last + 1],
+          });
+          for await (const { key, value } of entries) {
+            const n = key[2];
+            if (this.#cursors.get(room) !== cursor) return;
+            if (typeof n !== "number" || n <= cursor.last) continue;
+            cursor.last = n;
+            if (value.source === this.instanceId) continue;
+            if (typeof value.json !== "string") continue;
+            this.#sequencer.receive(room, {
+              json: value.json,
+              plain: null,
+              id: null,
+            });
+          }
+        } while (cursor.readAgain && this.#cursors.get(room) === cursor);
+      } catch (error) {
+        if (!this.#closed) {
+          log("warn", "kv.presence_read_failed", { room, error });
+        }
+      } finally {
+        cursor.reading = false;
+      }
+    })());
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * Message history in Deno KV: a local file by default, the platform's KV on
+ * Deno Deploy, `:memory:` in tests.
+ *
+ * Keys: `["msg", room, id]` holds a message, `["head", room]` the room's last
+ * id, `["nonce", room, user, nonce]` the id a nonce produced (expiring after
+ * the de-duplication window). Every append is one atomic commit that checks
+ * the head it numbered from, so two writers can never hand out the same id.
+ *
+ * @module
+ */
+import type { ChatMessage } from "../chat/events.ts";
+import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
+import { commitOrBusy, randomPause } from "./database.ts";
+
+/** Options for {@linkcode KvHistory}. */
+export interface KvHistoryOptions {
+  /**
+   * Messages kept per room.
+   *
+   * @default {10000}
+   */
+  maxMessages?: number;
+  /**
+   * Milliseconds a message is kept; 0 for no age limit.
+   *
+   * @default {2592000000}
+   */
+  maxAgeMs?: number;
+  /**
+   * Milliseconds a nonce is remembered.
+   *
+   * @default {600000}
+   */
+  nonceTtlMs?: number;
+  /**
+   * Clock in milliseconds since the Unix epoch.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+}
+
+/** Attempts at an append whose head changed under it (another writer) before giving up. */
+const MAX_COMMIT_ATTEMPTS = 50;
+/** Cap, in milliseconds, of the pause between attempts, which grows with each lost race. */
+const MAX_RETRY_PAUSE_MS = 200;
+/** Longest random pause, in milliseconds, before retrying a commit that lost a race. */
+const RETRY_PAUSE_MS = 20;
+/** `getMany` reads at most this many keys at once. */
+const GET_MANY_LIMIT = 10;
+
+interface StoredValue {
+  ts: number;
+  user: string;
+  text: string;
+}
+
+interface Head {
+  lastId: number;
+  versionstamp: string | null;
+}
+
+/**
+ * {@linkcode History} over a Deno KV database.
+ *
+ * @example Append and read back
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KvHistory } from "./history.ts";
+ *
+ * await using history = new KvHistory(await Deno.openKv(":memory:"));
+ * const [stored] = await history.append("general", [{ user: "ada", text: "hi" }]);
+ * assert.equal(stored?.message.id, 1);
+ * const page = await history.latest("general", 10);
+ * assert.deepEqual(page.messages.map((m) => m.text), ["hi"]);
+ * ```
+ */
+export class KvHistory implements History {
+  #kv: Promise<Deno.Kv>;
+  #maxMessages: number;
+  #maxAgeMs: number;
+  #nonceTtlMs: number;
+  #now: () => number;
+  #heads = new Map<string, Head>();
+  #closed = false;
+
+  /** Wraps a KV database (or one being opened); {@linkcode KvHistory.close} closes it. */
+  constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvHistoryOptions = {}) {
+    this.#kv = Promise.resolve(kv);
+    this.#maxMessages = options.maxMessages ?? 10_000;
+    this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
+    this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
+  async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
+    const kv = await this.#kv;
+    const earlier = await this.#findNonces(kv, room, drafts);
+    for (let attempt = 1;; attempt++) {
+      const head = await this.#head(kv, room);
+      const results: Stored[] = [];
+      const seenInBatch = new Map<string, ChatMessage>();
+      const atomic = kv.atomic().check({
+        key: ["head", room],
+        versionstamp: head.versionstamp,
+      });
+      let lastId = head.lastId;
+      const ts = this.#now();
+      for (const draft of drafts) {
+        const nonceKey = draft.nonce === undefined
+          ? undefined
+          : JSON.stringify([draft.user, draft.nonce]);
+        const original = nonceKey === undefined
+          ? undefined
+          : seenInBatch.get(nonceKey) ?? earlier.get(nonceKey);
+        if (original) {
+          results.push({ message: original, duplicate: true });
+          continue;
+        }
+        lastId++;
+        const message: ChatMessage = {
+          type: "message",
+          id: lastId,
+          room,
+          ts,
+          user: draft.user,
+          text: draft.text,
+        };
+        const value: StoredValue = { ts, user: draft.user, text: draft.text };
+        atomic.set(
+          ["msg", room, lastId],
+          value,
+          this.#maxAgeMs > 0 ? { expireIn: this.#maxAgeMs } : undefined,
+        );
+        if (nonceKey !== undefined) {
+          seenInBatch.set(nonceKey, message);
+          atomic.set(["nonce", room, draft.user, draft.nonce!], lastId, {
+            expireIn: this.#nonceTtlMs,
+          });
+        }
+        results.push({ message, duplicate: false });
+      }
+      if (lastId === head.lastId) return results;
+      for (
+        let id = Math.max(1, head.lastId - this.#maxMessages + 1);
+        id <= lastId - this.#maxMessages;
+        id++
+      ) {
+        atomic.delete(["msg", room, id]);
+      }
+      atomic.set(["head", room], lastId);
+      const commit = await commitOrBusy(atomic);
+      if (commit.ok) {
+        this.#heads.set(room, { lastId, versionstamp: commit.versionstamp });
+        return results;
+      }
+      this.#heads.delete(room);
+      await randomPause(Math.min(RETRY_PAUSE_MS * attempt, MAX_RETRY_PAUSE_MS));
+      if (attempt >= MAX_COMMIT_ATTEMPTS) {
+        throw new Error(
+          `Cannot store messages: room "${room}" changed under ${attempt} attempts`,
+        );
+      }
+    }
+  }
+
+  /** The latest `limit` messages of `room`, oldest first. */
+  async latest(room: string, limit: number): Promise<HistoryPage> {
+    const kv = await this.#kv;
+    return this.#page(
+      kv.list<StoredValue>({ prefix: ["msg", room] }, {
+        reverse: true,
+        limit: limit + 1,
+      }),
+      room,
+      limit,
+    );
+  }
+
+  /** Up to `limit` messages of `room` below id `before`, oldest first. */
+  async before(
+    room: string,
+    before: number,
+    limit: number,
+  ): Promise<HistoryPage> {
+    const kv = await this.#kv;
+    return this.#page(
+      kv.list<StoredValue>({
+        prefix: ["msg", room],
+        end: ["msg", room, before],
+      }, { reverse: true, limit: limit + 1 }),
+      room,
+      limit,
+    );
+  }
+
+  /**
+   * Every retained message of `room` after `since`; `truncated` when some
+   * were deleted, or when `since` is beyond the room's last id (the history
+   * was reset, so the client's ids no longer match).
+   */
+  async after(room: string, since: number): Promise<HistoryPage> {
+    const kv = await this.#kv;
+    const messages: ChatMessage[] = [];
+    const oldestKept = this.#oldestKeptTs();
+    let expired = false;
+    const entries = kv.list<StoredValue>({
+      prefix: ["msg", room],
+      start: ["msg", room, since + 1],
+    });
+    for await (const entry of entries) {
+      if (entry.value.ts < oldestKept) {
+        expired = true;
+        continue;
+      }
+      messages.push(toMessage(room, entry));
+    }
+    // With nothing after `since`, the head tells whether messages were
+    // removed (head beyond `since`) or the history was reset (head before it).
+    const lastId = messages.length > 0
+      ? undefined
+      : (await kv.get<number>(["head", room])).value ?? 0;
+    const gap = lastId === undefined
+      ? messages[0]!.id > since + 1
+      : lastId !== since;
+    return { messages, hasMore: since > 0, truncated: expired || gap };
+  }
+
+  /** Closes the KV database; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    (await this.#kv).close();
+  }
+
+  /** Same as {@linkcode KvHistory.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #head(kv: Deno.Kv, room: string): Promise<Head> {
+    const cached = this.#heads.get(room);
+    if (cached) return cached;
+    const entry = await kv.get<number>(["head", room]);
+    const head = { lastId: entry.value ?? 0, versionstamp: entry.versionstamp };
+    this.#heads.set(room, head);
+    return head;
+  }
+
+  /** Looks up the drafts' nonces; returns the earlier messages by `[user, nonce]` JSON. */
+  async #findNonces(
+    kv: Deno.Kv,
+    room: string,
+    drafts: readonly Draft[],
+  ): Promise<Map<string, ChatMessage>> {
+    const keys = drafts.filter((draft) => draft.nonce !== undefined)
+      .map((draft) => ["nonce", room, draft.user, draft.nonce!]);
+    const found = new Map<string, ChatMessage>();
+    for (let i = 0; i < keys.length; i += GET_MANY_LIMIT) {
+      const entries = await kv.getMany<number[]>(
+        keys.slice(i, i + GET_MANY_LIMIT),
+      );
+      for (const entry of entries) {
+        if (entry.value === null) continue;
+        const stored = await kv.get<StoredValue>(["msg", room, entry.value]);
+        const [, , user, nonce] = entry.key;
+        const message: ChatMessage = stored.value
+          ? toMessage(room, { key: stored.key, value: stored.value })
+          : {
+            type: "message",
+            id: entry.value,
+            room,
+            ts: 0,
+            user: String(user),
+            text: "",
+          };
+        found.set(JSON.stringify([user, nonce]), message);
+      }
+    }
+    return found;
+  }
+
+  async #page(
+    entries: Deno.KvListIterator<StoredValue>,
+    room: string,
+    limit: number,
+  ): Promise<HistoryPage> {
+    const newestFirst: ChatMessage[] = [];
+    const oldestKept = this.#oldestKeptTs();
+    let hasMore = false;
+    for await (const entry of entries) {
+      if (entry.value.ts < oldestKept) break;
+      if (newestFirst.length === limit) {
+        hasMore = true;
+        break;
+      }
+      newestFirst.push(toMessage(room, entry));
+    }
+    return { messages: newestFirst.reverse(), hasMore, truncated: false };
+  }
+
+  #oldestKeptTs(): number {
+    return this.#maxAgeMs > 0 ? this.#now() - this.#maxAgeMs : -Infinity;
+  }
+}
+
+function toMessage(
+  room: string,
+  entry: { key: Deno.KvKey; value: StoredValue },
+): ChatMessage {
+  return {
+    type: "message",
+    id: Number(entry.key[2]),
+    room,
+    ts: entry.value.ts,
+    user: entry.value.user,
+    text: entry.value.text,
+  };
+}

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { historyContract } from "../testing/history_contract.ts";
+import { KvHistory } from "./history.ts";
+
+historyContract(
+  "KvHistory",
+  (options) => Promise.resolve(new KvHistory(Deno.openKv(":memory:"), options)),
+);
+
+Deno.test("KvHistory gives unique ids to two writers sharing one database", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".db" });
+  try {
+    await using a = new KvHistory(Deno.openKv(path));
+    await using b = new KvHistory(Deno.openKv(path));
+    const writes = [];
+    for (let i = 0; i < 20; i++) {
+      writes.push(a.append("r", [{ user: "a", text: `a${i}` }]));
+      writes.push(b.append("r", [{ user: "b", text: `b${i}` }]));
+    }
+    const ids = (await Promise.all(writes)).map((stored) =>
+      stored[0]!.message.id
+    );
+    assert.equal(new Set(ids).size, 40);
+    assert.deepEqual(
+      [...ids].sort((x, y) => x - y),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    assert.equal((await a.latest("r", 100)).messages.length, 40);
+  } finally {
+    await Deno.remove(path);
+    for (const suffix of ["-wal", "-shm"]) {
+      await Deno.remove(path + suffix).catch(() => {});
+    }
+  }
+});

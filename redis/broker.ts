@@ -1,0 +1,225 @@
+/**
+ * {@linkcode Broker} across instances over Redis pub/sub: one subscription
+ * per process, local fan-out through a {@linkcode RoomSequencer}, which puts
+ * each room's messages in id order and reads gaps from the shared history.
+ *
+ * Pub/sub keeps nothing, so it is only the fast path: a message missed while
+ * the subscriber reconnects, or published out of order by two instances, is
+ * read from the history (after a reconnect, on the next gap, or by the
+ * periodic head check).
+ *
+ * @module
+ */
+import {
+  type Broker,
+  BrokerClosedError,
+  type SubscribeOptions,
+  type Subscription,
+} from "../broker.ts";
+import { log } from "../observability/log.ts";
+import type { Broadcast } from "../chat/events.ts";
+import type { RedisClient } from "./client.ts";
+import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
+
+/** Default for {@linkcode RedisBrokerOptions.channel}. */
+export const DEFAULT_CHANNEL = "chat:events";
+
+/** Options for {@linkcode RedisBroker}. */
+export interface RedisBrokerOptions {
+  /** Client for `PUBLISH`; the caller owns and closes it. */
+  client: RedisClient;
+  /** A second client, used only for the subscription; the caller owns and closes it. */
+  subscriber: RedisClient;
+  /** The shared history, read to fill gaps. */
+  log: RoomLog;
+  /**
+   * Pub/sub channel every instance publishes to and subscribes to.
+   *
+   * @default {"chat:events"}
+   */
+  channel?: string;
+  /**
+   * Milliseconds between checks of each active room's head.
+   *
+   * @default {2000}
+   */
+  sweepIntervalMs?: number;
+}
+
+/** What travels on the channel: the room, the sending process and the broadcast. */
+interface Envelope {
+  room: string;
+  from: string;
+  json: string;
+  plain: string | null;
+  id: number | null;
+  origin?: string;
+}
+
+/**
+ * Publish/subscribe between server instances through Redis.
+ *
+ * @example Wiring (needs a running Redis)
+ * ```ts ignore
+ * import { createClient } from "redis";
+ * import { RedisBroker } from "./broker.ts";
+ * import { RedisHistory } from "./history.ts";
+ *
+ * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const subscriber = await client.duplicate().connect();
+ * const broker = new RedisBroker({ client, subscriber, log: new RedisHistory(client) });
+ * const subscription = broker.subscribe("general");
+ * await broker.ready("general");
+ * ```
+ */
+export class RedisBroker implements Broker<Broadcast> {
+  /** Identifies this process's publications, so it skips its own echoes. */
+  readonly instanceId: string = crypto.randomUUID();
+  #client: RedisClient;
+  #subscriber: RedisClient;
+  #channel: string;
+  #sequencer: RoomSequencer;
+  #subscribed = false;
+  #subscription: Promise<void>;
+  #listener = (message: string) => this.#onMessage(message);
+  #onReady = () => this.#sequencer.catchUp();
+  #closed = false;
+
+  /** Subscribes to the channel (now, or as soon as Redis is reachable). */
+  constructor(options: RedisBrokerOptions) {
+    this.#client = options.client;
+    this.#subscriber = options.subscriber;
+    this.#channel = options.channel ?? DEFAULT_CHANNEL;
+    this.#sequencer = new RoomSequencer(options.log, {
+      sweepIntervalMs: options.sweepIntervalMs,
+    });
+    // node-redis resubscribes after a reconnect before it reports "ready";
+    // then the rooms read what was published while the link was down.
+    this.#subscriber.on("ready", this.#onReady);
+    this.#subscription = this.#subscriber.subscribe(
+      this.#channel,
+      this.#listener,
+    ).then(() => {
+      this.#subscribed = true;
+    });
+    this.#subscription.catch((error) =>
+      log("warn", "redis.subscribe_failed", { error })
+    );
+  }
+
+  /** Whether the subscription is established and the link is up. */
+  get connected(): boolean {
+    return this.#subscribed && this.#subscriber.isReady &&
+      this.#client.isReady;
+  }
+
+  /**
+   * Publishes to every instance. A message is also handed to local
+   * subscribers at once; a presence event is delivered locally and sent on.
+   *
+   * @throws {BrokerClosedError} After {@linkcode RedisBroker.close}.
+   * @throws When Redis cannot take it; local subscribers still got it.
+   */
+  async publish(room: string, message: Broadcast): Promise<void> {
+    if (this.#closed) throw new BrokerClosedError();
+    this.#sequencer.receive(room, message);
+    const envelope: Envelope = {
+      room,
+      from: this.instanceId,
+      json: message.json,
+      plain: message.plain,
+      id: message.id,
+    };
+    if (message.origin !== undefined) envelope.origin = message.origin;
+    await this.#client.publish(this.#channel, JSON.stringify(envelope));
+  }
+
+  /** Subscribes locally; see {@linkcode Broker.subscribe}. */
+  subscribe(room: string, options?: SubscribeOptions): Subscription<Broadcast> {
+    if (this.#closed) throw new BrokerClosedError();
+    return this.#sequencer.subscribe(room, options);
+  }
+
+  /**
+   * Resolves once messages stored from now on reach the room's subscriptions.
+   *
+   * @throws When Redis is unreachable.
+   */
+  async ready(room: string): Promise<void> {
+    if (!this.#subscribed || !this.#subscriber.isReady) {
+      throw new Error("Cannot subscribe to room: Redis is unreachable");
+    }
+    await this.#sequencer.ready(room);
+  }
+
+  /** Current local subscribers of `room`, or of every room. */
+  subscriberCount(room?: string): number {
+    return this.#sequencer.subscriberCount(room);
+  }
+
+  /** Rooms with local subscribers. */
+  roomCount(): number {
+    return this.#sequencer.activeRooms.length;
+  }
+
+  /** Unsubscribes and ends every local subscription; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#subscriber.off("ready", this.#onReady);
+    await this.#sequencer.close();
+    if (this.#subscriber.isReady) {
+      await this.#subscriber.unsubscribe(this.#channel, this.#listener).catch(
+        () => {},
+      );
+    }
+  }
+
+  /** Same as {@linkcode RedisBroker.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #onMessage(raw: string): void {
+    const envelope = parseEnvelope(raw);
+    if (envelope === null) {
+      log("warn", "redis.bad_envelope", { length: raw.length });
+      return;
+    }
+    if (envelope.from === this.instanceId) return;
+    const broadcast: Broadcast = envelope.origin === undefined
+      ? { json: envelope.json, plain: envelope.plain, id: envelope.id }
+      : {
+        json: envelope.json,
+        plain: envelope.plain,
+        id: envelope.id,
+        origin: envelope.origin,
+      };
+    this.#sequencer.receive(envelope.room, broadcast);
+  }
+}
+
+function parseEnvelope(raw: string): Envelope | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const { room, from, json, plain, id, origin } = value as Record<
+    string,
+    unknown
+  >;
+  if (
+    typeof room !== "string" || typeof from !== "string" ||
+    typeof json !== "string" || (plain !== null && typeof plain !== "string") ||
+    (id !== null && typeof id !== "number") ||
+    (origin !== undefined && typeof origin !== "string")
+  ) {
+    return null;
+  }
+  return origin === undefined
+    ? { room, from, json, plain, id }
+    : { room, from, json, plain, id, origin };
+}

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import {
+  connect,
+  connectJson,
+  nextMessages,
+  sendAndAck,
+  type TestClient,
+} from "../testing/client.ts";
+
+Deno.test({
+  name:
+    "RedisBroker: messages sent to three instances reach every client in one order",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 3);
+    const clients: TestClient[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const wsUrl = cluster.wsUrls[i % 3]!;
+        clients.push((await connectJson(`${wsUrl}?name=u${i}`)).client);
+      }
+      clients.forEach((client, c) => {
+        for (let i = 0; i < 5; i++) {
+          const text = `${c}.${i}`;
+          client.sendJson({ type: "send", room: "general", text, nonce: text });
+        }
+      });
+      const orders = await Promise.all(
+        clients.map(async (client) =>
+          (await nextMessages(client, 30)).map((m) => `${m.id}:${m.text}`)
+        ),
+      );
+      for (const order of orders) assert.deepEqual(order, orders[0]);
+      const ids = orders[0]!.map((entry) => Number(entry.split(":")[0]));
+      assert.deepEqual(ids, Array.from({ length: 30 }, (_, i) => i + 1));
+    } finally {
+      await Promise.all(clients.map((client) => client[Symbol.asyncDispose]()));
+    }
+  },
+});
+
+Deno.test({
+  name: "RedisHistory: another instance serves since and history pages",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 3, [
+      "--history-limit",
+      "3",
+    ]);
+    const [one, two, three] = cluster.wsUrls as [string, string, string];
+    const { client: sender } = await connectJson(`${one}?name=Sender`);
+    await using _sender = sender;
+    const { client: reader } = await connectJson(two);
+    for (let i = 1; i <= 2; i++) {
+      await sendAndAck(sender, "general", `seen ${i}`, `s${i}`);
+    }
+    const seen = await nextMessages(reader, 2);
+    reader.socket.close();
+    await reader.closed;
+    for (let i = 1; i <= 4; i++) {
+      await sendAndAck(sender, "general", `missed ${i}`, `m${i}`);
+    }
+
+    await using again = await connect(three, { json: true });
+    await again.nextOfType("hello");
+    again.sendJson({ type: "join", room: "general", since: seen.at(-1)!.id });
+    const joined = await again.nextOfType("joined");
+    assert.equal(joined.truncated, false);
+    assert.deepEqual(
+      joined.messages.map((m) => m.text),
+      ["missed 1", "missed 2", "missed 3", "missed 4"],
+    );
+    again.sendJson({ type: "history", room: "general", before: 3, limit: 3 });
+    const page = await again.nextOfType("history");
+    assert.deepEqual(page.messages.map((m) => m.text), ["seen 1", "seen 2"]);
+    assert.equal(page.hasMore, false);
+
+    await sendAndAck(sender, "general", "live", "live");
+    const live = await again.nextOfType("message");
+    assert.deepEqual([live.id, live.text], [7, "live"]);
+    // A re-send with the same nonce through another instance posts nothing.
+    const { client: ada } = await connectJson(`${three}?name=Ada`);
+    await using _ada = ada;
+    const first = await sendAndAck(ada, "general", "once", "ada-1");
+    const { client: adaAgain } = await connectJson(`${two}?name=Ada`);
+    await using _adaAgain = adaAgain;
+    const repeat = await sendAndAck(adaAgain, "general", "once", "ada-1");
+    assert.deepEqual([repeat.id, repeat.duplicate], [first.id, true]);
+  },
+});
+
+Deno.test({
+  name:
+    "RedisPresence: members and presence events are merged across instances",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 3);
+    const [one, two, three] = cluster.wsUrls as [string, string, string];
+    const { client: ada } = await connectJson(`${one}?name=Ada`);
+    await using _ada = ada;
+    const { client: bo, joined: [boJoined] } = await connectJson(
+      `${two}?name=Bo`,
+    );
+    await using _bo = bo;
+    assert.deepEqual(boJoined?.members, ["Ada", "Bo"]);
+    const arrived = await ada.nextOfType("presence");
+    assert.deepEqual([arrived.joined, arrived.left], [["Bo"], []]);
+
+    // Ada's second tab on a third instance: still one Ada, and no event.
+    const { client: tab, joined: [tabJoined] } = await connectJson(
+      `${three}?name=Ada`,
+    );
+    assert.deepEqual(tabJoined?.members, ["Ada", "Bo"]);
+    tab.socket.close();
+    await tab.closed;
+    ada.socket.close();
+    await ada.closed;
+    const gone = await bo.nextOfType("presence");
+    assert.deepEqual([gone.joined, gone.left], [[], ["Ada"]]);
+    const { joined: [late], client: lateClient } = await connectJson(three);
+    await using _late = lateClient;
+    assert.deepEqual(late?.members.filter((m) => !m.startsWith("guest-")), [
+      "Bo",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    "RedisPresence: a large room's join lists a few names and counts every instance's",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 2, [
+      "--large-room",
+      "1",
+    ]);
+    const [one, two] = cluster.wsUrls as [string, string];
+    const clients: TestClient[] = [];
+    try {
+      for (const [url, name] of [[one, "Ada"], [two, "Bo"], [one, "Cy"]]) {
+        clients.push((await connectJson(`${url}?name=${name}`)).client);
+      }
+      const { client: dee, joined: [joined] } = await connectJson(
+        `${two}?name=Dee`,
+      );
+      clients.push(dee);
+      assert.equal(joined?.members.length, 1);
+      assert.equal(joined?.memberCount, 4);
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+    }
+  },
+});

@@ -1,0 +1,141 @@
+/**
+ * Picks and opens what the chat runs on, from the settings: the broker that
+ * carries messages between instances, the history and the presence. One
+ * process alone uses memory and a KV file; several use Redis; Deno Deploy's
+ * isolates use the platform KV for all three.
+ *
+ * @module
+ */
+import { type Broker, MemoryBroker } from "../broker.ts";
+import { type Config, ConfigError } from "./config.ts";
+import type { History } from "../chat/history.ts";
+import { KvBroker } from "../kv/broker.ts";
+import { openKv } from "../kv/database.ts";
+import { KvHistory } from "../kv/history.ts";
+import { KvPresence } from "../kv/presence.ts";
+import { MemoryPresence, type Presence } from "../chat/presence.ts";
+import type { Broadcast } from "../chat/events.ts";
+import { RedisBroker } from "../redis/broker.ts";
+import { connectRedis } from "../redis/client.ts";
+import { RedisHistory } from "../redis/history.ts";
+import { RedisPresence } from "../redis/presence.ts";
+
+/** State of one dependency, for `/healthz` and `/readyz`. */
+export interface HealthReport {
+  /** Whether every dependency is reachable. */
+  ready: boolean;
+  /** Each dependency by name: `"ok"` or `"down"`. */
+  dependencies: Record<string, "ok" | "down">;
+}
+
+/** What the chat runs on; dispose it after the handler has shut down. */
+export interface Backend extends AsyncDisposable {
+  /** Which broker was chosen. */
+  kind: "memory" | "kv" | "redis";
+  broker: Broker<Broadcast>;
+  history: History;
+  presence: Presence;
+  /** The dependencies' state now. */
+  health(): HealthReport;
+}
+
+/**
+ * The broker the settings call for: `auto` becomes `redis` when a Redis URL
+ * is set, else `memory` (Deno Deploy's defaults already say `kv`).
+ *
+ * @param config The settings.
+ * @returns The broker kind to open.
+ * @throws {ConfigError} When the broker and the Redis URL disagree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultConfig } from "./config.ts";
+ * import { resolveBrokerKind } from "./backend.ts";
+ *
+ * assert.equal(resolveBrokerKind(defaultConfig()), "memory");
+ * assert.equal(resolveBrokerKind({ ...defaultConfig(), redisUrl: "redis://r:6379" }), "redis");
+ * ```
+ */
+export function resolveBrokerKind(config: Config): Backend["kind"] {
+  const kind = config.broker === "auto"
+    ? config.redisUrl === "" ? "memory" : "redis"
+    : config.broker;
+  if (kind === "redis" && config.redisUrl === "") {
+    throw new ConfigError('Invalid CHAT_BROKER "redis": REDIS_URL is empty');
+  }
+  if (kind !== "redis" && config.redisUrl !== "") {
+    throw new ConfigError(
+      `Invalid CHAT_BROKER "${kind}": REDIS_URL is set, which needs "redis"`,
+    );
+  }
+  return kind;
+}
+
+/**
+ * Opens the backend the settings call for. A Redis backend returns at once
+ * even when Redis is down: it reports itself unready and reconnects by
+ * itself.
+ *
+ * @param config The settings.
+ * @returns The open backend.
+ * @throws {ConfigError} For contradicting settings.
+ * @throws When the KV database cannot be opened.
+ */
+export async function openBackend(config: Config): Promise<Backend> {
+  const kind = resolveBrokerKind(config);
+  const historyOptions = {
+    maxMessages: config.historyMaxMessages,
+    maxAgeMs: config.historyMaxAge * 1000,
+    nonceTtlMs: config.nonceTtl * 1000,
+  };
+  if (kind === "redis") return openRedisBackend(config, historyOptions);
+  const kv = await openKv(config.kvPath);
+  const history = new KvHistory(kv, historyOptions);
+  const broker = kind === "kv"
+    ? new KvBroker(kv, { log: history })
+    : new MemoryBroker<Broadcast>();
+  const presence = kind === "kv"
+    ? new KvPresence(kv, { ttlMs: config.presenceTtl * 1000 })
+    : new MemoryPresence();
+  return {
+    kind,
+    broker,
+    history,
+    presence,
+    health: () => ({ ready: true, dependencies: { kv: "ok" } }),
+    // The handler's shutdown closes the broker, history (and so the KV) and presence.
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+}
+
+function openRedisBackend(
+  config: Config,
+  historyOptions: ConstructorParameters<typeof RedisHistory>[1],
+): Backend {
+  const redis = connectRedis(config.redisUrl);
+  const { client } = redis;
+  const history = new RedisHistory(client, historyOptions);
+  const broker = new RedisBroker({
+    client,
+    subscriber: redis.subscriber,
+    log: history,
+  });
+  const presence = new RedisPresence(client, {
+    ttlMs: config.presenceTtl * 1000,
+  });
+  return {
+    kind: "redis",
+    broker,
+    history,
+    presence,
+    health() {
+      const ok = client.isReady && broker.connected;
+      return { ready: ok, dependencies: { redis: ok ? "ok" : "down" } };
+    },
+    [Symbol.asyncDispose]() {
+      redis[Symbol.dispose]();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import { waitFor } from "../testing/async.ts";
+import {
+  connectJson,
+  nextMessages,
+  sendAndAck,
+  type TestClient,
+} from "../testing/client.ts";
+import { type Backend, openBackend } from "./backend.ts";
+import { defaultConfig } from "./config.ts";
+import type { ChatMessage } from "../chat/events.ts";
+
+/** Polls `url` until it answers `status`; fails after the test timeout. */
+async function waitForStatus(url: string, status: number): Promise<void> {
+  let last = 0;
+  const deadline = Date.now() + 10_000;
+  while (last !== status) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${url} to answer ${status}`);
+    }
+    const res = await fetch(url);
+    last = res.status;
+    await res.body?.cancel();
+    if (last !== status) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Sends numbered messages one after another as the UI does: a message that
+ * gets `unavailable` stays pending and is sent again, with the same nonce,
+ * until it is acknowledged.
+ */
+class PersistentSender {
+  acked = new Map<number, string>();
+  unavailable = 0;
+  #stopped = false;
+  readonly done: Promise<void>;
+
+  constructor(client: TestClient) {
+    this.done = this.#run(client);
+  }
+
+  stop(): Promise<void> {
+    this.#stopped = true;
+    return this.done;
+  }
+
+  async #run(client: TestClient): Promise<void> {
+    for (let i = 0; !this.#stopped; i++) {
+      const text = `m${i}`;
+      while (true) {
+        try {
+          const ack = await sendAndAck(client, "general", text, `n${i}`);
+          this.acked.set(ack.id, text);
+          break;
+        } catch (error) {
+          if (!String(error).includes("unavailable")) throw error;
+          this.unavailable++;
+          // The UI's back-off, shortened.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    }
+  }
+}
+
+/** Reads messages until every id in `ids` has arrived; returns them all. */
+async function receiveAll(
+  client: TestClient,
+  ids: Iterable<number>,
+  received: ChatMessage[] = [],
+): Promise<ChatMessage[]> {
+  const wanted = new Set(ids);
+  for (const message of received) wanted.delete(message.id);
+  while (wanted.size > 0) {
+    const [message] = await nextMessages(client, 1);
+    received.push(message!);
+    wanted.delete(message!.id);
+  }
+  return received;
+}
+
+function assertContiguous(messages: ChatMessage[]): void {
+  const ids = messages.map((message) => message.id);
+  const first = ids[0]!;
+  assert.deepEqual(
+    ids,
+    Array.from({ length: ids.length }, (_, i) => first + i),
+  );
+}
+
+Deno.test({
+  name:
+    "openBackend(redis): a Redis outage gives unavailable, never a false ack, and heals by itself",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis({ durable: true });
+    await using cluster = await startCluster(redis.url, 2);
+    const [one, two] = cluster.wsUrls as [string, string];
+    const { client: sender } = await connectJson(`${one}?name=Ada`);
+    await using _sender = sender;
+    const { client: watcher } = await connectJson(two);
+    await using _watcher = watcher;
+
+    const traffic = new PersistentSender(sender);
+    await waitFor(() => traffic.acked.size >= 5, "acks before the outage");
+    await redis.kill();
+    for (const url of cluster.urls) await waitForStatus(`${url}readyz`, 503);
+    const health = await (await fetch(`${cluster.urls[0]}healthz`)).json();
+    assert.equal(health.status, "degraded");
+    // Keep Redis down for a while: the sender retries every 100 ms.
+    await waitFor(() => traffic.unavailable >= 20, "unavailable errors");
+    const ackedDuringOutage = traffic.acked.size;
+
+    await redis.restart();
+    for (const url of cluster.urls) await waitForStatus(`${url}readyz`, 200);
+    await waitFor(
+      () => traffic.acked.size >= ackedDuringOutage + 5,
+      "acks after recovery",
+    );
+    await traffic.stop();
+
+    // Everything acknowledged reaches a member on the other instance, in
+    // order and without a gap, and is in the history.
+    const received = await receiveAll(watcher, traffic.acked.keys());
+    assertContiguous(received);
+    for (const message of received) {
+      assert.equal(traffic.acked.get(message.id), message.text);
+    }
+    const { client: late, joined: [joined] } = await connectJson(one);
+    await using _late = late;
+    const stored = new Set(joined!.messages.map((message) => message.id));
+    for (const id of traffic.acked.keys()) assert(stored.has(id), `id ${id}`);
+  },
+});
+
+Deno.test({
+  name:
+    "openBackend(redis): clients of a killed instance resume on another with since",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 3, [
+      "--presence-ttl",
+      "1",
+    ]);
+    const [one, two, three] = cluster.wsUrls as [string, string, string];
+    const { client: sender } = await connectJson(one);
+    await using _sender = sender;
+    const { client: reader } = await connectJson(`${two}?name=Reader`);
+    const traffic = new PersistentSender(sender);
+    const before = await nextMessages(reader, 3);
+
+    await cluster.kill(1);
+    await reader.closed;
+    await waitFor(() => traffic.acked.size >= before.length + 5, "more acks");
+    const { client: resumed } = await connectJson(three, []);
+    await using _resumed = resumed;
+    resumed.sendJson({
+      type: "join",
+      room: "general",
+      since: before.at(-1)!.id,
+    });
+    const joined = await resumed.nextOfType("joined");
+    assert.equal(joined.truncated, false);
+    await traffic.stop();
+    const after = await receiveAll(
+      resumed,
+      [...traffic.acked.keys()].filter((id) => id > before.at(-1)!.id),
+      [...joined.messages],
+    );
+    assertContiguous([...before, ...after]);
+
+    // The dead instance's member drops out once its entries expire.
+    const deadline = Date.now() + 10_000;
+    while (true) {
+      const { client, joined: [probe] } = await connectJson(one);
+      await client[Symbol.asyncDispose]();
+      if (!probe!.members.includes("Reader")) break;
+      assert(Date.now() < deadline, "Reader is still listed");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  },
+});
+
+Deno.test("openBackend(kv): two backends on one KV file share presence", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = {
+    ...defaultConfig(),
+    broker: "kv" as const,
+    kvPath: `${dir}/chat.db`,
+  };
+  const opened: Backend[] = [];
+  try {
+    opened.push(await openBackend(config), await openBackend(config));
+    const [a, b] = opened as [Backend, Backend];
+    assert.equal(await a.presence.join("general", "ada"), true);
+    assert.equal(await b.presence.join("general", "ada"), false);
+    assert.deepEqual(await b.presence.members("general"), ["ada"]);
+  } finally {
+    // What the handler's shutdown does, in its order.
+    for (const backend of opened) {
+      await backend.broker.close();
+      await backend.presence.close();
+      await backend.history.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});

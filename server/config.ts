@@ -1,0 +1,466 @@
+/**
+ * Server settings: one table that drives the environment variables, the
+ * command-line flags, `--help` and validation at start-up.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { LOG_LEVELS, type LogLevel } from "../observability/log.ts";
+
+/** Every setting of the chat server, after validation. */
+export interface Config {
+  /** TCP port to listen on; 0 picks a free one. */
+  port: number;
+  /** Interface to listen on. */
+  hostname: string;
+  /** Largest chat message text, in UTF-8 bytes. */
+  maxMessageBytes: number;
+  /** Messages queued for one connection before it is cut off as a slow consumer. */
+  maxQueueLength: number;
+  /** Bytes waiting in a socket's send buffer above which the server stops feeding it. */
+  maxBufferedBytes: number;
+  /** Messages per second each connection may send, sustained. */
+  rateLimit: number;
+  /** Messages a connection may send in a burst above the sustained rate. */
+  rateBurst: number;
+  /** Consecutive rate-limited messages after which the connection is closed with 1008. */
+  rateLimitStrikes: number;
+  /** Concurrent WebSocket connections; further upgrades get 503. */
+  maxConnections: number;
+  /** Origins allowed to open a WebSocket besides the page's own; `*` allows any. */
+  allowedOrigins: string[];
+  /** Seconds without a pong before a peer is dropped; 0 turns heartbeats off. */
+  idleTimeout: number;
+  /** Milliseconds a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeout: number;
+  /** Least severe log level written to stderr. */
+  logLevel: LogLevel;
+  /** Deno KV database file for history, or `:memory:`; empty uses the platform's KV (Deno Deploy). */
+  kvPath: string;
+  /** Messages sent on join without `since`, and the largest `history` page. */
+  historyLimit: number;
+  /** Messages kept per room; older ones are deleted. */
+  historyMaxMessages: number;
+  /** Seconds a message is kept; 0 keeps messages until the count limit removes them. */
+  historyMaxAge: number;
+  /** Seconds during which a re-sent nonce is recognised and not posted again. */
+  nonceTtl: number;
+  /** Rooms one connection may be in at once. */
+  maxRooms: number;
+  /** Room size above which joins list this many names and presence sends a member count instead of names. */
+  largeRoom: number;
+  /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
+  redisUrl: string;
+  /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
+  broker: BrokerKind;
+  /** Seconds an instance's presence entries outlive its last heartbeat (Redis and KV). */
+  presenceTtl: number;
+}
+
+/** Ways to carry messages between instances, and `auto`. */
+export const BROKER_KINDS = ["auto", "memory", "kv", "redis"] as const;
+/** One of {@linkcode BROKER_KINDS}. */
+export type BrokerKind = typeof BROKER_KINDS[number];
+
+/**
+ * Defaults that differ on Deno Deploy (detected by `DENO_DEPLOYMENT_ID`):
+ * the platform's KV, nothing on the local disk. There `auto` fan-out means
+ * `kv` unless a Redis URL is set.
+ */
+export const DEPLOY_DEFAULTS: Partial<Config> = { kvPath: "" };
+
+/** Thrown for a setting that does not validate; the message names the setting. */
+export class ConfigError extends Error {
+  /** Creates a ConfigError with a one-line message. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConfigError";
+  }
+}
+
+/** How one setting is named, described, defaulted and parsed. */
+export interface Setting<K extends keyof Config = keyof Config> {
+  /** Key in {@linkcode Config}. */
+  key: K;
+  /** Environment variable that sets it. */
+  env: string;
+  /** Command-line flag that sets it (wins over the environment). */
+  flag: string;
+  /** Value when neither is given. */
+  defaultValue: Config[K];
+  /** One line for `--help` and the README. */
+  description: string;
+  /** Turns the raw string into a value or throws a `RangeError`/`TypeError`. */
+  parse(raw: string): Config[K];
+}
+
+function integer(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw.trim());
+    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+      throw new RangeError(`expected an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function originList(raw: string): string[] {
+  const origins = raw.split(",").map((origin) => origin.trim()).filter(
+    Boolean,
+  );
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch (cause) {
+      throw new TypeError(`"${origin}" is not a URL`, { cause });
+    }
+    if (parsed.origin !== origin) {
+      throw new TypeError(
+        `"${origin}" is not an origin like "${parsed.origin}"`,
+      );
+    }
+  }
+  return origins;
+}
+
+function logLevel(raw: string): LogLevel {
+  const level = LOG_LEVELS.find((candidate) => candidate === raw.trim());
+  if (level === undefined) {
+    throw new TypeError(`expected one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return level;
+}
+
+function hostname(raw: string): string {
+  const value = raw.trim();
+  if (value === "" || /[\s/]/.test(value)) {
+    throw new TypeError("expected a host name or IP address");
+  }
+  return value;
+}
+
+function brokerKind(raw: string): BrokerKind {
+  const kind = BROKER_KINDS.find((candidate) => candidate === raw.trim());
+  if (kind === undefined) {
+    throw new TypeError(`expected one of ${BROKER_KINDS.join(", ")}`);
+  }
+  return kind;
+}
+
+function redisUrl(raw: string): string {
+  const value = raw.trim();
+  if (value === "") return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch (cause) {
+    throw new TypeError("expected a redis:// or rediss:// URL", { cause });
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new TypeError("expected a redis:// or rediss:// URL");
+  }
+  return value;
+}
+
+function define<K extends keyof Config>(setting: Setting<K>): Setting {
+  return setting as unknown as Setting;
+}
+
+/** Every setting, in the order `--help` and the README list them. */
+export const SETTINGS: readonly Setting[] = [
+  define({
+    key: "port",
+    env: "PORT",
+    flag: "port",
+    defaultValue: 8000,
+    description: "TCP port to listen on (0 picks a free port)",
+    parse: integer(0, 65535),
+  }),
+  define({
+    key: "hostname",
+    env: "HOSTNAME",
+    flag: "hostname",
+    defaultValue: "0.0.0.0",
+    description: "Interface to listen on",
+    parse: hostname,
+  }),
+  define({
+    key: "maxMessageBytes",
+    env: "CHAT_MAX_MESSAGE_BYTES",
+    flag: "max-message-bytes",
+    defaultValue: 4096,
+    description: "Largest message text in UTF-8 bytes",
+    // A message is stored as one Deno KV value, which holds at most 64 KiB.
+    parse: integer(1, 16_384),
+  }),
+  define({
+    key: "maxQueueLength",
+    env: "CHAT_MAX_QUEUE_LENGTH",
+    flag: "max-queue-length",
+    defaultValue: 1024,
+    description: "Messages queued per connection before it is cut off (1013)",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "maxBufferedBytes",
+    env: "CHAT_MAX_BUFFERED_BYTES",
+    flag: "max-buffered-bytes",
+    defaultValue: 1_048_576,
+    description: "Socket send buffer above which the server stops feeding it",
+    parse: integer(1024, 1_073_741_824),
+  }),
+  define({
+    key: "rateLimit",
+    env: "CHAT_RATE_LIMIT",
+    flag: "rate-limit",
+    defaultValue: 10,
+    description: "Messages per second a connection may send, sustained",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "rateBurst",
+    env: "CHAT_RATE_BURST",
+    flag: "rate-burst",
+    defaultValue: 20,
+    description: "Messages a connection may send at once above the rate",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "rateLimitStrikes",
+    env: "CHAT_RATE_LIMIT_STRIKES",
+    flag: "rate-limit-strikes",
+    defaultValue: 10,
+    description: "Consecutive rate-limited messages before close (1008)",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "maxConnections",
+    env: "CHAT_MAX_CONNECTIONS",
+    flag: "max-connections",
+    defaultValue: 10_000,
+    description: "Concurrent WebSocket connections; more get HTTP 503",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "allowedOrigins",
+    env: "CHAT_ALLOWED_ORIGINS",
+    flag: "allowed-origins",
+    defaultValue: [],
+    description: "Comma-separated extra origins allowed on /ws (* for any)",
+    parse: originList,
+  }),
+  define({
+    key: "idleTimeout",
+    env: "CHAT_IDLE_TIMEOUT",
+    flag: "idle-timeout",
+    defaultValue: 30,
+    description: "Seconds without a pong before a peer is dropped (0 = off)",
+    parse: integer(0, 86_400),
+  }),
+  define({
+    key: "shutdownTimeout",
+    env: "CHAT_SHUTDOWN_TIMEOUT",
+    flag: "shutdown-timeout",
+    defaultValue: 3000,
+    description: "Milliseconds a graceful shutdown may take",
+    parse: integer(0, 600_000),
+  }),
+  define({
+    key: "logLevel",
+    env: "CHAT_LOG_LEVEL",
+    flag: "log-level",
+    defaultValue: "info",
+    description: `Least severe log level (${LOG_LEVELS.join(", ")})`,
+    parse: logLevel,
+  }),
+  define({
+    key: "kvPath",
+    env: "CHAT_KV_PATH",
+    flag: "kv-path",
+    defaultValue: "data/chat.db",
+    description:
+      "Deno KV file for history (:memory: for none kept; empty: platform KV)",
+    parse: (raw) => raw.trim(),
+  }),
+  define({
+    key: "historyLimit",
+    env: "CHAT_HISTORY_LIMIT",
+    flag: "history-limit",
+    defaultValue: 100,
+    description: "Messages sent on join, and the largest history page",
+    parse: integer(1, 1000),
+  }),
+  define({
+    key: "historyMaxMessages",
+    env: "CHAT_HISTORY_MAX_MESSAGES",
+    flag: "history-max-messages",
+    defaultValue: 10_000,
+    description: "Messages kept per room; older ones are deleted",
+    parse: integer(1, 10_000_000),
+  }),
+  define({
+    key: "historyMaxAge",
+    env: "CHAT_HISTORY_MAX_AGE",
+    flag: "history-max-age",
+    defaultValue: 2_592_000,
+    description: "Seconds a message is kept (0 = no age limit)",
+    parse: integer(0, 3_153_600_000),
+  }),
+  define({
+    key: "nonceTtl",
+    env: "CHAT_NONCE_TTL",
+    flag: "nonce-ttl",
+    defaultValue: 600,
+    description: "Seconds a send nonce is remembered for de-duplication",
+    parse: integer(1, 604_800),
+  }),
+  define({
+    key: "maxRooms",
+    env: "CHAT_MAX_ROOMS",
+    flag: "max-rooms",
+    defaultValue: 20,
+    description: "Rooms one connection may be in at once",
+    parse: integer(1, 1000),
+  }),
+  define({
+    key: "largeRoom",
+    env: "CHAT_LARGE_ROOM",
+    flag: "large-room",
+    defaultValue: 200,
+    description:
+      "Room size above which joins list only this many members and presence sends counts, not names",
+    // Every join would otherwise carry the whole room and be announced to
+    // all of it: quadratic in the room's size.
+    parse: integer(0, 100_000),
+  }),
+  define({
+    key: "redisUrl",
+    env: "REDIS_URL",
+    flag: "redis-url",
+    defaultValue: "",
+    description:
+      "Redis for history, presence and fan-out between instances (empty: none)",
+    parse: redisUrl,
+  }),
+  define({
+    key: "broker",
+    env: "CHAT_BROKER",
+    flag: "broker",
+    defaultValue: "auto",
+    description:
+      "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, else kv on Deploy)",
+    parse: brokerKind,
+  }),
+  define({
+    key: "presenceTtl",
+    env: "CHAT_PRESENCE_TTL",
+    flag: "presence-ttl",
+    defaultValue: 15,
+    description: "Seconds a dead instance's members stay listed (Redis, KV)",
+    parse: integer(1, 3600),
+  }),
+];
+
+/** The configuration with every setting at its default. */
+export function defaultConfig(): Config {
+  return Object.fromEntries(
+    SETTINGS.map((
+      setting,
+    ) => [setting.key, structuredClone(setting.defaultValue)]),
+  ) as unknown as Config;
+}
+
+/** What {@linkcode loadConfig} found: a configuration, or a request for help. */
+export type LoadResult = { help: true } | { help: false; config: Config };
+
+/**
+ * Reads the settings from command-line arguments and environment variables,
+ * flags winning, and validates each. On Deno Deploy (`DENO_DEPLOYMENT_ID`
+ * set) the defaults are {@linkcode DEPLOY_DEFAULTS}.
+ *
+ * @param args Command-line arguments, e.g. `Deno.args`.
+ * @param env Looks up an environment variable; returns `undefined` when unset.
+ * @returns The validated configuration, or `{ help: true }` for `--help`.
+ * @throws {ConfigError} For an unknown flag or a value that does not validate.
+ *
+ * @example Flags win over the environment
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadConfig } from "./config.ts";
+ *
+ * const env = new Map([["PORT", "9000"], ["CHAT_RATE_LIMIT", "3"]]);
+ * const result = loadConfig(["--port", "9001"], (name) => env.get(name));
+ * assert(!result.help);
+ * assert.equal(result.config.port, 9001);
+ * assert.equal(result.config.rateLimit, 3);
+ * ```
+ */
+export function loadConfig(
+  args: readonly string[],
+  env: (name: string) => string | undefined,
+): LoadResult {
+  const options = Object.fromEntries([
+    ["help", { type: "boolean" as const, short: "h" }],
+    ...SETTINGS.map((setting) => [setting.flag, { type: "string" as const }]),
+  ]);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true });
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new ConfigError(`Cannot parse arguments: ${detail}`, { cause });
+  }
+  if (parsed.values.help) return { help: true };
+  const config = defaultConfig() as unknown as Record<string, unknown>;
+  const onDeploy = env("DENO_DEPLOYMENT_ID") !== undefined;
+  if (onDeploy) Object.assign(config, DEPLOY_DEFAULTS);
+  for (const setting of SETTINGS) {
+    const flagValue = parsed.values[setting.flag];
+    const source = typeof flagValue === "string"
+      ? { raw: flagValue, name: `--${setting.flag}` }
+      : { raw: env(setting.env), name: setting.env };
+    if (source.raw === undefined) continue;
+    try {
+      config[setting.key] = setting.parse(source.raw);
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new ConfigError(
+        `Invalid ${source.name} "${source.raw}": ${detail}`,
+        { cause },
+      );
+    }
+  }
+  if (onDeploy && config.broker === "auto" && config.redisUrl === "") {
+    config.broker = "kv";
+  }
+  return { help: false, config: config as unknown as Config };
+}
+
+/** The `--help` text: usage, then every setting with its flag, variable and default. */
+export function helpText(): string {
+  const lines = SETTINGS.map((setting) => {
+    const flag = `--${setting.flag}`.padEnd(22);
+    const env = setting.env.padEnd(24);
+    return `  ${flag}${env}${setting.description} (default: ${
+      formatDefault(setting.defaultValue)
+    })`;
+  });
+  return [
+    "Usage: deno task start [options]",
+    "",
+    "A real-time chat server. Every option can also be set by its environment variable.",
+    "",
+    `  ${"Flag".padEnd(22)}${"Variable".padEnd(24)}Meaning`,
+    ...lines,
+    `  ${"--help".padEnd(46)}Show this help and exit`,
+  ].join("\n");
+}
+
+/** Formats a default value the way `--help` and the README show it. */
+export function formatDefault(value: Config[keyof Config]): string {
+  if (Array.isArray(value)) return value.length ? value.join(",") : "(none)";
+  if (value === "") return "(none)";
+  return String(value);
+}

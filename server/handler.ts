@@ -1,0 +1,266 @@
+/**
+ * The chat server's request handler: routing (`/`, static files, `/healthz`,
+ * `/readyz`, `/metrics`, `/ws`) and the connections it owns, for
+ * `Deno.serve` or any other host. `main.ts` re-exports it and runs it from
+ * the command line.
+ *
+ * @module
+ */
+import type { HealthReport } from "./backend.ts";
+import { type Broker, MemoryBroker } from "../broker.ts";
+import { Chat } from "../chat/chat.ts";
+import { ChatMetrics } from "./chat_metrics.ts";
+import { type Config, defaultConfig } from "./config.ts";
+import { Connection } from "./connection.ts";
+import type { History } from "../chat/history.ts";
+import { KvHistory } from "../kv/history.ts";
+import { MemoryPresence, type Presence } from "../chat/presence.ts";
+import { ClosingSweep } from "./closing_sweep.ts";
+import { DrainWatcher } from "./drain_watcher.ts";
+import { log, setLogLevel } from "../observability/log.ts";
+import type { Broadcast } from "../chat/events.ts";
+import { CloseCode } from "./protocol.ts";
+import {
+  loadStaticFiles,
+  serveStatic,
+  type StaticFiles,
+} from "./static_files.ts";
+import { admitUpgrade } from "./ws_endpoint.ts";
+
+/** Options for {@linkcode createHandler}. */
+export interface HandlerOptions {
+  /**
+   * Settings; missing ones take their defaults.
+   *
+   * @default {defaultConfig()}
+   */
+  config?: Partial<Config>;
+  /**
+   * Carries messages between connections; the handler closes it on shutdown.
+   *
+   * @default {new MemoryBroker()}
+   */
+  broker?: Broker<Broadcast>;
+  /**
+   * Numbers and stores messages; the handler closes it on shutdown.
+   *
+   * @default {"a KvHistory over an in-memory Deno KV"}
+   */
+  history?: History;
+  /**
+   * Tracks who is in which room; the handler closes it on shutdown.
+   *
+   * @default {new MemoryPresence()}
+   */
+  presence?: Presence;
+  /**
+   * Reports whether the dependencies (Redis) are reachable, for `/healthz`
+   * and `/readyz`.
+   *
+   * @default {"always ready"}
+   */
+  health?: () => HealthReport;
+  /**
+   * Folder of the UI's files.
+   *
+   * @default {"static/ beside main.ts"}
+   */
+  staticDir?: string;
+}
+
+/** A request handler for `Deno.serve` that also owns the chat's connections. */
+export interface ChatHandler extends AsyncDisposable {
+  /** Answers one HTTP request; `/ws` upgrades to a WebSocket. */
+  (req: Request): Promise<Response>;
+  /** WebSocket connections open now. */
+  readonly connectionCount: number;
+  /** The broker messages travel through. */
+  readonly broker: Broker<Broadcast>;
+  /** What `GET /metrics` reports. */
+  readonly metrics: ChatMetrics;
+  /**
+   * Closes every WebSocket with 1001 (going away), refuses new ones with 503
+   * and closes the broker; idempotent.
+   */
+  shutdown(): Promise<void>;
+}
+
+const STATIC_DIR = `${import.meta.dirname}/../static`;
+const startedAt = Date.now();
+
+function json(body: unknown, status = 200): Response {
+  return Response.json(body, {
+    status,
+    headers: { "cache-control": "no-store" },
+  });
+}
+
+/**
+ * A name for a connection that brought none: `guest-` and 8 hex digits, so
+ * that guests practically never share a name (and with it presence and
+ * nonce de-duplication).
+ */
+function guestName(): string {
+  return `guest-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** The {@linkcode KvHistory} options the settings call for. */
+function historyOptions(config: Config) {
+  return {
+    maxMessages: config.historyMaxMessages,
+    maxAgeMs: config.historyMaxAge * 1000,
+    nonceTtlMs: config.nonceTtl * 1000,
+  };
+}
+
+/**
+ * Creates the chat server's request handler.
+ *
+ * @param options Settings, broker and UI folder.
+ * @returns The handler, which also tracks and shuts down its connections.
+ *
+ * @example Health check
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHandler } from "./handler.ts";
+ *
+ * await using handler = createHandler();
+ * const res = await handler(new Request("http://localhost/healthz"));
+ * assert.equal(res.status, 200);
+ * assert.equal((await res.json()).status, "ok");
+ * ```
+ */
+export function createHandler(options: HandlerOptions = {}): ChatHandler {
+  const config: Config = { ...defaultConfig(), ...options.config };
+  // Logging is the process's (one `log()`); a level given here sets it.
+  if (options.config?.logLevel) setLogLevel(options.config.logLevel);
+  const broker = options.broker ?? new MemoryBroker<Broadcast>();
+  const history = options.history ??
+    new KvHistory(Deno.openKv(":memory:"), historyOptions(config));
+  const presence = options.presence ?? new MemoryPresence();
+  const health = options.health ??
+    (() => ({ ready: true, dependencies: {} }));
+  const chat = new Chat({
+    broker,
+    history,
+    presence,
+    largeRoom: config.largeRoom,
+  });
+  const drainWatcher = new DrainWatcher();
+  const connections = new Set<Connection>();
+  const closingSweep = new ClosingSweep(connections);
+  const staticDir = options.staticDir ?? STATIC_DIR;
+  let staticFiles: Promise<StaticFiles> | undefined;
+  let shuttingDown = false;
+  const metrics = new ChatMetrics({
+    connections: () => connections,
+    subscribers: () => broker.subscriberCount(),
+    rooms: () => broker.roomCount?.(),
+  });
+
+  function upgrade(req: Request): Response {
+    if (shuttingDown) {
+      return new Response("Service unavailable: shutting down\n", {
+        status: 503,
+      });
+    }
+    const admission = admitUpgrade(req, config, connections.size);
+    if (admission instanceof Response) {
+      metrics.upgradesRefused.inc({ status: String(admission.status) });
+      log("debug", "connection.refused", { status: admission.status });
+      return admission;
+    }
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(req, {
+        protocol: admission.mode === "json" ? "chat.v1" : undefined,
+        idleTimeout: config.idleTimeout,
+      });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return new Response(`Bad request: ${detail}\n`, { status: 400 });
+    }
+    const connection = new Connection(upgraded.socket, {
+      mode: admission.mode,
+      user: admission.name ?? guestName(),
+      config,
+      chat,
+      drainWatcher,
+      onClose: (closed) => {
+        connections.delete(closed);
+        closingSweep.stopIfIdle();
+      },
+      metrics,
+    });
+    connections.add(connection);
+    closingSweep.start();
+    metrics.connectionsOpened.inc({ protocol: admission.mode });
+    return upgraded.response;
+  }
+
+  async function route(req: Request): Promise<Response> {
+    const { pathname } = new URL(req.url);
+    if (pathname === "/ws") return upgrade(req);
+    if (pathname === "/metrics") return metrics.respond(req);
+    if (pathname === "/healthz") {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return new Response("Method not allowed\n", {
+          status: 405,
+          headers: { allow: "GET, HEAD" },
+        });
+      }
+      const report = health();
+      return json({
+        status: shuttingDown
+          ? "shutting_down"
+          : report.ready
+          ? "ok"
+          : "degraded",
+        connections: connections.size,
+        subscribers: broker.subscriberCount(),
+        dependencies: report.dependencies,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      }, shuttingDown ? 503 : 200);
+    }
+    if (pathname === "/readyz") {
+      // A load balancer sends new users elsewhere while this is not 200.
+      const ready = !shuttingDown && health().ready;
+      return json({ ready }, ready ? 200 : 503);
+    }
+    staticFiles ??= loadStaticFiles(staticDir);
+    return serveStatic(await staticFiles, req);
+  }
+
+  async function handler(req: Request): Promise<Response> {
+    try {
+      return await route(req);
+    } catch (error) {
+      log("error", "http.unhandled", { url: req.url, error });
+      return new Response("Internal server error\n", { status: 500 });
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    for (const connection of connections) {
+      connection.close(CloseCode.goingAway, "Server shutting down");
+    }
+    drainWatcher[Symbol.dispose]();
+    closingSweep[Symbol.dispose]();
+    chat[Symbol.dispose]();
+    await broker.close();
+    // Presence may live in the history's database (Deno KV): it removes its
+    // entries before the history closes that.
+    await presence.close();
+    await history.close();
+  }
+
+  return Object.defineProperties(handler, {
+    connectionCount: { get: () => connections.size },
+    broker: { value: broker },
+    metrics: { value: metrics },
+    shutdown: { value: shutdown },
+    [Symbol.asyncDispose]: { value: shutdown },
+  }) as ChatHandler;
+}

@@ -1,0 +1,371 @@
+import assert from "node:assert/strict";
+import { waitFor } from "../testing/async.ts";
+import {
+  connect,
+  connectJson,
+  nextMessages,
+  sendAndAck,
+} from "../testing/client.ts";
+import { startServer } from "../testing/server.ts";
+import { spawnServer } from "../testing/server_process.ts";
+import { openSilentPeer } from "../testing/wire.ts";
+
+Deno.test("join/leave: messages reach only the members of their room", async () => {
+  await using server = startServer();
+  const { client: a } = await connectJson(server.wsUrl, ["general", "Dev"]);
+  const { client: b } = await connectJson(server.wsUrl, ["dev"]);
+  await using _a = a;
+  await using _b = b;
+  await sendAndAck(a, "general", "to general", "g1");
+  await sendAndAck(a, "dev", "to dev", "d1");
+  const [received] = await nextMessages(b, 1);
+  assert.equal(received?.room, "dev");
+  assert.equal(received?.text, "to dev");
+
+  b.sendJson({ type: "leave", room: "dev" });
+  assert.deepEqual(await b.nextOfType("left"), { type: "left", room: "dev" });
+  await waitFor(
+    () => server.handler.broker.subscriberCount("dev") === 1,
+    "leave",
+  );
+  b.sendJson({ type: "send", room: "dev", text: "x", nonce: "n" });
+  assert.equal((await b.nextOfType("error")).code, "not_joined");
+});
+
+Deno.test("join: invalid rooms and requests get their documented error codes", async (t) => {
+  await using server = startServer({ maxRooms: 2 });
+  const { client } = await connectJson(server.wsUrl, ["general", "two"]);
+  await using _ = client;
+  const cases: [Record<string, unknown>, string][] = [
+    [{ type: "join", room: "has space" }, "invalid_room"],
+    [{ type: "join", room: "x".repeat(65) }, "invalid_room"],
+    [{ type: "join", room: 5 }, "invalid_room"],
+    [{ type: "join", room: "GENERAL" }, "already_joined"],
+    [{ type: "join", room: "third" }, "too_many_rooms"],
+    [{ type: "join", room: "third", since: -1 }, "bad_request"],
+    [{ type: "leave", room: "elsewhere" }, "not_joined"],
+    [{ type: "send", room: "elsewhere", text: "hi" }, "not_joined"],
+    [{ type: "send", room: "no/slash", text: "hi" }, "invalid_room"],
+    [{ type: "history", room: "general" }, "bad_request"],
+    [{ type: "history", room: "general", before: 10, limit: 0 }, "bad_request"],
+    [{ type: "history", room: "general", before: 1.5 }, "bad_request"],
+    [{ type: "history", room: "elsewhere", before: 10 }, "not_joined"],
+  ];
+  for (const [request, code] of cases) {
+    await t.step(JSON.stringify(request).slice(0, 60), async () => {
+      client.sendJson({ ...request, nonce: "q" });
+      const error = await client.nextOfType("error");
+      assert.equal(error.code, code);
+      assert.equal(error.nonce, "q");
+    });
+  }
+});
+
+Deno.test("join: history arrives first, then live messages, with no gap and no duplicate", async () => {
+  await using server = startServer({ rateLimit: 10_000, rateBurst: 10_000 });
+  const { client: sender } = await connectJson(server.wsUrl);
+  await using _ = sender;
+  const total = 300;
+  await using client = await connect(server.wsUrl, { json: true });
+  await client.nextOfType("hello");
+  for (let i = 0; i < total; i++) {
+    sender.sendJson({ type: "send", room: "general", text: `m${i}` });
+    // Join while messages are still being stored and published.
+    if (i === 100) client.sendJson({ type: "join", room: "general" });
+  }
+  const joined = await client.nextOfType("joined");
+  const ids = joined.messages.map((message) => message.id);
+  while (ids.at(-1) !== total) {
+    ids.push((await client.nextOfType("message")).id);
+  }
+  const first = ids[0]!;
+  assert.deepEqual(
+    ids,
+    Array.from({ length: ids.length }, (_, i) => first + i),
+  );
+  assert(joined.messages.length <= 100);
+});
+
+Deno.test("join with since: a client that was cut off gets exactly what it missed", async () => {
+  await using server = startServer();
+  const { client: sender } = await connectJson(server.wsUrl);
+  await using _ = sender;
+  const { client: reader } = await connectJson(server.wsUrl);
+  for (let i = 0; i < 3; i++) {
+    await sendAndAck(sender, "general", `before ${i}`, `b${i}`);
+  }
+  const seen = await nextMessages(reader, 3);
+  const lastSeen = seen.at(-1)!.id;
+  reader.socket.close();
+  await reader.closed;
+
+  for (let i = 0; i < 5; i++) {
+    await sendAndAck(sender, "general", `missed ${i}`, `m${i}`);
+  }
+  await using again = await connect(server.wsUrl, { json: true });
+  await again.nextOfType("hello");
+  again.sendJson({ type: "join", room: "general", since: lastSeen });
+  const joined = await again.nextOfType("joined");
+  assert.equal(joined.truncated, false);
+  assert.deepEqual(
+    joined.messages.map((message) => message.text),
+    Array.from({ length: 5 }, (_, i) => `missed ${i}`),
+  );
+  await sendAndAck(sender, "general", "live", "live");
+  const live = await again.nextOfType("message");
+  assert.equal(live.text, "live");
+  assert.equal(live.id, joined.messages.at(-1)!.id + 1);
+});
+
+Deno.test("join with since older than retention says truncated", async () => {
+  await using server = startServer({ historyMaxMessages: 3 });
+  const { client } = await connectJson(server.wsUrl);
+  await using _ = client;
+  for (let i = 0; i < 6; i++) {
+    await sendAndAck(client, "general", `m${i}`, `n${i}`);
+  }
+  client.sendJson({ type: "join", room: "other" });
+  await client.nextOfType("joined");
+  await using late = await connect(server.wsUrl, { json: true });
+  await late.nextOfType("hello");
+  late.sendJson({ type: "join", room: "general", since: 1 });
+  const joined = await late.nextOfType("joined");
+  assert.equal(joined.truncated, true);
+  assert.deepEqual(joined.messages.map((message) => message.text), [
+    "m3",
+    "m4",
+    "m5",
+  ]);
+});
+
+Deno.test("send: the same nonce after a reconnect posts one message and acks its id", async () => {
+  await using server = startServer();
+  const { client: watcher } = await connectJson(server.wsUrl);
+  await using _ = watcher;
+  const { client: first } = await connectJson(`${server.wsUrl}?name=Ada`);
+  const ack = await sendAndAck(first, "general", "once", "nonce-1");
+  first.socket.close();
+  await first.closed;
+  const { client: second } = await connectJson(`${server.wsUrl}?name=Ada`);
+  await using _second = second;
+  const again = await sendAndAck(second, "general", "once", "nonce-1");
+  assert.equal(again.id, ack.id);
+  assert.equal(again.duplicate, true);
+  assert.equal(ack.duplicate, false);
+  await sendAndAck(second, "general", "next", "nonce-2");
+  const received = await nextMessages(watcher, 2);
+  assert.deepEqual(received.map((message) => message.text), ["once", "next"]);
+});
+
+Deno.test("send: 20 concurrent senders, every member sees one order", async () => {
+  await using server = startServer();
+  const members = await Promise.all(
+    Array.from({ length: 5 }, () => connectJson(server.wsUrl)),
+  );
+  const senders = await Promise.all(
+    Array.from({ length: 20 }, () => connectJson(server.wsUrl)),
+  );
+  try {
+    await Promise.all(senders.map(async ({ client }, s) => {
+      for (let i = 0; i < 5; i++) {
+        const text = `${s}.${i}`;
+        client.sendJson({ type: "send", room: "general", text, nonce: text });
+      }
+      for (let i = 0; i < 5; i++) await client.nextOfType("ack");
+    }));
+    const orders = await Promise.all(
+      members.map(async ({ client }) =>
+        (await nextMessages(client, 100)).map((m) => `${m.id}:${m.text}`)
+      ),
+    );
+    for (const order of orders) assert.deepEqual(order, orders[0]);
+    const ids = orders[0]!.map((entry) => Number(entry.split(":")[0]));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.equal(new Set(ids).size, 100);
+  } finally {
+    await Promise.all(
+      [...members, ...senders].map(({ client }) =>
+        client[Symbol.asyncDispose]()
+      ),
+    );
+  }
+});
+
+Deno.test("history: pages older messages with before and limit", async () => {
+  await using server = startServer({ historyLimit: 3 });
+  const { client } = await connectJson(server.wsUrl);
+  await using _ = client;
+  for (let i = 1; i <= 7; i++) {
+    await sendAndAck(client, "general", `m${i}`, `n${i}`);
+  }
+  await using late = await connect(server.wsUrl, { json: true });
+  await late.nextOfType("hello");
+  late.sendJson({ type: "join", room: "general" });
+  const joined = await late.nextOfType("joined");
+  assert.deepEqual(joined.messages.map((m) => m.text), ["m5", "m6", "m7"]);
+  assert.equal(joined.hasMore, true);
+  late.sendJson({
+    type: "history",
+    room: "general",
+    before: joined.messages[0]!.id,
+    limit: 3,
+  });
+  const page = await late.nextOfType("history");
+  assert.deepEqual(page.messages.map((m) => m.text), ["m2", "m3", "m4"]);
+  assert.equal(page.hasMore, true);
+  late.sendJson({
+    type: "history",
+    room: "general",
+    before: page.messages[0]!.id,
+  });
+  const last = await late.nextOfType("history");
+  assert.deepEqual(last.messages.map((m) => m.text), ["m1"]);
+  assert.equal(last.hasMore, false);
+});
+
+Deno.test("presence: members on join, events on join, rename and leave; two tabs count once", async () => {
+  await using server = startServer();
+  const { client: ada, joined: [adaJoined] } = await connectJson(
+    `${server.wsUrl}?name=Ada`,
+  );
+  await using _ada = ada;
+  assert.deepEqual(adaJoined?.members, ["Ada"]);
+
+  const { client: bo, joined: [boJoined] } = await connectJson(
+    `${server.wsUrl}?name=Bo`,
+  );
+  assert.deepEqual(boJoined?.members, ["Ada", "Bo"]);
+  assert.deepEqual(await ada.nextOfType("presence"), {
+    type: "presence",
+    room: "general",
+    joined: ["Bo"],
+    left: [],
+  });
+
+  const { client: boTab2, joined: [tabJoined] } = await connectJson(
+    `${server.wsUrl}?name=Bo`,
+  );
+  assert.deepEqual(tabJoined?.members, ["Ada", "Bo"]);
+  assert.equal(tabJoined?.memberCount, 2);
+  boTab2.socket.close();
+  await boTab2.closed;
+
+  bo.sendJson({ type: "set_name", name: "Bob" });
+  const rename = await ada.nextOfType("presence");
+  assert.deepEqual([rename.joined, rename.left], [["Bob"], ["Bo"]]);
+
+  bo.socket.close();
+  await bo.closed;
+  const left = await ada.nextOfType("presence");
+  assert.deepEqual([left.joined, left.left], [[], ["Bob"]]);
+});
+
+Deno.test("presence: a join lists at most largeRoom names and counts them all", async () => {
+  await using server = startServer({ largeRoom: 2 });
+  const clients = [];
+  try {
+    for (const name of ["Cy", "Ada", "Bo"]) {
+      clients.push((await connectJson(`${server.wsUrl}?name=${name}`)).client);
+    }
+    const { client: dee, hello, joined: [joined] } = await connectJson(
+      `${server.wsUrl}?name=Dee`,
+    );
+    clients.push(dee);
+    assert.equal(hello.limits.largeRoom, 2);
+    assert.deepEqual(joined?.members, ["Ada", "Bo"]);
+    assert.equal(joined?.memberCount, 4);
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("presence: a large room announces its member count instead of names", async () => {
+  await using server = startServer({ largeRoom: 2 });
+  const clients = [];
+  try {
+    const { client: ada } = await connectJson(`${server.wsUrl}?name=Ada`);
+    clients.push(ada);
+    clients.push((await connectJson(`${server.wsUrl}?name=Bo`)).client);
+    assert.deepEqual((await ada.nextOfType("presence")).joined, ["Bo"]);
+    // Above two subscribers the room is large: one count for both arrivals.
+    clients.push((await connectJson(`${server.wsUrl}?name=Dee`)).client);
+    const { client: cy } = await connectJson(`${server.wsUrl}?name=Cy`);
+    assert.deepEqual(await ada.nextOfType("presence"), {
+      type: "presence",
+      room: "general",
+      joined: [],
+      left: [],
+      memberCount: 4,
+    });
+    cy.socket.close();
+    await cy.closed;
+    assert.equal((await ada.nextOfType("presence")).memberCount, 3);
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("presence: an abrupt disconnect leaves the room", async () => {
+  await using server = startServer({ idleTimeout: 1 });
+  const { client: ada } = await connectJson(`${server.wsUrl}?name=Ada`);
+  await using _ = ada;
+  const silent = await openSilentPeer(server.port, "/ws?name=Ghost");
+  try {
+    const arrived = await ada.nextOfType("presence");
+    assert.deepEqual(arrived.joined, ["Ghost"]);
+  } finally {
+    silent.close();
+  }
+  const gone = await ada.nextOfType("presence");
+  assert.deepEqual(gone.left, ["Ghost"]);
+  await waitFor(() => server.handler.connectionCount === 1, "cleanup");
+});
+
+Deno.test("history survives a server restart on the same KV file", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvPath = `${dir}/chat.db`;
+  try {
+    {
+      await using child = await spawnServer(["--kv-path", kvPath]);
+      const wsUrl = `${child.url.replace("http", "ws")}ws`;
+      const { client } = await connectJson(wsUrl);
+      await using _ = client;
+      await sendAndAck(client, "general", "remember me", "r1");
+      child.process.kill("SIGTERM");
+      assert.equal((await child.process.status).code, 0);
+    }
+    await using child = await spawnServer(["--kv-path", kvPath]);
+    const wsUrl = `${child.url.replace("http", "ws")}ws`;
+    const { client, joined: [joined] } = await connectJson(wsUrl);
+    await using _ = client;
+    assert.deepEqual(joined?.messages.map((m) => m.text), ["remember me"]);
+    const ack = await sendAndAck(client, "general", "and me", "r2");
+    assert.equal(ack.id, joined!.messages[0]!.id + 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("leave: counts against the rate limit, so join/leave cycles are bounded", async () => {
+  await using server = startServer({
+    rateLimit: 1,
+    rateBurst: 2,
+    rateLimitStrikes: 100,
+  });
+  const { client } = await connectJson(server.wsUrl, []);
+  await using _ = client;
+  for (let i = 0; i < 3; i++) {
+    client.sendJson({ type: "join", room: "spin" });
+    assert.equal((await client.nextOfType("joined")).room, "spin");
+    client.sendJson({ type: "leave", room: "spin", nonce: `l${i}` });
+    const reply = await client.nextEvent();
+    if (i < 2) {
+      assert.equal(reply.type, "left");
+    } else {
+      assert.deepEqual(reply.type === "error" && [reply.code, reply.nonce], [
+        "rate_limited",
+        "l2",
+      ]);
+    }
+  }
+});

@@ -1,0 +1,48 @@
+/**
+ * A real chat server for tests, in this process, on a free loopback port.
+ *
+ * @module
+ */
+import type { Config } from "../server/config.ts";
+import { type ChatHandler, createHandler } from "../main.ts";
+
+/** A chat server listening on a free loopback port. */
+export interface TestServer extends AsyncDisposable {
+  handler: ChatHandler;
+  server: Deno.HttpServer<Deno.NetAddr>;
+  port: number;
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** `ws://127.0.0.1:PORT/ws` */
+  wsUrl: string;
+}
+
+/**
+ * Starts a real server with `config` overrides (and, optionally, another UI
+ * folder); dispose it to stop it.
+ */
+export function startServer(
+  config: Partial<Config> = {},
+  options: { staticDir?: string } = {},
+): TestServer {
+  const handler = createHandler({
+    config: { logLevel: "error", ...config },
+    ...options,
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    handler,
+  );
+  const port = server.addr.port;
+  return {
+    handler,
+    server,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    async [Symbol.asyncDispose]() {
+      await handler.shutdown();
+      await server.shutdown();
+    },
+  };
+}

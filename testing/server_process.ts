@@ -1,0 +1,91 @@
+/**
+ * The chat server as a `deno run main.ts` child process on a free port, for
+ * tests and tools that need it as users run it.
+ *
+ * @module
+ */
+import { withTimeout } from "./async.ts";
+
+/** A `deno run main.ts` child process serving on a free port. */
+export interface ServerProcess extends AsyncDisposable {
+  process: Deno.ChildProcess;
+  /** The URL the server printed, e.g. `http://127.0.0.1:41234/`. */
+  url: string;
+  /** Everything the process wrote to stderr so far, for failure messages. */
+  stderr(): string;
+}
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/**
+ * Starts `deno run main.ts` with `args` (after defaults of a free port and an
+ * in-memory KV, which later flags override) and waits for the URL it prints.
+ * `denoArgs` go to `deno run` itself, e.g. `--deny-write`.
+ */
+export async function spawnServer(
+  args: string[] = [],
+  env: Record<string, string> = {},
+  denoArgs: string[] = [],
+): Promise<ServerProcess> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      ...denoArgs,
+      MAIN,
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--kv-path",
+      ":memory:",
+      ...args,
+    ],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let errors = "";
+  const stderrDone = process.stderr.pipeThrough(new TextDecoderStream())
+    .pipeTo(new WritableStream({ write: (chunk) => void (errors += chunk) }));
+  const lines = process.stdout.pipeThrough(new TextDecoderStream());
+  const reader = lines.getReader();
+  let output = "";
+  let url: string | undefined;
+  try {
+    while (url === undefined) {
+      const { value, done } = await withTimeout(
+        reader.read(),
+        "the server URL",
+      );
+      if (done) throw new Error(`Server exited before listening:\n${errors}`);
+      output += value;
+      url = output.match(/Listening on (http:\/\/\S+)/)?.[1];
+    }
+  } catch (error) {
+    process.kill();
+    await process.status;
+    throw error;
+  }
+  const stdoutDone = (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return {
+    process,
+    url,
+    stderr: () => errors,
+    async [Symbol.asyncDispose]() {
+      try {
+        process.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+      await process.status;
+      await Promise.all([stdoutDone, stderrDone]);
+    },
+  };
+}
