@@ -273,14 +273,6 @@ export class Chat implements Disposable {
     return this.#history.before(room, before, limit);
   }
 
-  /** Subscribes to `room` without joining it; see {@linkcode Broker.subscribe}. */
-  subscribe(
-    room: string,
-    options?: SubscribeOptions<Broadcast>,
-  ): Subscription<Broadcast> {
-    return this.#broker.subscribe(room, options);
-  }
-
   /**
    * Announces arrivals and departures by name at once or, in a large room (or
    * one with a count already due, to keep the order), as the member count

@@ -440,21 +440,29 @@ export function loadConfig(
 
 /** The `--help` text: usage, then every setting with its flag, variable and default. */
 export function helpText(): string {
-  const lines = SETTINGS.map((setting) => {
-    const flag = `--${setting.flag}`.padEnd(22);
-    const env = setting.env.padEnd(24);
-    return `  ${flag}${env}${setting.description} (default: ${
-      formatDefault(setting.defaultValue)
-    })`;
-  });
+  // Columns as wide as their longest entry, two spaces apart.
+  const flags = ["Flag", "--help", ...SETTINGS.map((s) => `--${s.flag}`)];
+  const variables = ["Variable", ...SETTINGS.map((s) => s.env)];
+  const flagWidth = Math.max(...flags.map((flag) => flag.length)) + 2;
+  const envWidth = Math.max(...variables.map((env) => env.length)) + 2;
+  const row = (flag: string, env: string, meaning: string) =>
+    `  ${flag.padEnd(flagWidth)}${env.padEnd(envWidth)}${meaning}`;
   return [
     "Usage: deno task start [options]",
     "",
     "A real-time chat server. Every option can also be set by its environment variable.",
     "",
-    `  ${"Flag".padEnd(22)}${"Variable".padEnd(24)}Meaning`,
-    ...lines,
-    `  ${"--help".padEnd(46)}Show this help and exit`,
+    row("Flag", "Variable", "Meaning"),
+    ...SETTINGS.map((setting) =>
+      row(
+        `--${setting.flag}`,
+        setting.env,
+        `${setting.description} (default: ${
+          formatDefault(setting.defaultValue)
+        })`,
+      )
+    ),
+    row("--help", "", "Show this help and exit"),
   ].join("\n");
 }
 

@@ -80,6 +80,26 @@ Deno.test("loadConfig() answers --help and helpText() lists every setting", () =
   }
 });
 
+Deno.test("helpText() aligns flags, variables and meanings in columns", () => {
+  const lines = helpText().split("\n");
+  const header = lines.find((line) => line.trimStart().startsWith("Flag"))!;
+  const envColumn = header.indexOf("Variable");
+  const meaningColumn = header.indexOf("Meaning");
+  for (const setting of SETTINGS) {
+    const line = lines.find((line) =>
+      line.trimStart().startsWith(`--${setting.flag} `)
+    );
+    assert(line, `no line for --${setting.flag}`);
+    assert.equal(line.indexOf(setting.env), envColumn, setting.env);
+    assert.equal(
+      line.indexOf(setting.description),
+      meaningColumn,
+      `meaning of ${setting.env}`,
+    );
+    assert.match(line.slice(0, envColumn), /\S {2,}$/, setting.flag);
+  }
+});
+
 Deno.test("loadConfig() defaults to the platform KV and the KV broker on Deno Deploy", () => {
   const env = new Map([["DENO_DEPLOYMENT_ID", "abc123"]]);
   const result = loadConfig([], (name) => env.get(name));
