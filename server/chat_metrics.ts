@@ -14,14 +14,12 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   Registry,
 } from "../observability/metrics.ts";
-
-/** Which protocol a connection speaks, as a metric label. */
-export type ProtocolLabel = "plain" | "json";
+import type { ConnectionMode } from "./protocol.ts";
 
 /** Where {@linkcode ChatMetrics} reads its gauges at scrape time. */
 export interface MetricsSources {
   /** The open connections and the protocol each speaks. */
-  connections: () => Iterable<{ readonly mode: ProtocolLabel }>;
+  connections: () => Iterable<{ readonly mode: ConnectionMode }>;
   /** Current broker subscribers. */
   subscribers: () => number;
   /** Rooms with at least one subscriber, when the broker can tell. */
@@ -108,9 +106,12 @@ export class ChatMetrics {
   readonly publishErrors: Counter;
   #registry = new Registry();
   /** Per-protocol series resolved once: frames are counted on every send. */
-  #sent: Record<ProtocolLabel, { frames: CounterSeries; bytes: CounterSeries }>;
+  #sent: Record<
+    ConnectionMode,
+    { frames: CounterSeries; bytes: CounterSeries }
+  >;
   #received: Record<
-    ProtocolLabel,
+    ConnectionMode,
     { frames: CounterSeries; bytes: CounterSeries }
   >;
   #delivered: CounterSeries;
@@ -242,7 +243,7 @@ export class ChatMetrics {
 
   /** A frame arrived from a client. */
   onFrameReceived(
-    protocol: ProtocolLabel,
+    protocol: ConnectionMode,
     data: string | ArrayBuffer | Blob | ArrayBufferView,
   ): void {
     const received = this.#received[protocol];
@@ -251,7 +252,7 @@ export class ChatMetrics {
   }
 
   /** A frame carrying `messages` chat messages went to a client. */
-  onFrameSent(protocol: ProtocolLabel, frame: string, messages: number): void {
+  onFrameSent(protocol: ConnectionMode, frame: string, messages: number): void {
     this.onFramesSent(protocol, 1, byteLength(frame), messages);
   }
 
@@ -265,7 +266,7 @@ export class ChatMetrics {
    * @param messages Chat messages they carried.
    */
   onFramesSent(
-    protocol: ProtocolLabel,
+    protocol: ConnectionMode,
     frames: number,
     bytes: number,
     messages: number,

@@ -13,6 +13,8 @@ import {
 
 /** Subprotocol name that selects the JSON protocol; without it a connection speaks plain text. */
 export const JSON_PROTOCOL = "chat.v1";
+/** Which of the two protocols a connection speaks: plain text (the tutorial's) or `chat.v1` JSON. */
+export type ConnectionMode = "plain" | "json";
 /** The room every connection is in; plain-text clients live only here. */
 export const DEFAULT_ROOM = "general";
 /** Longest display name, in characters (code points). */

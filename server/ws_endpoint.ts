@@ -5,8 +5,12 @@
  * @module
  */
 import type { Config } from "./config.ts";
-import type { ConnectionMode } from "./connection.ts";
-import { JSON_PROTOCOL, normalizeName, ProtocolError } from "./protocol.ts";
+import {
+  type ConnectionMode,
+  JSON_PROTOCOL,
+  normalizeName,
+  ProtocolError,
+} from "./protocol.ts";
 
 /** What an admitted upgrade request asked for. */
 export interface Admission {

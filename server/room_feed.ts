@@ -1,0 +1,174 @@
+/**
+ * One room of one connection: its subscription's events on their way to the
+ * socket, without letting the socket's send buffer grow past its bound.
+ *
+ * @module
+ */
+import { SlowConsumerError } from "../broker.ts";
+import type { Broadcast } from "../chat/events.ts";
+import type { Joined } from "../chat/chat.ts";
+import type { DrainWatcher } from "./drain_watcher.ts";
+import type { SocketWriter } from "./socket_writer.ts";
+
+/** What every room feed of a connection shares. */
+export interface FeedContext {
+  /** The connection's id, which marks the announcement of its own arrival. */
+  readonly connectionId: string;
+  /** Writes to the connection's socket. */
+  readonly writer: SocketWriter;
+  /** Shared timer that waits for send buffers to drain. */
+  readonly drainWatcher: DrainWatcher;
+  /** Events that may wait for the connection in each room before it is cut off. */
+  readonly maxQueueLength: number;
+  /** Logs `event` and ends the connection after delivery failed unexpectedly. */
+  fail(event: string, error: unknown): void;
+  /** Ends the connection as a slow consumer. */
+  cutOff(): void;
+}
+
+/** What {@linkcode RoomFeed.subscribeOptions} gives `Chat.join()`. */
+export interface FeedSubscribeOptions {
+  deliver: (batch: readonly Broadcast[]) => boolean;
+  signal: AbortSignal;
+  maxQueueLength: number;
+  onSlowConsumer: () => void;
+}
+
+/**
+ * Feeds one room's events to a connection. The broker hands batches to
+ * {@linkcode RoomFeed.deliver} directly while the feed's loop is parked; the
+ * loop sends only what that refused, and waits for the send buffer to drain.
+ */
+export class RoomFeed {
+  /** Ends this membership's subscription. */
+  readonly controller: AbortController = new AbortController();
+  /** Name under which the connection is present in the room. */
+  user: string;
+  /** Whether the join completed, so presence must be undone on leave. */
+  ready = false;
+  #context: FeedContext;
+  /** Set by {@linkcode RoomFeed.start}; until then deliveries are refused. */
+  #started = false;
+  /** Live messages up to this id were in the history sent on joining; 0 once past them. */
+  #lastHistoryId = 0;
+  /** Whether the announcement of this connection's own arrival is still to be skipped. */
+  #skipOwnArrival = false;
+  /** Set when a direct delivery left the send buffer over its bound: wait for it to drain before sending more. */
+  #paused = false;
+
+  /** A feed for `context`'s connection, present in the room as `user`. */
+  constructor(context: FeedContext, user: string) {
+    this.#context = context;
+    this.user = user;
+  }
+
+  /** Whether the room was left or the connection ended. */
+  get ended(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Subscription options that bind the room's subscription to this feed. */
+  subscribeOptions(): FeedSubscribeOptions {
+    return {
+      deliver: (batch) => this.deliver(batch),
+      // The connection's end aborts every feed, so the feed's own signal is
+      // enough; AbortSignal.any() would keep a dependent signal and its
+      // bookkeeping per room for the socket's life.
+      signal: this.controller.signal,
+      maxQueueLength: this.#context.maxQueueLength,
+      onSlowConsumer: () => this.#context.cutOff(),
+    };
+  }
+
+  /**
+   * Starts sending the room's live events once the join has been answered.
+   * The loop runs for the socket's life, so it keeps only what it needs of
+   * the join, not its member list and history.
+   *
+   * @param joined The completed join.
+   */
+  start(joined: Joined): void {
+    this.#lastHistoryId = joined.lastHistoryId;
+    // Plain-text clients see no presence, so there is no arrival to skip.
+    this.#skipOwnArrival = joined.announced &&
+      this.#context.writer.mode === "json";
+    this.#started = true;
+    this.#pump(joined.subscription);
+  }
+
+  /**
+   * Sends a batch the broker hands over directly (see
+   * `SubscribeOptions.deliver` in broker.ts); refuses it before the feed has
+   * started, while the send buffer drains, or once the room is left, so that
+   * the loop deals with it.
+   *
+   * @param batch Events, oldest first.
+   * @returns Whether the batch was taken.
+   */
+  deliver(batch: readonly Broadcast[]): boolean {
+    if (!this.#started || this.#paused || !this.#canSend()) return false;
+    const writer = this.#context.writer;
+    // The bound is the socket's, shared by all its rooms: a room must not
+    // add to a buffer another room has already filled.
+    if (writer.overBound) {
+      this.#paused = true;
+      return false;
+    }
+    try {
+      this.#send(batch);
+      if (writer.overBound) this.#paused = true;
+    } catch (error) {
+      // Never throw into the broker, which is delivering to others too.
+      this.#context.fail("connection.deliver_failed", error);
+    }
+    return true;
+  }
+
+  async #pump(subscription: Joined["subscription"]): Promise<void> {
+    const { writer, drainWatcher } = this.#context;
+    const { socket, maxBufferedBytes } = writer;
+    const signal = this.controller.signal;
+    try {
+      for await (const batch of subscription) {
+        if (!this.#canSend()) break;
+        if (this.#paused || writer.overBound) {
+          await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
+          this.#paused = false;
+          if (!this.#canSend()) break;
+        }
+        this.#send(batch);
+        if (writer.overBound) {
+          await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
+        }
+      }
+    } catch (error) {
+      if (error instanceof SlowConsumerError || this.ended) return;
+      this.#context.fail("connection.pump_failed", error);
+    }
+  }
+
+  #canSend(): boolean {
+    return this.#context.writer.socket.readyState === WebSocket.OPEN &&
+      !this.ended;
+  }
+
+  /** Sends a batch, skipping messages the join's history held and the joiner's own arrival. */
+  #send(batch: readonly Broadcast[]): void {
+    if (this.#lastHistoryId > 0 || this.#skipOwnArrival) {
+      const lastHistoryId = this.#lastHistoryId;
+      const ownArrival = this.#skipOwnArrival
+        ? batch.findIndex((event) =>
+          event.origin === this.#context.connectionId
+        )
+        : -1;
+      if (ownArrival >= 0) this.#skipOwnArrival = false;
+      batch = batch.filter((event, index) =>
+        index !== ownArrival &&
+        (event.id === null || event.id > lastHistoryId)
+      );
+      if (batch.some((event) => event.id !== null)) this.#lastHistoryId = 0;
+      if (batch.length === 0) return;
+    }
+    this.#context.writer.sendBatch(batch);
+  }
+}
