@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHandler } from "../main.ts";
+import { createHandler } from "./handler.ts";
 
 async function get(
   path: string,
