@@ -19,7 +19,7 @@ import { print } from "../observability/log.ts";
 export const LAYERS: readonly (readonly string[])[] = [
   ["observability/"],
   ["broker.ts"],
-  ["chat/"],
+  ["chat/", "auth/"],
   ["kv/", "redis/"],
   ["server/"],
   ["main.ts"],
