@@ -406,7 +406,8 @@ function claimsOf(payload: JWTPayload): VerifiedToken {
   const verified: VerifiedToken = {
     userId: sub,
     role: role as Role,
-    rooms: rooms as string[],
+    // Room names are folded to lower case, and so are the patterns.
+    rooms: (rooms as string[]).map((room) => room.toLowerCase()),
   };
   if (name !== undefined) verified.name = name;
   if (typeof payload.exp === "number") verified.expiresAt = payload.exp * 1000;
