@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { MIN_SECRET_BYTES } from "../auth/tokens.ts";
 import { LOG_LEVELS, type LogLevel } from "../observability/log.ts";
 
 /** Every setting of the chat server, after validation. */
@@ -55,12 +56,43 @@ export interface Config {
   broker: BrokerKind;
   /** Seconds an instance's presence entries outlive its last heartbeat (Redis and KV). */
   presenceTtl: number;
+  /** Shared secret that verifies HS256/384/512 tokens; empty for none. */
+  authSecret: string;
+  /** PEM public key that verifies RS, PS, ES or EdDSA tokens; empty for none. */
+  authPublicKey: string;
+  /** URL of the JSON Web Key Set that verifies tokens; empty for none. */
+  authJwksUrl: string;
+  /** Required `iss` of tokens; empty accepts any. */
+  authIssuer: string;
+  /** Required `aud` of tokens; empty accepts any. */
+  authAudience: string;
+  /** Token algorithms accepted; empty accepts every one the key suits. */
+  authAlgorithms: string[];
+  /** Whether tokens must carry `exp`. */
+  authRequireExpiry: boolean;
+  /** Seconds of clock difference allowed when checking `exp`, `nbf` and `iat`. */
+  authClockSkew: number;
+  /** Longest token accepted, in bytes. */
+  authMaxTokenBytes: number;
+  /** Seconds a connection that must sign in may take to send its token. */
+  authTimeout: number;
+  /** Who may connect without a token: `auto` is `on` without a key, `off` with one. */
+  guests: GuestPolicy;
+  /** Connections one signed-in user may hold on this instance. */
+  maxConnectionsPerUser: number;
+  /** URL on the host application where the web UI fetches its token; empty for none. */
+  authTokenUrl: string;
 }
 
 /** Ways to carry messages between instances, and `auto`. */
 export const BROKER_KINDS = ["auto", "memory", "kv", "redis"] as const;
 /** One of {@linkcode BROKER_KINDS}. */
 export type BrokerKind = typeof BROKER_KINDS[number];
+
+/** Who may connect without a token: everyone, read-only, or nobody; `auto` decides by whether a key is set. */
+export const GUEST_POLICIES = ["auto", "on", "read-only", "off"] as const;
+/** One of {@linkcode GUEST_POLICIES}. */
+export type GuestPolicy = typeof GUEST_POLICIES[number];
 
 /**
  * Defaults that differ on Deno Deploy (detected by `DENO_DEPLOYMENT_ID`):
@@ -92,6 +124,8 @@ export interface Setting<K extends keyof Config = keyof Config> {
   description: string;
   /** Turns the raw string into a value or throws a `RangeError`/`TypeError`. */
   parse(raw: string): Config[K];
+  /** Whether the value is a secret, never repeated in errors or logs. */
+  secret?: boolean;
 }
 
 function integer(min: number, max: number): (raw: string) => number {
@@ -125,14 +159,6 @@ function originList(raw: string): string[] {
   return origins;
 }
 
-function logLevel(raw: string): LogLevel {
-  const level = LOG_LEVELS.find((candidate) => candidate === raw.trim());
-  if (level === undefined) {
-    throw new TypeError(`expected one of ${LOG_LEVELS.join(", ")}`);
-  }
-  return level;
-}
-
 function hostname(raw: string): string {
   const value = raw.trim();
   if (value === "" || /[\s/]/.test(value)) {
@@ -141,27 +167,51 @@ function hostname(raw: string): string {
   return value;
 }
 
-function brokerKind(raw: string): BrokerKind {
-  const kind = BROKER_KINDS.find((candidate) => candidate === raw.trim());
-  if (kind === undefined) {
-    throw new TypeError(`expected one of ${BROKER_KINDS.join(", ")}`);
-  }
-  return kind;
+function oneOf<T extends string>(values: readonly T[]): (raw: string) => T {
+  return (raw) => {
+    const value = values.find((candidate) => candidate === raw.trim());
+    if (value === undefined) {
+      throw new TypeError(`expected one of ${values.join(", ")}`);
+    }
+    return value;
+  };
 }
 
-function redisUrl(raw: string): string {
-  const value = raw.trim();
-  if (value === "") return value;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch (cause) {
-    throw new TypeError("expected a redis:// or rediss:// URL", { cause });
+function boolean(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new TypeError("expected true or false");
+}
+
+function secret(raw: string): string {
+  if (raw !== "" && new TextEncoder().encode(raw).length < MIN_SECRET_BYTES) {
+    throw new RangeError(`expected at least ${MIN_SECRET_BYTES} bytes`);
   }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new TypeError("expected a redis:// or rediss:// URL");
-  }
-  return value;
+  return raw;
+}
+
+function list(raw: string): string[] {
+  return raw.split(",").map((item) => item.trim()).filter(Boolean);
+}
+
+function url(protocols: readonly string[]): (raw: string) => string {
+  return (raw) => {
+    const value = raw.trim();
+    if (value === "") return value;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch (cause) {
+      throw new TypeError(`expected a ${protocols.join(" or ")} URL`, {
+        cause,
+      });
+    }
+    if (!protocols.includes(parsed.protocol.slice(0, -1))) {
+      throw new TypeError(`expected a ${protocols.join(" or ")} URL`);
+    }
+    return value;
+  };
 }
 
 function define<K extends keyof Config>(setting: Setting<K>): Setting {
@@ -273,7 +323,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "log-level",
     defaultValue: "info",
     description: `Least severe log level (${LOG_LEVELS.join(", ")})`,
-    parse: logLevel,
+    parse: oneOf(LOG_LEVELS),
   }),
   define({
     key: "kvPath",
@@ -342,7 +392,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: "",
     description:
       "Redis for history, presence and fan-out between instances (empty: none)",
-    parse: redisUrl,
+    parse: url(["redis", "rediss"]),
   }),
   define({
     key: "broker",
@@ -351,7 +401,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: "auto",
     description:
       "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, else kv on Deploy)",
-    parse: brokerKind,
+    parse: oneOf(BROKER_KINDS),
   }),
   define({
     key: "presenceTtl",
@@ -360,6 +410,115 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: 15,
     description: "Seconds a dead instance's members stay listed (Redis, KV)",
     parse: integer(1, 3600),
+  }),
+  define({
+    key: "authSecret",
+    env: "CHAT_AUTH_SECRET",
+    flag: "auth-secret",
+    defaultValue: "",
+    description: "Shared secret (32+ bytes) that verifies HS256/384/512 tokens",
+    parse: secret,
+    secret: true,
+  }),
+  define({
+    key: "authPublicKey",
+    env: "CHAT_AUTH_PUBLIC_KEY",
+    flag: "auth-public-key",
+    defaultValue: "",
+    description: "PEM public key that verifies RS, PS, ES or EdDSA tokens",
+    parse: (raw) => raw.trim(),
+  }),
+  define({
+    key: "authJwksUrl",
+    env: "CHAT_AUTH_JWKS_URL",
+    flag: "auth-jwks-url",
+    defaultValue: "",
+    description: "JWKS URL of an identity provider that verifies tokens",
+    parse: url(["https", "http"]),
+  }),
+  define({
+    key: "authIssuer",
+    env: "CHAT_AUTH_ISSUER",
+    flag: "auth-issuer",
+    defaultValue: "",
+    description: "Required token issuer (iss)",
+    parse: (raw) => raw.trim(),
+  }),
+  define({
+    key: "authAudience",
+    env: "CHAT_AUTH_AUDIENCE",
+    flag: "auth-audience",
+    defaultValue: "",
+    description: "Required token audience (aud)",
+    parse: (raw) => raw.trim(),
+  }),
+  define({
+    key: "authAlgorithms",
+    env: "CHAT_AUTH_ALGORITHMS",
+    flag: "auth-algorithms",
+    defaultValue: [],
+    description:
+      "Comma-separated token algorithms accepted (none: every one the key suits)",
+    parse: list,
+  }),
+  define({
+    key: "authRequireExpiry",
+    env: "CHAT_AUTH_REQUIRE_EXP",
+    flag: "auth-require-exp",
+    defaultValue: true,
+    description: "Whether tokens must carry exp",
+    parse: boolean,
+  }),
+  define({
+    key: "authClockSkew",
+    env: "CHAT_AUTH_CLOCK_SKEW",
+    flag: "auth-clock-skew",
+    defaultValue: 30,
+    description: "Seconds of clock difference allowed for exp, nbf and iat",
+    parse: integer(0, 600),
+  }),
+  define({
+    key: "authMaxTokenBytes",
+    env: "CHAT_AUTH_MAX_TOKEN_BYTES",
+    flag: "auth-max-token-bytes",
+    defaultValue: 8192,
+    description: "Longest token accepted, in bytes",
+    parse: integer(256, 65_536),
+  }),
+  define({
+    key: "authTimeout",
+    env: "CHAT_AUTH_TIMEOUT",
+    flag: "auth-timeout",
+    defaultValue: 10,
+    description:
+      "Seconds a connection that must sign in has to send its token (4401)",
+    parse: integer(1, 600),
+  }),
+  define({
+    key: "guests",
+    env: "CHAT_GUESTS",
+    flag: "guests",
+    defaultValue: "auto",
+    description:
+      "Connections without a token: on, read-only or off (auto: on without a key, off with one)",
+    parse: oneOf(GUEST_POLICIES),
+  }),
+  define({
+    key: "maxConnectionsPerUser",
+    env: "CHAT_MAX_CONNECTIONS_PER_USER",
+    flag: "max-connections-per-user",
+    defaultValue: 20,
+    description: "Connections one signed-in user may hold on this instance",
+    parse: integer(1, 100_000),
+  }),
+  define({
+    key: "authTokenUrl",
+    env: "CHAT_AUTH_TOKEN_URL",
+    flag: "auth-token-url",
+    defaultValue: "",
+    description:
+      "Host application URL where the web UI fetches its token (with cookies)",
+    parse: (raw) => raw.trim(),
   }),
 ];
 
@@ -426,10 +585,10 @@ export function loadConfig(
       config[setting.key] = setting.parse(source.raw);
     } catch (cause) {
       const detail = cause instanceof Error ? cause.message : String(cause);
-      throw new ConfigError(
-        `Invalid ${source.name} "${source.raw}": ${detail}`,
-        { cause },
-      );
+      const shown = setting.secret ? "(hidden)" : `"${source.raw}"`;
+      throw new ConfigError(`Invalid ${source.name} ${shown}: ${detail}`, {
+        cause,
+      });
     }
   }
   if (onDeploy && config.broker === "auto" && config.redisUrl === "") {

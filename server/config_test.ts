@@ -25,6 +25,12 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
     logLevel: "debug",
     redisUrl: "redis://127.0.0.1:6379",
     broker: "kv",
+    authSecret: "a shared secret of at least 32 bytes",
+    authJwksUrl: "https://id.example/.well-known/jwks.json",
+    authAlgorithms: "RS256,ES256",
+    authRequireExpiry: "false",
+    authMaxTokenBytes: "4096",
+    guests: "read-only",
   };
   for (const setting of SETTINGS) {
     const raw = samples[setting.key] ?? "7";
@@ -56,6 +62,8 @@ Deno.test("loadConfig() rejects bad values with a one-line ConfigError naming th
       /expected one of debug, info, warn, error/,
     ],
     [["--bogus"], {}, /Cannot parse arguments/],
+    [[], { CHAT_GUESTS: "maybe" }, /expected one of auto, on, read-only, off/],
+    [[], { CHAT_AUTH_JWKS_URL: "ftp://x" }, /CHAT_AUTH_JWKS_URL/],
   ];
   for (const [args, env, pattern] of cases) {
     assert.throws(() => loadConfig(args, (name) => env[name]), (error) => {
@@ -118,4 +126,20 @@ Deno.test("loadConfig() defaults to the platform KV and the KV broker on Deno De
   );
   assert(!withRedis.help);
   assert.equal(withRedis.config.broker, "auto");
+});
+
+Deno.test("loadConfig() never repeats a secret in its errors", () => {
+  const secret = "too-short-secret";
+  const sources: [string[], Record<string, string>][] = [
+    [[], { CHAT_AUTH_SECRET: secret }],
+    [["--auth-secret", secret], {}],
+  ];
+  for (const [args, env] of sources) {
+    assert.throws(
+      () => loadConfig(args, (name) => env[name]),
+      (error) =>
+        error instanceof ConfigError && /\(hidden\)/.test(error.message) &&
+        !error.message.includes(secret),
+    );
+  }
 });
