@@ -16,6 +16,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.ts";
+import { BusMetrics } from "./bus_metrics.ts";
 import type { HistoryPage } from "./history.ts";
 import { log } from "../observability/log.ts";
 import { type Broadcast, broadcastOf } from "./events.ts";
@@ -41,6 +42,12 @@ export interface RoomSequencerOptions {
    * @default {2000}
    */
   sweepIntervalMs?: number;
+  /**
+   * Where catch-ups from the log and dropped events are counted.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /** Default for {@linkcode RoomSequencerOptions.sweepIntervalMs}. */
@@ -89,6 +96,7 @@ export class RoomSequencer implements AsyncDisposable {
   #local = new MemoryBroker<Broadcast>();
   #log: RoomLog;
   #options: RoomSequencerOptions;
+  #metrics: BusMetrics;
   #rooms = new Map<string, RoomState>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -97,6 +105,7 @@ export class RoomSequencer implements AsyncDisposable {
   constructor(log: RoomLog, options: RoomSequencerOptions = {}) {
     this.#log = log;
     this.#options = options;
+    this.#metrics = options.metrics ?? new BusMetrics();
     const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     if (interval > 0) {
       this.#timer = setInterval(() => this.sweep(), interval);
@@ -247,19 +256,34 @@ export class RoomSequencer implements AsyncDisposable {
           state.fetchAgain = false;
           const page = await this.#log.after(room, state.last);
           if (this.#rooms.get(room) !== state) return;
+          let caughtUp = 0;
           for (const message of page.messages) {
             if (message.id <= state.last) continue;
-            state.pending.delete(message.id);
+            if (!state.pending.delete(message.id)) caughtUp++;
             state.last = message.id;
             this.#deliver(room, broadcastOf(message));
           }
+          if (caughtUp > 0) {
+            this.#metrics.catchUps.inc();
+            this.#metrics.caughtUp.inc({}, caughtUp);
+          }
           // Whatever is still pending below the log's end was deleted by
           // retention before it could be read: deliver what arrived, in order.
-          const ahead = [...state.pending.keys()].sort((a, b) => a - b);
-          if (ahead.length > 0 && !state.fetchAgain) {
+          // An id beyond the log's end was never stored: delivering it would
+          // make every real message after it look like a repeat.
+          if (state.pending.size > 0 && !state.fetchAgain) {
+            const head = await this.#log.head(room);
+            if (this.#rooms.get(room) !== state) return;
+            // What arrived meanwhile may fill the gap: read again first.
+            if (state.fetchAgain) continue;
+            const ahead = [...state.pending.keys()].sort((a, b) => a - b);
             for (const id of ahead) {
               const broadcast = state.pending.get(id)!;
               state.pending.delete(id);
+              if (id > head) {
+                this.#metrics.drop("id", { room, id });
+                continue;
+              }
               if (id <= state.last) continue;
               state.last = id;
               this.#deliver(room, broadcast);

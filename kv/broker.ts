@@ -25,7 +25,13 @@ import {
   type Subscription,
 } from "../broker.ts";
 import { log } from "../observability/log.ts";
-import type { Broadcast } from "../chat/events.ts";
+import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
+import {
+  type Broadcast,
+  presenceBroadcast,
+  type PresenceEvent,
+} from "../chat/events.ts";
+import { parseEvent } from "../chat/parse_event.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
 
@@ -66,6 +72,12 @@ export interface KvBrokerOptions {
    * @default {2000}
    */
   sweepIntervalMs?: number;
+  /**
+   * Where invalid events read from the store and catch-ups are counted.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /**
@@ -95,6 +107,8 @@ export interface KvBrokerOptions {
 export class KvBroker implements Broker<Broadcast> {
   /** This broker's id in the presence events it writes. */
   readonly instanceId: string = crypto.randomUUID();
+  /** What the bus did besides delivering: drops and catch-ups. */
+  readonly metrics: BusMetrics;
   #kv: Promise<Deno.Kv>;
   #cursors = new Map<string, EventCursor>();
   #sequencer: RoomSequencer;
@@ -105,6 +119,7 @@ export class KvBroker implements Broker<Broadcast> {
   /** Watches `kv` (the history's database; the history closes it). */
   constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvBrokerOptions) {
     this.#kv = Promise.resolve(kv);
+    this.metrics = options.metrics ?? new BusMetrics();
     const roomLog: RoomLog = {
       head: async (room) =>
         Number((await (await this.#kv).get<number>(["head", room])).value ?? 0),
@@ -112,6 +127,7 @@ export class KvBroker implements Broker<Broadcast> {
     };
     this.#sequencer = new RoomSequencer(roomLog, {
       sweepIntervalMs: options.sweepIntervalMs,
+      metrics: this.metrics,
       onActivate: (room) => this.#watch(room),
       onDeactivate: (room) => this.#unwatch(room),
     });
@@ -185,12 +201,12 @@ export class KvBroker implements Broker<Broadcast> {
         while (true) {
           const { value, done } = await reader.read();
           if (done) return;
-          const head = value[0].value;
-          if (typeof head === "number") this.#sequencer.headChanged(room, head);
-          const events = value[1].value;
-          if (typeof events === "number" && events > cursor.last) {
-            this.#readEvents(room, cursor);
-          }
+          const [head, events] = [value[0].value, value[1].value];
+          if (isCounter(head)) this.#sequencer.headChanged(room, head);
+          else if (head !== null) this.metrics.drop("id", { room });
+          if (isCounter(events)) {
+            if (events > cursor.last) this.#readEvents(room, cursor);
+          } else if (events !== null) this.metrics.drop("id", { room });
         }
       } catch (error) {
         if (!this.#closed) log("warn", "kv.watch_failed", { room, error });
@@ -255,7 +271,7 @@ export class KvBroker implements Broker<Broadcast> {
         const kv = await this.#kv;
         do {
           cursor.readAgain = false;
-          const entries = kv.list<StoredEvent>({
+          const entries = kv.list<unknown>({
             prefix: ["presence_log", room],
             start: ["presence_log", room, cursor.last + 1],
           });
@@ -264,13 +280,13 @@ export class KvBroker implements Broker<Broadcast> {
             if (this.#cursors.get(room) !== cursor) return;
             if (typeof n !== "number" || n <= cursor.last) continue;
             cursor.last = n;
-            if (value.source === this.instanceId) continue;
-            if (typeof value.json !== "string") continue;
-            this.#sequencer.receive(room, {
-              json: value.json,
-              plain: null,
-              id: null,
-            });
+            const stored = readStoredEvent(value, room);
+            if (typeof stored === "string") {
+              this.metrics.drop(stored, { room, n });
+              continue;
+            }
+            if (stored.source === this.instanceId) continue;
+            this.#sequencer.receive(room, presenceBroadcast(stored.event));
           }
         } while (cursor.readAgain && this.#cursors.get(room) === cursor);
       } catch (error) {
@@ -282,4 +298,23 @@ export class KvBroker implements Broker<Broadcast> {
       }
     })());
   }
+}
+
+/** Whether a head or event counter read from the store is a usable count. */
+function isCounter(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) &&
+    value >= 0;
+}
+
+/** Checks a presence log entry, which anyone with access to the store could have written. */
+function readStoredEvent(
+  value: unknown,
+  room: string,
+): { event: PresenceEvent; source: string } | DropReason {
+  if (typeof value !== "object" || value === null) return "shape";
+  const { json, source } = value as Record<string, unknown>;
+  if (typeof json !== "string" || typeof source !== "string") return "shape";
+  const event = parseEvent(json, room);
+  if (typeof event === "string") return event;
+  return event.type === "presence" ? { event, source } : "shape";
 }

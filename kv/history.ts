@@ -9,8 +9,10 @@
  *
  * @module
  */
+import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
 import type { ChatMessage } from "../chat/events.ts";
 import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
+import { parseMessage } from "../chat/parse_event.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
@@ -39,6 +41,13 @@ export interface KvHistoryOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Where stored entries that are not valid messages are counted; they are
+   * skipped, never sent.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /** Attempts at an append whose head changed under it (another writer) before giving up. */
@@ -82,6 +91,7 @@ export class KvHistory implements History {
   #maxAgeMs: number;
   #nonceTtlMs: number;
   #now: () => number;
+  #metrics: BusMetrics;
   #heads = new Map<string, Head>();
   #closed = false;
 
@@ -92,6 +102,7 @@ export class KvHistory implements History {
     this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
     this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
     this.#now = options.now ?? Date.now;
+    this.#metrics = options.metrics ?? new BusMetrics();
   }
 
   /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
@@ -211,11 +222,13 @@ export class KvHistory implements History {
       start: ["msg", room, since + 1],
     });
     for await (const entry of entries) {
-      if (entry.value.ts < oldestKept) {
+      const message = this.#read(room, entry);
+      if (message === undefined) continue;
+      if (message.ts < oldestKept) {
         expired = true;
         continue;
       }
-      messages.push(toMessage(room, entry));
+      messages.push(message);
     }
     // With nothing after `since`, the head tells whether messages were
     // removed (head beyond `since`) or the history was reset (head before it).
@@ -266,16 +279,17 @@ export class KvHistory implements History {
         if (entry.value === null) continue;
         const stored = await kv.get<StoredValue>(["msg", room, entry.value]);
         const [, , user, nonce] = entry.key;
-        const message: ChatMessage = stored.value
-          ? toMessage(room, { key: stored.key, value: stored.value })
-          : {
-            type: "message",
-            id: entry.value,
-            room,
-            ts: 0,
-            user: String(user),
-            text: "",
-          };
+        const original = stored.value === null
+          ? undefined
+          : this.#read(room, { key: stored.key, value: stored.value });
+        const message: ChatMessage = original ?? {
+          type: "message",
+          id: entry.value,
+          room,
+          ts: 0,
+          user: String(user),
+          text: "",
+        };
         found.set(JSON.stringify([user, nonce]), message);
       }
     }
@@ -291,14 +305,27 @@ export class KvHistory implements History {
     const oldestKept = this.#oldestKeptTs();
     let hasMore = false;
     for await (const entry of entries) {
-      if (entry.value.ts < oldestKept) break;
+      const message = this.#read(room, entry);
+      if (message === undefined) continue;
+      if (message.ts < oldestKept) break;
       if (newestFirst.length === limit) {
         hasMore = true;
         break;
       }
-      newestFirst.push(toMessage(room, entry));
+      newestFirst.push(message);
     }
     return { messages: newestFirst.reverse(), hasMore, truncated: false };
+  }
+
+  /** One stored entry as a message; one that is not valid is counted and skipped. */
+  #read(
+    room: string,
+    entry: { key: Deno.KvKey; value: unknown },
+  ): ChatMessage | undefined {
+    const message = toMessage(room, entry);
+    if (typeof message !== "string") return message;
+    this.#metrics.drop(message, { room, key: String(entry.key[2]) });
+    return undefined;
   }
 
   #oldestKeptTs(): number {
@@ -306,16 +333,11 @@ export class KvHistory implements History {
   }
 }
 
+/** Checks a stored entry's fields, since whoever can write the store could have put anything there. */
 function toMessage(
   room: string,
-  entry: { key: Deno.KvKey; value: StoredValue },
-): ChatMessage {
-  return {
-    type: "message",
-    id: Number(entry.key[2]),
-    room,
-    ts: entry.value.ts,
-    user: entry.value.user,
-    text: entry.value.text,
-  };
+  entry: { key: Deno.KvKey; value: unknown },
+): ChatMessage | DropReason {
+  if (typeof entry.value !== "object" || entry.value === null) return "shape";
+  return parseMessage(room, { ...entry.value, id: entry.key[2] });
 }

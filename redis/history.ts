@@ -10,8 +10,10 @@
  *
  * @module
  */
+import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
 import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
 import type { ChatMessage } from "../chat/events.ts";
+import { parseMessage } from "../chat/parse_event.ts";
 import type { RedisClient } from "./client.ts";
 
 /** Options for {@linkcode RedisHistory}. */
@@ -40,6 +42,13 @@ export interface RedisHistoryOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Where log entries that are not valid messages are counted; they are
+   * skipped, never sent.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /** Oldest log entries an append inspects for age-based deletion. */
@@ -116,6 +125,7 @@ export class RedisHistory implements History {
   #maxAgeMs: number;
   #nonceTtlMs: number;
   #now: () => number;
+  #metrics: BusMetrics;
 
   /** Uses `client`, which the caller owns and closes. */
   constructor(client: RedisClient, options: RedisHistoryOptions = {}) {
@@ -124,6 +134,7 @@ export class RedisHistory implements History {
     this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
     this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
     this.#now = options.now ?? Date.now;
+    this.#metrics = options.metrics ?? new BusMetrics();
   }
 
   /** Stores `drafts` in one atomic script; see {@linkcode History.append}. */
@@ -159,8 +170,16 @@ export class RedisHistory implements History {
         throw new TypeError("Cannot store messages: unexpected reply row");
       }
       const [id, duplicate, entry] = row;
-      const message = typeof entry === "string" && entry !== ""
+      const stored = typeof entry === "string" && entry !== ""
         ? parseEntry(room, entry)
+        : undefined;
+      if (typeof stored === "string") {
+        throw new TypeError(
+          `Cannot store messages: room "${room}" has a bad log entry (${stored})`,
+        );
+      }
+      const message = stored !== undefined
+        ? stored
         // The original was deleted by retention: its id is all that is left.
         : {
           type: "message" as const,
@@ -206,7 +225,7 @@ export class RedisHistory implements History {
       this.head(room),
     ]);
     const oldestKept = this.#oldestKeptTs();
-    const all = entries.map((entry) => parseEntry(room, String(entry)));
+    const all = this.#messages(room, entries);
     const messages = all.filter((message) => message.ts >= oldestKept);
     // With nothing after `since`, the head tells whether messages were
     // removed (head beyond `since`) or the history was reset (head before it).
@@ -245,8 +264,7 @@ export class RedisHistory implements History {
     const oldestKept = this.#oldestKeptTs();
     const messages: ChatMessage[] = [];
     let hasMore = false;
-    for (const entry of newestFirst) {
-      const message = parseEntry(room, String(entry));
+    for (const message of this.#messages(room, newestFirst)) {
       if (message.ts < oldestKept) break;
       if (messages.length === limit) {
         hasMore = true;
@@ -257,37 +275,30 @@ export class RedisHistory implements History {
     return { messages: messages.reverse(), hasMore, truncated: false };
   }
 
+  /** Decodes log entries, skipping (and counting) those that are not messages. */
+  #messages(room: string, entries: unknown[]): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    for (const entry of entries) {
+      const message = parseEntry(room, String(entry));
+      if (typeof message === "string") this.#metrics.drop(message, { room });
+      else messages.push(message);
+    }
+    return messages;
+  }
+
   #oldestKeptTs(): number {
     return this.#maxAgeMs > 0 ? this.#now() - this.#maxAgeMs : -Infinity;
   }
 }
 
 /** Decodes one log entry, checking every field rather than trusting the store. */
-function parseEntry(room: string, raw: string): ChatMessage {
+function parseEntry(room: string, raw: string): ChatMessage | DropReason {
   let value: unknown;
   try {
     value = JSON.parse(raw);
-  } catch (cause) {
-    throw new SyntaxError(`Cannot parse history entry of room "${room}"`, {
-      cause,
-    });
+  } catch {
+    return "json";
   }
-  if (
-    typeof value !== "object" || value === null || !("id" in value) ||
-    !("ts" in value) || !("user" in value) || !("text" in value) ||
-    typeof value.id !== "number" || typeof value.ts !== "number" ||
-    typeof value.user !== "string" || typeof value.text !== "string"
-  ) {
-    throw new TypeError(
-      `Cannot read history entry of room "${room}": bad shape`,
-    );
-  }
-  return {
-    type: "message",
-    id: value.id,
-    room,
-    ts: value.ts,
-    user: value.user,
-    text: value.text,
-  };
+  if (typeof value !== "object" || value === null) return "shape";
+  return parseMessage(room, value as Record<string, unknown>);
 }

@@ -10,6 +10,9 @@ import {
   type PresenceEvent,
   utf8Length,
 } from "../chat/events.ts";
+import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from "../chat/parse_event.ts";
+
+export { MAX_NAME_LENGTH };
 
 /** Subprotocol name that selects the JSON protocol; without it a connection speaks plain text. */
 export const JSON_PROTOCOL = "chat.v1";
@@ -17,12 +20,8 @@ export const JSON_PROTOCOL = "chat.v1";
 export type ConnectionMode = "plain" | "json";
 /** The room every connection is in; plain-text clients live only here. */
 export const DEFAULT_ROOM = "general";
-/** Longest display name, in characters (code points). */
-export const MAX_NAME_LENGTH = 32;
 /** Longest client `nonce`, in characters. */
 export const MAX_NONCE_LENGTH = 64;
-/** Room names: ASCII letters, digits, `-` and `_`, 1 to 64 of them. */
-const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Stable error codes carried by `error` frames. */
 export type ErrorCode =
@@ -258,7 +257,7 @@ export function normalizeName(name: unknown): string {
  * ```
  */
 export function normalizeRoom(room: unknown, nonce?: string): string {
-  if (typeof room !== "string" || !ROOM_NAME.test(room)) {
+  if (typeof room !== "string" || !ROOM_NAME_PATTERN.test(room)) {
     throw new ProtocolError(
       "invalid_room",
       'Cannot use room: a room name is 1 to 64 letters, digits, "-" or "_"',

@@ -158,3 +158,20 @@ export async function nextMessages(
   }
   return received;
 }
+
+/**
+ * The texts of the next `count` chat messages a client receives, whatever
+ * its protocol: plain-text frames as they are, `chat.v1` messages' `text`
+ * (other events skipped).
+ */
+export async function nextTexts(
+  client: TestClient,
+  count: number,
+): Promise<string[]> {
+  if (client.socket.protocol === JSON_PROTOCOL) {
+    return (await nextMessages(client, count)).map((message) => message.text);
+  }
+  const frames = [];
+  while (frames.length < count) frames.push(await client.nextFrame());
+  return frames;
+}
