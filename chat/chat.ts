@@ -54,12 +54,13 @@ export interface ChatOptions {
 /** Options for {@linkcode Chat.join}. */
 export interface JoinOptions extends SubscribeOptions<Broadcast> {
   /**
-   * History to send: the messages after this id, or the latest
-   * `historyLimit` when absent; `false` for none (plain-text clients).
+   * History to send: the latest `historyLimit` messages after this id, or
+   * the latest `historyLimit` when absent; `false` for none (plain-text
+   * clients).
    */
   since?: number | false;
   /**
-   * Messages sent without `since`.
+   * Most messages of history sent on joining, with or without `since`.
    *
    * @default {100}
    */
@@ -205,7 +206,7 @@ export class Chat implements Disposable {
           ? { messages: [], hasMore: false, truncated: false }
           : since === undefined
           ? this.#history.latest(room, historyLimit)
-          : this.#history.after(room, since),
+          : this.#history.resume(room, since, historyLimit),
       ]);
       const lastHistoryId = history.messages.at(-1)?.id ?? 0;
       return {

@@ -17,17 +17,9 @@ import {
   type Subscription,
 } from "../broker.ts";
 import { BusMetrics } from "./bus_metrics.ts";
-import type { HistoryPage } from "./history.ts";
+import type { LogPage, RoomLog } from "./history.ts";
 import { log } from "../observability/log.ts";
 import { type Broadcast, broadcastOf } from "./events.ts";
-
-/** Where the sequencer reads what it missed: the room's stored log. */
-export interface RoomLog {
-  /** The room's last stored id, 0 before its first message. */
-  head(room: string): Promise<number>;
-  /** Every retained message of `room` with an id above `since`. */
-  after(room: string, since: number): Promise<HistoryPage>;
-}
 
 /** Options for {@linkcode RoomSequencer}. */
 export interface RoomSequencerOptions {
@@ -52,6 +44,8 @@ export interface RoomSequencerOptions {
 
 /** Default for {@linkcode RoomSequencerOptions.sweepIntervalMs}. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 2000;
+/** Messages read from the log at a time when catching up. */
+export const CATCH_UP_PAGE = 100;
 
 class RoomState {
   /** Last id delivered to local subscribers. */
@@ -76,10 +70,13 @@ class RoomState {
  * import { broadcastOf } from "./events.ts";
  *
  * const message = (id: number) => ({ type: "message" as const, id, room: "r", ts: 0, user: "u", text: `m${id}` });
+ * const stored = [message(1), message(2)];
  * const log = {
  *   head: () => Promise.resolve(0),
- *   after: (_room: string, since: number) =>
- *     Promise.resolve({ messages: [1, 2].filter((id) => id > since).map(message), hasMore: false, truncated: false }),
+ *   after: (_room: string, since: number, limit: number) => {
+ *     const messages = stored.filter((m) => m.id > since).slice(0, limit);
+ *     return Promise.resolve({ messages, head: 2, through: messages.at(-1)?.id ?? since });
+ *   },
  * };
  * await using sequencer = new RoomSequencer(log, { sweepIntervalMs: 0 });
  * const subscription = sequencer.subscribe("r");
@@ -98,6 +95,8 @@ export class RoomSequencer implements AsyncDisposable {
   #options: RoomSequencerOptions;
   #metrics: BusMetrics;
   #rooms = new Map<string, RoomState>();
+  /** Reads of the log in flight, which close() waits for. */
+  #running = new Set<Promise<void>>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -206,6 +205,7 @@ export class RoomSequencer implements AsyncDisposable {
     for (const room of this.#rooms.keys()) this.#options.onDeactivate?.(room);
     this.#rooms.clear();
     await this.#local.close();
+    await Promise.all(this.#running);
   }
 
   /** Same as {@linkcode RoomSequencer.close}. */
@@ -243,60 +243,82 @@ export class RoomSequencer implements AsyncDisposable {
     if (state.pending.size > 0) this.#fetch(room, state);
   }
 
-  /** Reads the log after the last delivered id and delivers it in order; one read per room at a time. */
+  /**
+   * Reads the log after the last delivered id, a page at a time, and
+   * delivers it in order; one read per room at a time.
+   */
   #fetch(room: string, state: RoomState): void {
     if (state.fetching) {
       state.fetchAgain = true;
       return;
     }
     state.fetching = true;
-    (async () => {
+    const running = (async () => {
       try {
         do {
           state.fetchAgain = false;
-          const page = await this.#log.after(room, state.last);
-          if (this.#rooms.get(room) !== state) return;
-          let caughtUp = 0;
-          for (const message of page.messages) {
-            if (message.id <= state.last) continue;
-            if (!state.pending.delete(message.id)) caughtUp++;
-            state.last = message.id;
-            this.#deliver(room, broadcastOf(message));
-          }
-          if (caughtUp > 0) {
-            this.#metrics.catchUps.inc();
-            this.#metrics.caughtUp.inc({}, caughtUp);
-          }
-          // Whatever is still pending below the log's end was deleted by
-          // retention before it could be read: deliver what arrived, in order.
-          // An id beyond the log's end was never stored: delivering it would
-          // make every real message after it look like a repeat.
-          if (state.pending.size > 0 && !state.fetchAgain) {
-            const head = await this.#log.head(room);
+          let page: LogPage;
+          let since: number;
+          do {
+            since = state.last;
+            page = await this.#log.after(room, since, CATCH_UP_PAGE);
             if (this.#rooms.get(room) !== state) return;
-            // What arrived meanwhile may fill the gap: read again first.
-            if (state.fetchAgain) continue;
-            const ahead = [...state.pending.keys()].sort((a, b) => a - b);
-            for (const id of ahead) {
-              const broadcast = state.pending.get(id)!;
-              state.pending.delete(id);
-              if (id > head) {
-                this.#metrics.drop("id", { room, id });
-                continue;
-              }
-              if (id <= state.last) continue;
-              state.last = id;
-              this.#deliver(room, broadcast);
-            }
+            this.#deliverPage(room, state, page);
+          } while (page.through > since && state.last < page.head);
+          // What arrived during the reads may fill the gap: read again first.
+          if (state.pending.size > 0 && !state.fetchAgain) {
+            this.#deliverAhead(room, state, page.head);
           }
         } while (state.fetchAgain && this.#rooms.get(room) === state);
       } catch (error) {
         // The periodic sweep or the next reconnect tries again.
-        log("warn", "sequencer.fetch_failed", { room, error });
+        if (!this.#closed) {
+          log("warn", "sequencer.fetch_failed", { room, error });
+        }
       } finally {
         state.fetching = false;
       }
     })();
+    this.#running.add(running);
+    running.finally(() => this.#running.delete(running));
+  }
+
+  /** Delivers what a read of the log found that was not delivered yet. */
+  #deliverPage(room: string, state: RoomState, page: LogPage): void {
+    let caughtUp = 0;
+    for (const message of page.messages) {
+      if (message.id <= state.last) continue;
+      if (!state.pending.delete(message.id)) caughtUp++;
+      state.last = message.id;
+      this.#deliver(room, broadcastOf(message));
+    }
+    // Entries the read passed over were not messages, or too old to send.
+    state.last = Math.max(state.last, page.through);
+    if (caughtUp > 0) {
+      this.#metrics.catchUps.inc();
+      this.#metrics.caughtUp.inc({}, caughtUp);
+    }
+  }
+
+  /**
+   * Delivers, in order, what arrived ahead of the log's end once the log
+   * has nothing more: messages retention deleted before they could be read.
+   * An id beyond the head was never stored: delivering it would make every
+   * real message after it look like a repeat, so it is dropped.
+   */
+  #deliverAhead(room: string, state: RoomState, head: number): void {
+    const ahead = [...state.pending.keys()].sort((a, b) => a - b);
+    for (const id of ahead) {
+      const broadcast = state.pending.get(id)!;
+      state.pending.delete(id);
+      if (id > head) {
+        this.#metrics.drop("id", { room, id });
+        continue;
+      }
+      if (id <= state.last) continue;
+      state.last = id;
+      this.#deliver(room, broadcast);
+    }
   }
 
   #deliver(room: string, broadcast: Broadcast): void {

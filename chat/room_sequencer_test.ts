@@ -2,15 +2,7 @@ import assert from "node:assert/strict";
 import type { Subscription } from "../broker.ts";
 import { KvHistory } from "../kv/history.ts";
 import { type Broadcast, broadcastOf, presenceBroadcast } from "./events.ts";
-import { type RoomLog, RoomSequencer } from "./room_sequencer.ts";
-
-function logOf(history: KvHistory): RoomLog {
-  return {
-    head: async (room) =>
-      (await history.latest(room, 1)).messages.at(-1)?.id ?? 0,
-    after: (room, since) => history.after(room, since),
-  };
-}
+import { CATCH_UP_PAGE, RoomSequencer } from "./room_sequencer.ts";
 
 async function store(history: KvHistory, count: number) {
   const drafts = Array.from({ length: count }, (_, i) => ({
@@ -34,7 +26,7 @@ async function take(
 
 Deno.test("RoomSequencer.ready() starts at the head: older ids are dropped, newer delivered", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
-  await using sequencer = new RoomSequencer(logOf(history), {
+  await using sequencer = new RoomSequencer(history, {
     sweepIntervalMs: 0,
   });
   const [, second] = await store(history, 2);
@@ -50,7 +42,7 @@ Deno.test("RoomSequencer.ready() starts at the head: older ids are dropped, newe
 
 Deno.test("RoomSequencer.receive() fills a gap from the log and passes presence through", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
-  await using sequencer = new RoomSequencer(logOf(history), {
+  await using sequencer = new RoomSequencer(history, {
     sweepIntervalMs: 0,
   });
   const subscription = sequencer.subscribe("r");
@@ -74,10 +66,27 @@ Deno.test("RoomSequencer.receive() fills a gap from the log and passes presence 
   await subscription.return();
 });
 
+Deno.test("RoomSequencer.catchUp() delivers a gap of several pages in order, each once", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, {
+    sweepIntervalMs: 0,
+  });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const messages = await store(history, CATCH_UP_PAGE * 2 + 5);
+  sequencer.receive("r", broadcastOf(messages.at(-1)!));
+  sequencer.catchUp();
+  assert.deepEqual(
+    await take(subscription, messages.length),
+    messages.map((message) => message.id),
+  );
+  await subscription.return();
+});
+
 Deno.test("RoomSequencer forgets a room when its last subscriber aborts", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
   const deactivated: string[] = [];
-  await using sequencer = new RoomSequencer(logOf(history), {
+  await using sequencer = new RoomSequencer(history, {
     sweepIntervalMs: 0,
     onDeactivate: (room) => deactivated.push(room),
   });

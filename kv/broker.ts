@@ -33,7 +33,8 @@ import {
 } from "../chat/events.ts";
 import { parseEvent } from "../chat/parse_event.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
-import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
+import type { RoomLog } from "../chat/history.ts";
+import { RoomSequencer } from "../chat/room_sequencer.ts";
 
 /**
  * Milliseconds a presence event stays in the room's event log: far longer
@@ -64,7 +65,7 @@ class EventCursor {
 /** Options for {@linkcode KvBroker}. */
 export interface KvBrokerOptions {
   /** The history that writes the log, read to deliver what is new. */
-  log: Pick<RoomLog, "after">;
+  log: RoomLog;
   /**
    * Milliseconds between checks of each active room's head, should a watch
    * fall behind.
@@ -120,12 +121,7 @@ export class KvBroker implements Broker<Broadcast> {
   constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvBrokerOptions) {
     this.#kv = Promise.resolve(kv);
     this.metrics = options.metrics ?? new BusMetrics();
-    const roomLog: RoomLog = {
-      head: async (room) =>
-        Number((await (await this.#kv).get<number>(["head", room])).value ?? 0),
-      after: (room, since) => options.log.after(room, since),
-    };
-    this.#sequencer = new RoomSequencer(roomLog, {
+    this.#sequencer = new RoomSequencer(options.log, {
       sweepIntervalMs: options.sweepIntervalMs,
       metrics: this.metrics,
       onActivate: (room) => this.#watch(room),

@@ -11,7 +11,15 @@
  */
 import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
 import type { ChatMessage } from "../chat/events.ts";
-import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
+import {
+  type Draft,
+  type History,
+  type HistoryPage,
+  type LogPage,
+  missesMessages,
+  pageOf,
+  type Stored,
+} from "../chat/history.ts";
 import { parseMessage } from "../chat/parse_event.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 
@@ -181,11 +189,8 @@ export class KvHistory implements History {
   async latest(room: string, limit: number): Promise<HistoryPage> {
     const kv = await this.#kv;
     return this.#page(
-      kv.list<StoredValue>({ prefix: ["msg", room] }, {
-        reverse: true,
-        limit: limit + 1,
-      }),
       room,
+      kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
       limit,
     );
   }
@@ -198,47 +203,70 @@ export class KvHistory implements History {
   ): Promise<HistoryPage> {
     const kv = await this.#kv;
     return this.#page(
-      kv.list<StoredValue>({
-        prefix: ["msg", room],
-        end: ["msg", room, before],
-      }, { reverse: true, limit: limit + 1 }),
       room,
+      kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
+        reverse: true,
+        limit: limit + 1,
+      }),
       limit,
     );
   }
 
-  /**
-   * Every retained message of `room` after `since`; `truncated` when some
-   * were deleted, or when `since` is beyond the room's last id (the history
-   * was reset, so the client's ids no longer match).
-   */
-  async after(room: string, since: number): Promise<HistoryPage> {
+  /** The latest `limit` messages above `since`; see {@linkcode History.resume}. */
+  async resume(
+    room: string,
+    since: number,
+    limit: number,
+  ): Promise<HistoryPage> {
     const kv = await this.#kv;
-    const messages: ChatMessage[] = [];
+    const range = { prefix: ["msg", room], start: ["msg", room, since + 1] };
+    const page = await this.#page(
+      room,
+      kv.list(range, { reverse: true, limit: limit + 1 }),
+      limit,
+    );
+    let oldest: ChatMessage | undefined;
+    for await (const entry of kv.list(range, { limit: 1 })) {
+      oldest = this.#read(room, entry);
+    }
+    const head = await this.head(room);
+    const truncated = (oldest !== undefined &&
+      oldest.ts < this.#oldestKeptTs()) ||
+      missesMessages(since, oldest, head);
+    return { ...page, truncated };
+  }
+
+  /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
+  async after(room: string, since: number, limit: number): Promise<LogPage> {
+    const kv = await this.#kv;
     const oldestKept = this.#oldestKeptTs();
-    let expired = false;
-    const entries = kv.list<StoredValue>({
+    const messages: ChatMessage[] = [];
+    let through = since;
+    const entries = kv.list({
       prefix: ["msg", room],
       start: ["msg", room, since + 1],
-    });
+    }, { limit });
     for await (const entry of entries) {
+      through = Math.max(through, Number(entry.key[2]));
       const message = this.#read(room, entry);
-      if (message === undefined) continue;
-      if (message.ts < oldestKept) {
-        expired = true;
-        continue;
+      if (message !== undefined && message.ts >= oldestKept) {
+        messages.push(message);
       }
-      messages.push(message);
     }
-    // With nothing after `since`, the head tells whether messages were
-    // removed (head beyond `since`) or the history was reset (head before it).
-    const lastId = messages.length > 0
-      ? undefined
-      : (await kv.get<number>(["head", room])).value ?? 0;
-    const gap = lastId === undefined
-      ? messages[0]!.id > since + 1
-      : lastId !== since;
-    return { messages, hasMore: since > 0, truncated: expired || gap };
+    // Read after the page, so that every id in it is at most the head.
+    return { messages, through, head: await this.head(room) };
+  }
+
+  /**
+   * The room's last id, 0 before its first message.
+   *
+   * @param room The room.
+   * @returns The id the latest message got.
+   */
+  async head(room: string): Promise<number> {
+    const kv = await this.#kv;
+    const { value } = await kv.get(["head", room]);
+    return typeof value === "number" ? value : 0;
   }
 
   /** Closes the KV database; idempotent. */
@@ -296,25 +324,18 @@ export class KvHistory implements History {
     return found;
   }
 
+  /** Newest-first entries as a page: up to `limit` valid, unexpired messages, oldest first. */
   async #page(
-    entries: Deno.KvListIterator<StoredValue>,
     room: string,
+    newestFirst: Deno.KvListIterator<unknown>,
     limit: number,
   ): Promise<HistoryPage> {
-    const newestFirst: ChatMessage[] = [];
-    const oldestKept = this.#oldestKeptTs();
-    let hasMore = false;
-    for await (const entry of entries) {
+    const messages: ChatMessage[] = [];
+    for await (const entry of newestFirst) {
       const message = this.#read(room, entry);
-      if (message === undefined) continue;
-      if (message.ts < oldestKept) break;
-      if (newestFirst.length === limit) {
-        hasMore = true;
-        break;
-      }
-      newestFirst.push(message);
+      if (message !== undefined) messages.push(message);
     }
-    return { messages: newestFirst.reverse(), hasMore, truncated: false };
+    return pageOf(messages, limit, this.#oldestKeptTs());
   }
 
   /** One stored entry as a message; one that is not valid is counted and skipped. */

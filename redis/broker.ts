@@ -25,7 +25,8 @@ import {
   encodeEnvelope,
   maxEnvelopeLength,
 } from "./envelope.ts";
-import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
+import type { RoomLog } from "../chat/history.ts";
+import { RoomSequencer } from "../chat/room_sequencer.ts";
 
 /** Default for {@linkcode RedisBrokerOptions.channel}. */
 export const DEFAULT_CHANNEL = "chat:events";

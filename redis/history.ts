@@ -11,7 +11,15 @@
  * @module
  */
 import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
-import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
+import {
+  type Draft,
+  type History,
+  type HistoryPage,
+  type LogPage,
+  missesMessages,
+  pageOf,
+  type Stored,
+} from "../chat/history.ts";
 import type { ChatMessage } from "../chat/events.ts";
 import { parseMessage } from "../chat/parse_event.ts";
 import type { RedisClient } from "./client.ts";
@@ -218,25 +226,53 @@ export class RedisHistory implements History {
     return this.#page(room, entries, limit);
   }
 
-  /** Every retained message of `room` after `since`; `truncated` when some were deleted. */
-  async after(room: string, since: number): Promise<HistoryPage> {
-    const [entries, head] = await Promise.all([
-      this.#client.zRange(keys(room).log, `(${since}`, "+inf", { BY: "SCORE" }),
-      this.head(room),
-    ]);
+  /** The latest `limit` messages above `since`; see {@linkcode History.resume}. */
+  async resume(
+    room: string,
+    since: number,
+    limit: number,
+  ): Promise<HistoryPage> {
+    const { log, head } = keys(room);
+    // One transaction, so that the page, the oldest message and the head agree.
+    const [newestFirst, oldestEntries, last] = await this.#client.multi()
+      .zRange(log, "+inf", `(${since}`, {
+        BY: "SCORE",
+        REV: true,
+        LIMIT: { offset: 0, count: limit + 1 },
+      })
+      .zRange(log, `(${since}`, "+inf", {
+        BY: "SCORE",
+        LIMIT: { offset: 0, count: 1 },
+      })
+      .get(head)
+      .exec();
+    const page = this.#page(room, toArray(newestFirst), limit);
+    const [oldest] = this.#messages(room, toArray(oldestEntries));
+    const truncated = (oldest !== undefined &&
+      oldest.ts < this.#oldestKeptTs()) ||
+      missesMessages(since, oldest, toHead(last));
+    return { ...page, truncated };
+  }
+
+  /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
+  async after(room: string, since: number, limit: number): Promise<LogPage> {
+    const { log, head } = keys(room);
+    const [entries, last] = await this.#client.multi()
+      .zRangeWithScores(log, `(${since}`, "+inf", {
+        BY: "SCORE",
+        LIMIT: { offset: 0, count: limit },
+      })
+      .get(head)
+      .exec();
+    const scored = toArray(entries) as { value: unknown; score: unknown }[];
     const oldestKept = this.#oldestKeptTs();
-    const all = this.#messages(room, entries);
-    const messages = all.filter((message) => message.ts >= oldestKept);
-    // With nothing after `since`, the head tells whether messages were
-    // removed (head beyond `since`) or the history was reset (head before it).
-    const gap = messages.length > 0
-      ? messages[0]!.id > since + 1
-      : head !== since;
-    return {
-      messages,
-      hasMore: since > 0,
-      truncated: messages.length < all.length || gap,
-    };
+    const messages = this.#messages(room, scored.map((entry) => entry.value))
+      .filter((message) => message.ts >= oldestKept);
+    const through = Math.max(
+      since,
+      ...scored.map((entry) => Number(entry.score)),
+    );
+    return { messages, through, head: toHead(last) };
   }
 
   /**
@@ -246,8 +282,7 @@ export class RedisHistory implements History {
    * @returns The id the latest message got.
    */
   async head(room: string): Promise<number> {
-    const value = await this.#client.get(keys(room).head);
-    return value === null ? 0 : Number(value);
+    return toHead(await this.#client.get(keys(room).head));
   }
 
   /** Nothing to release: the caller owns the client. */
@@ -261,18 +296,11 @@ export class RedisHistory implements History {
   }
 
   #page(room: string, newestFirst: unknown[], limit: number): HistoryPage {
-    const oldestKept = this.#oldestKeptTs();
-    const messages: ChatMessage[] = [];
-    let hasMore = false;
-    for (const message of this.#messages(room, newestFirst)) {
-      if (message.ts < oldestKept) break;
-      if (messages.length === limit) {
-        hasMore = true;
-        break;
-      }
-      messages.push(message);
-    }
-    return { messages: messages.reverse(), hasMore, truncated: false };
+    return pageOf(
+      this.#messages(room, newestFirst),
+      limit,
+      this.#oldestKeptTs(),
+    );
   }
 
   /** Decodes log entries, skipping (and counting) those that are not messages. */
@@ -289,6 +317,23 @@ export class RedisHistory implements History {
   #oldestKeptTs(): number {
     return this.#maxAgeMs > 0 ? this.#now() - this.#maxAgeMs : -Infinity;
   }
+}
+
+/** A reply that should be a list of entries, as a list. */
+function toArray(reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) {
+    throw new TypeError("Cannot read history: unexpected reply from Redis");
+  }
+  return reply;
+}
+
+/** The head key's value as an id: 0 when absent. */
+function toHead(value: unknown): number {
+  const head = value === null ? 0 : Number(value);
+  if (!Number.isSafeInteger(head) || head < 0) {
+    throw new TypeError(`Cannot read history: bad head "${String(value)}"`);
+  }
+  return head;
 }
 
 /** Decodes one log entry, checking every field rather than trusting the store. */

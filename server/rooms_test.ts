@@ -117,6 +117,40 @@ Deno.test("join with since: a client that was cut off gets exactly what it misse
   assert.equal(live.id, joined.messages.at(-1)!.id + 1);
 });
 
+Deno.test("join with since: a long absence gets the latest historyLimit, and history pages back to since", async () => {
+  await using server = startServer({
+    historyLimit: 4,
+    rateLimit: 1000,
+    rateBurst: 1000,
+  });
+  const { client: sender } = await connectJson(server.wsUrl);
+  await using _ = sender;
+  for (let i = 1; i <= 23; i++) {
+    await sendAndAck(sender, "general", `m${i}`, `n${i}`);
+  }
+  await using again = await connect(server.wsUrl, { json: true });
+  await again.nextOfType("hello");
+  again.sendJson({ type: "join", room: "general", since: 3 });
+  const joined = await again.nextOfType("joined");
+  assert.deepEqual(joined.messages.map((m) => m.id), [20, 21, 22, 23]);
+  assert.deepEqual([joined.hasMore, joined.truncated], [true, false]);
+  // Live messages follow the page at once, while older ones are paged in.
+  await sendAndAck(sender, "general", "live", "live");
+  const live = await again.nextOfType("message");
+  assert.equal(live.id, 24);
+  const seen = joined.messages.map((m) => m.id);
+  let hasMore = joined.hasMore;
+  while (hasMore && seen[0]! > 4) {
+    again.sendJson({ type: "history", room: "general", before: seen[0] });
+    const page = await again.nextOfType("history");
+    assert(page.messages.length <= 4);
+    seen.unshift(...page.messages.map((m) => m.id).filter((id) => id > 3));
+    hasMore = page.hasMore;
+  }
+  seen.push(live.id);
+  assert.deepEqual(seen, Array.from({ length: 21 }, (_, i) => i + 4));
+});
+
 Deno.test("join with since older than retention says truncated", async () => {
   await using server = startServer({ historyMaxMessages: 3 });
   const { client } = await connectJson(server.wsUrl);
@@ -136,6 +170,11 @@ Deno.test("join with since older than retention says truncated", async () => {
     "m4",
     "m5",
   ]);
+  // Nothing older after since is left, and history agrees.
+  assert.equal(joined.hasMore, false);
+  late.sendJson({ type: "history", room: "general", before: 4 });
+  const older = await late.nextOfType("history");
+  assert.deepEqual([older.messages.length, older.hasMore], [0, false]);
 });
 
 Deno.test("send: the same nonce after a reconnect posts one message and acks its id", async () => {

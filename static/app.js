@@ -64,7 +64,7 @@ const ui = {
 /**
  * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, text: string }} Message
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string, id?: number }} Pending
- * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, hasMore: boolean, loadingOlder: boolean, members: string[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
+ * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, resumedFrom: number, hasMore: boolean, loadingOlder: boolean, members: string[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
  */
 
 const state = {
@@ -87,6 +87,8 @@ function createRoom(name) {
     messages: [],
     ids: new Set(),
     lastId: 0,
+    /** The `since` of the last join sent, 0 for none. */
+    resumedFrom: 0,
     hasMore: false,
     loadingOlder: false,
     members: [],
@@ -186,8 +188,17 @@ function onHello(event) {
 function sendJoin(room) {
   room.joining = true;
   const frame = { type: "join", room: room.name, nonce: `join:${room.name}` };
+  room.resumedFrom = room.lastId;
   if (room.lastId > 0) frame.since = room.lastId;
   connection.send(frame);
+}
+
+/** Forgets a room's messages: what the server sends next replaces them. */
+function clearMessages(room) {
+  room.messages = [];
+  room.ids.clear();
+  room.lastId = 0;
+  if (room.name === state.current) messageList.show(room);
 }
 
 function onJoined(event) {
@@ -196,6 +207,9 @@ function onJoined(event) {
     connection.send({ type: "leave", room: event.room });
     return;
   }
+  // A resume capped at the history limit leaves a gap between what we have
+  // and the page: start over from the page and page back from there.
+  if (room.resumedFrom > 0 && event.hasMore) clearMessages(room);
   const first = room.messages.length === 0;
   room.joined = true;
   room.joining = false;
