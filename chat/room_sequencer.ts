@@ -35,6 +35,15 @@ export interface RoomSequencerOptions {
    */
   sweepIntervalMs?: number;
   /**
+   * Milliseconds a catch-up waits for local subscribers to take its last
+   * page before it sends the next one anyway: a subscriber that takes
+   * nothing for that long is stalled, and must not hold the room up for the
+   * others (its queue overflows and it is cut off, as live traffic would do).
+   *
+   * @default {1000}
+   */
+  catchUpStallMs?: number;
+  /**
    * Where catch-ups from the log and dropped events are counted.
    *
    * @default {new BusMetrics()}
@@ -46,6 +55,14 @@ export interface RoomSequencerOptions {
 export const DEFAULT_SWEEP_INTERVAL_MS = 2000;
 /** Messages read from the log at a time when catching up. */
 export const CATCH_UP_PAGE = 100;
+/** Default for {@linkcode RoomSequencerOptions.catchUpStallMs}. */
+export const DEFAULT_CATCH_UP_STALL_MS = 1000;
+/**
+ * Messages kept per room while they wait for a gap before them to be read
+ * from the log; later ones are read from the log too, so a long catch-up
+ * under traffic does not hold the room's whole traffic in memory.
+ */
+const MAX_PENDING = 10 * CATCH_UP_PAGE;
 
 class RoomState {
   /** Last id delivered to local subscribers. */
@@ -150,6 +167,10 @@ export class RoomSequencer implements AsyncDisposable {
       return;
     }
     if (state.initialised && broadcast.id <= state.last) return;
+    if (state.pending.size >= MAX_PENDING) {
+      if (state.initialised) this.#fetch(room, state);
+      return;
+    }
     state.pending.set(broadcast.id, broadcast);
     if (state.initialised) this.#flush(room, state);
   }
@@ -245,7 +266,9 @@ export class RoomSequencer implements AsyncDisposable {
 
   /**
    * Reads the log after the last delivered id, a page at a time, and
-   * delivers it in order; one read per room at a time.
+   * delivers it in order; one read per room at a time. Each page waits until
+   * local subscribers have taken the last one, so a long catch-up (after
+   * the subscription dropped) does not overflow their queues at once.
    */
   #fetch(room: string, state: RoomState): void {
     if (state.fetching) {
@@ -261,7 +284,8 @@ export class RoomSequencer implements AsyncDisposable {
           let since: number;
           do {
             since = state.last;
-            page = await this.#log.after(room, since, CATCH_UP_PAGE);
+            const limit = await this.#roomForPage(room);
+            page = await this.#log.after(room, since, limit);
             if (this.#rooms.get(room) !== state) return;
             this.#deliverPage(room, state, page);
           } while (page.through > since && state.last < page.head);
@@ -281,6 +305,20 @@ export class RoomSequencer implements AsyncDisposable {
     })();
     this.#running.add(running);
     running.finally(() => this.#running.delete(running));
+  }
+
+  /** Waits until local subscribers can take a page, up to the stall time; returns its size. */
+  async #roomForPage(room: string): Promise<number> {
+    const stalled = new AbortController();
+    const timer = setTimeout(
+      () => stalled.abort(),
+      this.#options.catchUpStallMs ?? DEFAULT_CATCH_UP_STALL_MS,
+    );
+    try {
+      return await this.#local.waitForRoom(room, CATCH_UP_PAGE, stalled.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Delivers what a read of the log found that was not delivered yet. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Subscription } from "../broker.ts";
 import { KvHistory } from "../kv/history.ts";
+import { withTimeout } from "../testing/async.ts";
 import { type Broadcast, broadcastOf, presenceBroadcast } from "./events.ts";
 import { CATCH_UP_PAGE, RoomSequencer } from "./room_sequencer.ts";
 
@@ -81,6 +82,48 @@ Deno.test("RoomSequencer.catchUp() delivers a gap of several pages in order, eac
     messages.map((message) => message.id),
   );
   await subscription.return();
+});
+
+Deno.test("RoomSequencer.catchUp() hands a long gap over as fast as a small queue takes it", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, {
+    sweepIntervalMs: 0,
+  });
+  const subscription = sequencer.subscribe("r", { maxQueueLength: 8 });
+  await sequencer.ready("r");
+  const messages = await store(history, 250);
+  sequencer.catchUp();
+  // Without pacing, the first page would overflow the queue of 8 at once
+  // and the subscription would throw SlowConsumerError.
+  assert.deepEqual(
+    await take(subscription, messages.length),
+    messages.map((message) => message.id),
+  );
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer.catchUp() does not wait for a subscriber that takes nothing", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, {
+    sweepIntervalMs: 0,
+    catchUpStallMs: 20,
+  });
+  const reader = sequencer.subscribe("r", { maxQueueLength: 8 });
+  const cutOff = Promise.withResolvers<void>();
+  const stalled = sequencer.subscribe("r", {
+    maxQueueLength: 8,
+    onSlowConsumer: () => cutOff.resolve(),
+  });
+  await sequencer.ready("r");
+  const messages = await store(history, 40);
+  sequencer.catchUp();
+  assert.deepEqual(
+    await withTimeout(take(reader, messages.length), "the reader's messages"),
+    messages.map((message) => message.id),
+  );
+  await withTimeout(cutOff.promise, "the stalled subscriber's cut-off");
+  await reader.return();
+  await stalled.return();
 });
 
 Deno.test("RoomSequencer forgets a room when its last subscriber aborts", async () => {

@@ -95,10 +95,11 @@ export class RedisBroker implements Broker<Broadcast> {
   #subscription: Promise<void>;
   #maxEnvelopeLength: number;
   #listener = (message: string) => this.#onMessage(message);
+  /** Whether the subscriber connection was ready once: any later "ready" follows a drop. */
+  #wasReady: boolean;
   #onReady = () => {
-    // The first "ready" may come before or after the first subscription;
-    // any later one follows a dropped connection that was subscribed again.
-    if (this.#subscribed) this.metrics.resubscribes.inc();
+    if (this.#wasReady) this.metrics.resubscribes.inc();
+    this.#wasReady = true;
     this.#sequencer.catchUp();
   };
   #closed = false;
@@ -107,6 +108,7 @@ export class RedisBroker implements Broker<Broadcast> {
   constructor(options: RedisBrokerOptions) {
     this.#client = options.client;
     this.#subscriber = options.subscriber;
+    this.#wasReady = this.#subscriber.isReady;
     this.#channel = options.channel ?? DEFAULT_CHANNEL;
     this.#maxEnvelopeLength = maxEnvelopeLength(
       options.maxMessageBytes ?? 4096,

@@ -255,3 +255,87 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "RedisBroker catches up from the log after Redis drops its subscriber, without cutting members off",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    const admin = await createClient({ url: redis.url }).connect();
+    const clients: TestClient[] = [];
+    // Members' instance: queues and send buffers far smaller than what
+    // piles up while its subscriber reconnects.
+    const [senders, members] = await Promise.all([
+      spawnServer([
+        "--redis-url",
+        redis.url,
+        "--rate-limit",
+        "1000",
+        "--rate-burst",
+        "1000",
+      ]),
+      spawnServer([
+        "--redis-url",
+        redis.url,
+        "--max-queue-length",
+        "32",
+        "--max-buffered-bytes",
+        "16384",
+      ]),
+    ]);
+    try {
+      // Redis drops a subscriber whose unsent output passes 8 KiB.
+      await admin.configSet(
+        "client-output-buffer-limit",
+        "pubsub 8kb 4kb 60",
+      );
+      // Several rooms, so that their publishes reach Redis together.
+      const rooms = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"];
+      for (let i = 0; i < 3; i++) {
+        clients.push((await connectJson(wsUrlOf(members), rooms)).client);
+      }
+      const writers = [];
+      for (let i = 0; i < 2; i++) {
+        writers.push((await connectJson(wsUrlOf(senders), rooms)).client);
+      }
+      const text = "x".repeat(3000);
+      const perRoom = 100;
+      for (let i = 0; i < perRoom / writers.length; i++) {
+        for (const [w, writer] of writers.entries()) {
+          for (const room of rooms) {
+            const nonce = `${w}.${i}`;
+            writer.sendJson({
+              type: "send",
+              room,
+              text: `${nonce} ${text}`,
+              nonce,
+            });
+          }
+        }
+      }
+      const ids = Array.from({ length: perRoom }, (_, i) => i + 1);
+      await Promise.all(clients.map(async (client) => {
+        const received = await nextMessages(client, perRoom * rooms.length);
+        for (const room of rooms) {
+          assert.deepEqual(
+            received.filter((m) => m.room === room).map((m) => m.id),
+            ids,
+          );
+        }
+      }));
+      const samples = await scrapeMetrics(members.url.slice(0, -1));
+      assert(
+        (samples.get("chat_bus_resubscribes_total") ?? 0) >= 1,
+        "the subscriber was not dropped",
+      );
+      assert.equal(samples.get("chat_slow_consumers_total") ?? 0, 0);
+      clients.push(...writers);
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      admin.destroy();
+      await senders[Symbol.asyncDispose]();
+      await members[Symbol.asyncDispose]();
+    }
+  },
+});
