@@ -1,8 +1,8 @@
 /**
  * What the bus between instances (Redis pub/sub, or the Deno KV log) does
  * besides carrying messages: events it dropped as invalid, subscriptions it
- * renewed, and messages read from the stored log because the bus did not
- * deliver them. The brokers count here; the server shows the counters in
+ * renewed, messages read from the stored log because the bus did not
+ * deliver them, and rooms whose log was found under a new epoch. The brokers count here; the server shows the counters in
  * `/metrics`.
  *
  * @module
@@ -68,6 +68,11 @@ export class BusMetrics {
     "chat_bus_caught_up_messages_total",
     "Messages delivered from the stored log because the bus had not delivered them",
   );
+  /** Times a room's log was found under a new epoch: it lost messages and numbers them anew. */
+  readonly epochResets: Counter = new Counter(
+    "chat_bus_epoch_resets_total",
+    "Times a room's stored log was found under a new epoch (it lost messages)",
+  );
   #intervalMs: number;
   #now: () => number;
   #lastLogged = -Infinity;
@@ -82,7 +87,13 @@ export class BusMetrics {
 
   /** Every counter, to register with the server's metrics. */
   get counters(): Counter[] {
-    return [this.dropped, this.resubscribes, this.catchUps, this.caughtUp];
+    return [
+      this.dropped,
+      this.resubscribes,
+      this.catchUps,
+      this.caughtUp,
+      this.epochResets,
+    ];
   }
 
   /**

@@ -17,7 +17,6 @@ import { PresenceBatcher } from "./presence_batcher.ts";
 import {
   type Broadcast,
   broadcastOf,
-  type ChatMessage,
   presenceBroadcast,
   type PresenceEvent,
 } from "./events.ts";
@@ -60,6 +59,12 @@ export interface JoinOptions extends SubscribeOptions<Broadcast> {
    */
   since?: number | false;
   /**
+   * The epoch `since` belongs to, as the joiner last saw it. When the room
+   * is under another epoch now, `since` means nothing: the history is the
+   * latest `historyLimit`, marked `truncated`.
+   */
+  epoch?: string;
+  /**
    * Most messages of history sent on joining, with or without `since`.
    *
    * @default {100}
@@ -90,7 +95,7 @@ export interface Joined {
   members: string[];
   /** How many names are present, listed or not. */
   memberCount: number;
-  /** History up to the moment of joining. */
+  /** History up to the moment of joining; its epoch is `""` when none was read (`since: false`). */
   history: HistoryPage;
   /** Live messages with ids up to this one are already in `history`: skip them. */
   lastHistoryId: number;
@@ -183,6 +188,7 @@ export class Chat implements Disposable {
   ): Promise<Joined> {
     const {
       since,
+      epoch,
       historyLimit = 100,
       origin,
       members: withMembers = true,
@@ -202,11 +208,7 @@ export class Chat implements Disposable {
         withMembers
           ? this.#roster(room, memberLimit)
           : [[] as string[], 0] as const,
-        since === false
-          ? { messages: [], hasMore: false, truncated: false }
-          : since === undefined
-          ? this.#history.latest(room, historyLimit)
-          : this.#history.resume(room, since, historyLimit),
+        this.#readHistory(room, since, epoch, historyLimit),
       ]);
       const lastHistoryId = history.messages.at(-1)?.id ?? 0;
       return {
@@ -222,6 +224,23 @@ export class Chat implements Disposable {
       if (present) await this.#presence.leave(room, user).catch(() => false);
       throw error;
     }
+  }
+
+  /** The history a joiner gets: see {@linkcode JoinOptions.since}. */
+  async #readHistory(
+    room: string,
+    since: number | false | undefined,
+    epoch: string | undefined,
+    limit: number,
+  ): Promise<HistoryPage> {
+    if (since === false) {
+      return { messages: [], hasMore: false, truncated: false, epoch: "" };
+    }
+    if (since === undefined) return await this.#history.latest(room, limit);
+    const page = await this.#history.resume(room, since, limit);
+    if (epoch === undefined || page.epoch === epoch) return page;
+    // The ids the joiner has belong to an epoch the store no longer has.
+    return { ...await this.#history.latest(room, limit), truncated: true };
   }
 
   /** Up to `limit` names present in `room`, and how many there are in all. */
@@ -328,7 +347,7 @@ export class Chat implements Disposable {
       }
       for (let i = 0; i < batch.length; i++) {
         const result = stored[i]!;
-        if (!result.duplicate) await this.#publish(room, result.message);
+        if (!result.duplicate) await this.#publish(room, result);
         batch[i]!.resolve(result);
       }
     }
@@ -336,9 +355,9 @@ export class Chat implements Disposable {
   }
 
   /** Publishes a stored message; a failure here loses nothing, as late joiners read it from history. */
-  async #publish(room: string, message: ChatMessage): Promise<void> {
+  async #publish(room: string, { message, epoch }: Stored): Promise<void> {
     try {
-      await this.#broker.publish(room, broadcastOf(message));
+      await this.#broker.publish(room, broadcastOf(message, epoch));
     } catch (error) {
       // Stored is what the ack promises; members catch up with `since`.
       log("warn", "broker.publish_failed", { room, id: message.id, error });

@@ -3,6 +3,13 @@
  * before they are acknowledged. `kv/history.ts` implements it over Deno KV,
  * `redis/history.ts` over Redis.
  *
+ * A room's ids are numbered within an **epoch**, a random name the store
+ * gives the room's sequence when it starts it. A store that lost the room's
+ * log (a Redis restarted empty: the head vanished) starts the ids again
+ * under a new epoch, and so does one found behind what was seen of it (ids
+ * went backwards), so that an id from before the loss is never taken for
+ * the message that now has it.
+ *
  * @module
  */
 import type { ChatMessage } from "./events.ts";
@@ -21,6 +28,16 @@ export interface Stored {
   message: ChatMessage;
   /** Whether the nonce matched an earlier message, so nothing new was stored. */
   duplicate: boolean;
+  /** The epoch the message's id belongs to. */
+  epoch: string;
+}
+
+/** Where a room's log stands: its epoch and its last id. */
+export interface RoomPosition {
+  /** The epoch the room's ids belong to. */
+  epoch: string;
+  /** The room's last id in that epoch, 0 before its first message. */
+  head: number;
 }
 
 /** A run of messages, oldest first, for a client. */
@@ -37,6 +54,8 @@ export interface HistoryPage {
    * `since`, or `since` is beyond the room's last id (the history was reset).
    */
   truncated: boolean;
+  /** The epoch the messages' ids belong to. */
+  epoch: string;
 }
 
 /** A run of the log read forward from an id, for catching up. */
@@ -50,12 +69,19 @@ export interface LogPage {
    * valid messages, or too old, are passed over and not read again.
    */
   through: number;
+  /** The epoch the ids belong to. */
+  epoch: string;
 }
 
 /** The room's stored log as a broker reads it to deliver what the bus missed. */
 export interface RoomLog {
-  /** The room's last stored id, 0 before its first message. */
-  head(room: string): Promise<number>;
+  /**
+   * Where the room's log stands; starts the room's epoch if it has none.
+   * With `seen`, where the caller saw the log last: a head below it in the
+   * same epoch means the store lost messages (ids went backwards), and the
+   * store starts a new epoch.
+   */
+  position(room: string, seen?: RoomPosition): Promise<RoomPosition>;
   /** Up to `limit` retained messages of `room` with ids above `since`, oldest first. */
   after(room: string, since: number, limit: number): Promise<LogPage>;
 }
@@ -82,6 +108,25 @@ export interface History extends RoomLog, AsyncDisposable {
   before(room: string, before: number, limit: number): Promise<HistoryPage>;
   /** Releases the store; idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * A fresh epoch name: random, so that a store that lost everything cannot
+ * hand out one it used before.
+ *
+ * @returns 12 hexadecimal digits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newEpoch } from "./history.ts";
+ *
+ * assert.match(newEpoch(), /^[0-9a-f]{12}$/);
+ * assert.notEqual(newEpoch(), newEpoch());
+ * ```
+ */
+export function newEpoch(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 }
 
 /**
@@ -121,6 +166,7 @@ export function missesMessages(
  * @param newestFirst Up to `limit + 1` messages, newest first.
  * @param limit Most messages in the page.
  * @param oldestKeptTs Messages older than this are expired, and so are all before them.
+ * @param epoch The epoch the messages belong to.
  * @returns The page (`truncated` is `false`: only a resume can be).
  *
  * @example
@@ -129,16 +175,17 @@ export function missesMessages(
  * import { pageOf } from "./history.ts";
  *
  * const message = (id: number, ts: number) => ({ type: "message" as const, id, room: "r", ts, user: "u", text: "" });
- * const page = pageOf([message(3, 30), message(2, 20), message(1, 10)], 2, 0);
+ * const page = pageOf([message(3, 30), message(2, 20), message(1, 10)], 2, 0, "e");
  * assert.deepEqual(page.messages.map((m) => m.id), [2, 3]);
  * assert.equal(page.hasMore, true);
- * assert.equal(pageOf([message(3, 30), message(2, 20), message(1, 10)], 2, 25).hasMore, false);
+ * assert.equal(pageOf([message(3, 30), message(2, 20), message(1, 10)], 2, 25, "e").hasMore, false);
  * ```
  */
 export function pageOf(
   newestFirst: readonly ChatMessage[],
   limit: number,
   oldestKeptTs: number,
+  epoch: string,
 ): HistoryPage {
   const messages: ChatMessage[] = [];
   let hasMore = false;
@@ -150,5 +197,5 @@ export function pageOf(
     }
     messages.push(message);
   }
-  return { messages: messages.reverse(), hasMore, truncated: false };
+  return { messages: messages.reverse(), hasMore, truncated: false, epoch };
 }

@@ -25,6 +25,19 @@ async function take(
   return ids;
 }
 
+/** The next `count` events of a subscription, decoded. */
+async function takeEvents(
+  subscription: Subscription<Broadcast>,
+  count: number,
+): Promise<Record<string, unknown>[]> {
+  const events = [];
+  while (events.length < count) {
+    const { value } = await subscription.next();
+    events.push(...value!.map((broadcast) => JSON.parse(broadcast.json)));
+  }
+  return events;
+}
+
 Deno.test("RoomSequencer.ready() starts at the head: older ids are dropped, newer delivered", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
   await using sequencer = new RoomSequencer(history, {
@@ -124,6 +137,57 @@ Deno.test("RoomSequencer.catchUp() does not wait for a subscriber that takes not
   await withTimeout(cutOff.promise, "the stalled subscriber's cut-off");
   await reader.return();
   await stalled.return();
+});
+
+Deno.test("RoomSequencer delivers a reset, then the new epoch's messages, when the log's epoch changes", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, { sweepIntervalMs: 0 });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const [first] = await history.append("r", [{ user: "ada", text: "old" }]);
+  sequencer.receive("r", broadcastOf(first!.message, first!.epoch));
+  assert.deepEqual(await take(subscription, 1), [1]);
+  // The store found itself behind: another epoch, whose log is resent.
+  const renewed = await history.position("r", { epoch: first!.epoch, head: 9 });
+  const [next] = await history.append("r", [{ user: "ada", text: "new" }]);
+  assert.equal(next!.epoch, renewed.epoch);
+  sequencer.receive("r", broadcastOf(next!.message, next!.epoch));
+  const events = await takeEvents(subscription, 3);
+  assert.deepEqual(
+    events.map((event) => [event.type, event.id ?? event.epoch]),
+    [
+      ["reset", renewed.epoch],
+      ["message", 1],
+      ["message", 2],
+    ],
+  );
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer.sweep() notices a log that went back below what was delivered", async () => {
+  const kv = await Deno.openKv(":memory:");
+  await using history = new KvHistory(kv);
+  await using sequencer = new RoomSequencer(history, { sweepIntervalMs: 0 });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const messages = await store(history, 3);
+  for (const message of messages) sequencer.receive("r", broadcastOf(message));
+  assert.deepEqual(await take(subscription, 3), [1, 2, 3]);
+  // A restore from an older copy: the head is back at 1, the epoch kept.
+  await kv.atomic().set(["head", "r"], 1).delete(["msg", "r", 2])
+    .delete(["msg", "r", 3]).commit();
+  const [reused] = await history.append("r", [{ user: "ada", text: "again" }]);
+  assert.equal(reused!.message.id, 2);
+  sequencer.receive("r", broadcastOf(reused!.message, reused!.epoch));
+  await sequencer.sweep();
+  const events = await takeEvents(subscription, 3);
+  assert.deepEqual(events.map((event) => event.type), [
+    "reset",
+    "message",
+    "message",
+  ]);
+  assert.deepEqual(events.slice(1).map((event) => event.text), ["m0", "again"]);
+  await subscription.return();
 });
 
 Deno.test("RoomSequencer forgets a room when its last subscriber aborts", async () => {

@@ -187,12 +187,14 @@ export class KvBroker implements Broker<Broadcast> {
     if (this.#closed || this.#watches.has(room)) return;
     cursor.last = typeof start === "number" ? start : 0;
     this.#cursors.set(room, cursor);
-    const stream = kv.watch<[number, number]>([
+    const stream = kv.watch<[unknown, unknown, unknown]>([
       ["head", room],
       ["presence_head", room],
+      ["epoch", room],
     ]);
     const reader = stream.getReader();
     const done = (async () => {
+      let epoch: unknown;
       try {
         while (true) {
           const { value, done } = await reader.read();
@@ -200,6 +202,11 @@ export class KvBroker implements Broker<Broadcast> {
           const [head, events] = [value[0].value, value[1].value];
           if (isCounter(head)) this.#sequencer.headChanged(room, head);
           else if (head !== null) this.metrics.drop("id", { room });
+          // A new epoch: the log lost messages and numbers them anew.
+          if (epoch !== undefined && value[2].value !== epoch) {
+            this.#sequencer.headChanged(room);
+          }
+          epoch = value[2].value;
           if (isCounter(events)) {
             if (events > cursor.last) this.#readEvents(room, cursor);
           } else if (events !== null) this.metrics.drop("id", { room });

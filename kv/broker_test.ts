@@ -202,6 +202,37 @@ Deno.test("KvBroker drops invalid entries written to the store, counts them, and
   }
 });
 
+Deno.test("KvBroker tells members of a new epoch when the store starts one, then sends its messages", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/chat.db`;
+    await using a = await startIsolate(path);
+    await using b = await startIsolate(path);
+    const { client: sender, joined: [joined] } = await connectJson(a.wsUrl);
+    await using _sender = sender;
+    const { client: member } = await connectJson(b.wsUrl);
+    await using _member = member;
+    await sendAndAck(sender, "general", "before", "b");
+    assert.deepEqual(await nextTexts(member, 1), ["before"]);
+
+    // Another handle finds the log behind what it saw: a new epoch, which
+    // only the watch of the room's keys tells the isolates about.
+    await using other = new KvHistory(await Deno.openKv(path));
+    const renewed = await other.position("general", {
+      epoch: joined!.epoch,
+      head: 99,
+    });
+    const reset = await member.nextOfType("reset");
+    assert.equal(reset.epoch, renewed.epoch);
+    // The new epoch's log is sent again from its first message.
+    assert.deepEqual(await nextTexts(member, 1), ["before"]);
+    await sendAndAck(sender, "general", "after", "a");
+    assert.deepEqual(await nextTexts(member, 1), ["after"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("main.ts on Deno Deploy writes nothing locally and stops well within 5 s of SIGINT", async () => {
   await using child = await spawnServer(
     ["--kv-path", ":memory:"],

@@ -3,9 +3,11 @@
  * Deno Deploy, `:memory:` in tests.
  *
  * Keys: `["msg", room, id]` holds a message, `["head", room]` the room's last
- * id, `["nonce", room, user, nonce]` the id a nonce produced (expiring after
- * the de-duplication window). Every append is one atomic commit that checks
- * the head it numbered from, so two writers can never hand out the same id.
+ * id, `["epoch", room]` the epoch its ids belong to (started by the first
+ * read or write of the room), `["nonce", room, user, nonce]` the id a nonce
+ * produced (expiring after the de-duplication window). Every append is one
+ * atomic commit that checks the head it numbered from and the epoch, so two
+ * writers can never hand out the same id.
  *
  * @module
  */
@@ -17,7 +19,9 @@ import {
   type HistoryPage,
   type LogPage,
   missesMessages,
+  newEpoch,
   pageOf,
+  type RoomPosition,
   type Stored,
 } from "../chat/history.ts";
 import { parseMessage } from "../chat/parse_event.ts";
@@ -73,9 +77,12 @@ interface StoredValue {
   text: string;
 }
 
+/** Where a room's log stood when read, with what an append must check. */
 interface Head {
   lastId: number;
   versionstamp: string | null;
+  epoch: string;
+  epochVersionstamp: string;
 }
 
 /**
@@ -121,10 +128,10 @@ export class KvHistory implements History {
       const head = await this.#head(kv, room);
       const results: Stored[] = [];
       const seenInBatch = new Map<string, ChatMessage>();
-      const atomic = kv.atomic().check({
-        key: ["head", room],
-        versionstamp: head.versionstamp,
-      });
+      const atomic = kv.atomic().check(
+        { key: ["head", room], versionstamp: head.versionstamp },
+        { key: ["epoch", room], versionstamp: head.epochVersionstamp },
+      );
       let lastId = head.lastId;
       const ts = this.#now();
       for (const draft of drafts) {
@@ -135,7 +142,11 @@ export class KvHistory implements History {
           ? undefined
           : seenInBatch.get(nonceKey) ?? earlier.get(nonceKey);
         if (original) {
-          results.push({ message: original, duplicate: true });
+          results.push({
+            message: original,
+            duplicate: true,
+            epoch: head.epoch,
+          });
           continue;
         }
         lastId++;
@@ -159,7 +170,7 @@ export class KvHistory implements History {
             expireIn: this.#nonceTtlMs,
           });
         }
-        results.push({ message, duplicate: false });
+        results.push({ message, duplicate: false, epoch: head.epoch });
       }
       if (lastId === head.lastId) return results;
       for (
@@ -172,7 +183,11 @@ export class KvHistory implements History {
       atomic.set(["head", room], lastId);
       const commit = await commitOrBusy(atomic);
       if (commit.ok) {
-        this.#heads.set(room, { lastId, versionstamp: commit.versionstamp });
+        this.#heads.set(room, {
+          ...head,
+          lastId,
+          versionstamp: commit.versionstamp,
+        });
         return results;
       }
       this.#heads.delete(room);
@@ -188,10 +203,12 @@ export class KvHistory implements History {
   /** The latest `limit` messages of `room`, oldest first. */
   async latest(room: string, limit: number): Promise<HistoryPage> {
     const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     return this.#page(
       room,
       kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
       limit,
+      epoch,
     );
   }
 
@@ -202,6 +219,7 @@ export class KvHistory implements History {
     limit: number,
   ): Promise<HistoryPage> {
     const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     return this.#page(
       room,
       kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
@@ -209,6 +227,7 @@ export class KvHistory implements History {
         limit: limit + 1,
       }),
       limit,
+      epoch,
     );
   }
 
@@ -219,26 +238,29 @@ export class KvHistory implements History {
     limit: number,
   ): Promise<HistoryPage> {
     const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     const range = { prefix: ["msg", room], start: ["msg", room, since + 1] };
     const page = await this.#page(
       room,
       kv.list(range, { reverse: true, limit: limit + 1 }),
       limit,
+      epoch,
     );
     let oldest: ChatMessage | undefined;
     for await (const entry of kv.list(range, { limit: 1 })) {
       oldest = this.#read(room, entry);
     }
-    const head = await this.head(room);
+    const { lastId } = await this.#position(kv, room);
     const truncated = (oldest !== undefined &&
       oldest.ts < this.#oldestKeptTs()) ||
-      missesMessages(since, oldest, head);
+      missesMessages(since, oldest, lastId);
     return { ...page, truncated };
   }
 
   /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
   async after(room: string, since: number, limit: number): Promise<LogPage> {
     const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     const oldestKept = this.#oldestKeptTs();
     const messages: ChatMessage[] = [];
     let through = since;
@@ -253,20 +275,19 @@ export class KvHistory implements History {
         messages.push(message);
       }
     }
-    // Read after the page, so that every id in it is at most the head.
-    return { messages, through, head: await this.head(room) };
+    // Read after the page, so that every id in it is at most the head; a
+    // new epoch meanwhile makes the page worthless: the caller reads again.
+    const now = await this.#position(kv, room);
+    if (now.epoch !== epoch) {
+      return { messages: [], through: 0, head: now.lastId, epoch: now.epoch };
+    }
+    return { messages, through, head: now.lastId, epoch };
   }
 
-  /**
-   * The room's last id, 0 before its first message.
-   *
-   * @param room The room.
-   * @returns The id the latest message got.
-   */
-  async head(room: string): Promise<number> {
-    const kv = await this.#kv;
-    const { value } = await kv.get(["head", room]);
-    return typeof value === "number" ? value : 0;
+  /** Where the room's log stands; see {@linkcode History.position}. */
+  async position(room: string, seen?: RoomPosition): Promise<RoomPosition> {
+    const { epoch, lastId } = await this.#position(await this.#kv, room, seen);
+    return { epoch, head: lastId };
   }
 
   /** Closes the KV database; idempotent. */
@@ -284,10 +305,50 @@ export class KvHistory implements History {
   async #head(kv: Deno.Kv, room: string): Promise<Head> {
     const cached = this.#heads.get(room);
     if (cached) return cached;
-    const entry = await kv.get<number>(["head", room]);
-    const head = { lastId: entry.value ?? 0, versionstamp: entry.versionstamp };
+    const head = await this.#position(kv, room);
     this.#heads.set(room, head);
     return head;
+  }
+
+  /**
+   * Reads the room's head and epoch, starting a new epoch when the room has
+   * none, or when its head is below what `seen` saw in the same epoch.
+   */
+  async #position(
+    kv: Deno.Kv,
+    room: string,
+    seen?: RoomPosition,
+  ): Promise<Head> {
+    while (true) {
+      const [head, epoch] = await kv.getMany<[unknown, unknown]>([
+        ["head", room],
+        ["epoch", room],
+      ]);
+      const lastId = typeof head.value === "number" ? head.value : 0;
+      const behind = seen !== undefined && seen.epoch === epoch.value &&
+        lastId < seen.head;
+      if (typeof epoch.value === "string" && epoch.versionstamp && !behind) {
+        return {
+          lastId,
+          versionstamp: head.versionstamp,
+          epoch: epoch.value,
+          epochVersionstamp: epoch.versionstamp,
+        };
+      }
+      const fresh = newEpoch();
+      const commit = await commitOrBusy(
+        kv.atomic().check(head, epoch).set(["epoch", room], fresh),
+      );
+      if (commit.ok) {
+        this.#heads.delete(room);
+        return {
+          lastId,
+          versionstamp: head.versionstamp,
+          epoch: fresh,
+          epochVersionstamp: commit.versionstamp,
+        };
+      }
+    }
   }
 
   /** Looks up the drafts' nonces; returns the earlier messages by `[user, nonce]` JSON. */
@@ -329,13 +390,14 @@ export class KvHistory implements History {
     room: string,
     newestFirst: Deno.KvListIterator<unknown>,
     limit: number,
+    epoch: string,
   ): Promise<HistoryPage> {
     const messages: ChatMessage[] = [];
     for await (const entry of newestFirst) {
       const message = this.#read(room, entry);
       if (message !== undefined) messages.push(message);
     }
-    return pageOf(messages, limit, this.#oldestKeptTs());
+    return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
   }
 
   /** One stored entry as a message; one that is not valid is counted and skipped. */

@@ -14,7 +14,7 @@ import {
 } from "../chat/events.ts";
 import { isRoomName, parseEvent } from "../chat/parse_event.ts";
 
-/** Longest id of a sending process or of a connection, in characters. */
+/** Longest id of a sending process or of a connection, or epoch, in characters. */
 const MAX_ID_LENGTH = 64;
 /**
  * Room for the envelope's own fields. The event's JSON is escaped once more
@@ -33,6 +33,8 @@ interface Envelope {
   plain: string | null;
   id: number | null;
   origin?: string;
+  /** The epoch a message's id belongs to. */
+  epoch?: string;
 }
 
 /** An event read from the channel. */
@@ -80,6 +82,7 @@ export function encodeEnvelope(
     id: broadcast.id,
   };
   if (broadcast.origin !== undefined) envelope.origin = broadcast.origin;
+  if (broadcast.epoch !== undefined) envelope.epoch = broadcast.epoch;
   return JSON.stringify(envelope);
 }
 
@@ -126,7 +129,7 @@ export function decodeEnvelope(
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { reason: "shape" };
   }
-  const { room, from, json, plain, id, origin } = value as Record<
+  const { room, from, json, plain, id, origin, epoch } = value as Record<
     string,
     unknown
   >;
@@ -138,11 +141,12 @@ export function decodeEnvelope(
   ) {
     return { reason: "shape", room };
   }
+  if (epoch !== undefined && !isId(epoch)) return { reason: "epoch", room };
   const event = parseEvent(json, room);
   if (typeof event === "string") return { reason: event, room };
   if (event.type === "message") {
     if (event.id !== id) return { reason: "id", room };
-    return { room, from, broadcast: broadcastOf(event) };
+    return { room, from, broadcast: broadcastOf(event, epoch) };
   }
   if (id !== null) return { reason: "id", room };
   return { room, from, broadcast: presenceBroadcast(event, origin) };

@@ -8,6 +8,7 @@
 import {
   type ChatMessage,
   type PresenceEvent,
+  type ResetEvent,
   utf8Length,
 } from "../chat/events.ts";
 import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from "../chat/parse_event.ts";
@@ -22,6 +23,8 @@ export type ConnectionMode = "plain" | "json";
 export const DEFAULT_ROOM = "general";
 /** Longest client `nonce`, in characters. */
 export const MAX_NONCE_LENGTH = 64;
+/** Longest `epoch` a client may send back, in characters. */
+export const MAX_EPOCH_LENGTH = 64;
 
 /** Stable error codes carried by `error` frames. */
 export type ErrorCode =
@@ -56,7 +59,13 @@ export const CloseCode = {
 
 /** A request from a JSON-protocol client. */
 export type ClientMessage =
-  | { type: "join"; room: string; since?: number; nonce?: string }
+  | {
+    type: "join";
+    room: string;
+    since?: number;
+    epoch?: string;
+    nonce?: string;
+  }
   | { type: "leave"; room: string; nonce?: string }
   | { type: "send"; room: string; text: string; nonce?: string }
   | {
@@ -98,6 +107,7 @@ export type ServerEvent =
     messages: ChatMessage[];
     truncated: boolean;
     hasMore: boolean;
+    epoch: string;
   }
   | { type: "left"; room: string }
   | {
@@ -105,8 +115,10 @@ export type ServerEvent =
     room: string;
     messages: ChatMessage[];
     hasMore: boolean;
+    epoch: string;
   }
   | PresenceEvent
+  | ResetEvent
   | ChatMessage
   | {
     type: "ack";
@@ -308,6 +320,34 @@ function readNonce(frame: Record<string, unknown>): string | undefined {
   return nonce;
 }
 
+/** A join's `epoch`: the one its `since` belongs to, so it needs `since`. */
+function readEpoch(
+  frame: Record<string, unknown>,
+  since: number | undefined,
+  nonce?: string,
+): string | undefined {
+  const epoch = frame.epoch;
+  if (epoch === undefined) return undefined;
+  if (
+    typeof epoch !== "string" || epoch.length < 1 ||
+    epoch.length > MAX_EPOCH_LENGTH
+  ) {
+    throw new ProtocolError(
+      "bad_request",
+      `Cannot read request: "epoch" must be a string of 1 to ${MAX_EPOCH_LENGTH} characters`,
+      nonce,
+    );
+  }
+  if (since === undefined) {
+    throw new ProtocolError(
+      "bad_request",
+      'Cannot read request: "epoch" is the epoch of "since", which is missing',
+      nonce,
+    );
+  }
+  return epoch;
+}
+
 function normalizeNameWithNonce(name: unknown, nonce?: string): string {
   try {
     return normalizeName(name);
@@ -368,10 +408,12 @@ export function parseClientMessage(
     case "join": {
       const room = normalizeRoom(data.room, nonce);
       const since = readCount(data, "since", 0, Number.MAX_SAFE_INTEGER, nonce);
+      const epoch = readEpoch(data, since, nonce);
       return {
         type: "join",
         room,
         ...(since === undefined ? {} : { since }),
+        ...(epoch === undefined ? {} : { epoch }),
         ...withNonce,
       };
     }

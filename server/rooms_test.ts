@@ -151,6 +151,38 @@ Deno.test("join with since: a long absence gets the latest historyLimit, and his
   assert.deepEqual(seen, Array.from({ length: 21 }, (_, i) => i + 4));
 });
 
+Deno.test("join: joined and history carry the room's epoch; a resume from another epoch gets the latest page, truncated", async () => {
+  await using server = startServer({ historyLimit: 3 });
+  const { client, joined: [joined] } = await connectJson(server.wsUrl);
+  await using _ = client;
+  const epoch = joined!.epoch;
+  assert.match(epoch, /^\S{1,64}$/);
+  for (let i = 1; i <= 5; i++) {
+    await sendAndAck(client, "general", `m${i}`, `n${i}`);
+  }
+  client.sendJson({ type: "history", room: "general", before: 3 });
+  assert.equal((await client.nextOfType("history")).epoch, epoch);
+
+  const resume = async (from: string) => {
+    await using again = await connect(server.wsUrl, { json: true });
+    await again.nextOfType("hello");
+    again.sendJson({ type: "join", room: "general", since: 3, epoch: from });
+    return await again.nextOfType("joined");
+  };
+  const same = await resume(epoch);
+  assert.deepEqual(
+    [same.epoch, same.truncated, same.messages.map((m) => m.id)],
+    [epoch, false, [4, 5]],
+  );
+  // Ids of another epoch mean nothing here: since 3 is not honoured.
+  const other = await resume("elsewhere");
+  assert.deepEqual(
+    [other.epoch, other.truncated, other.messages.map((m) => m.id)],
+    [epoch, true, [3, 4, 5]],
+  );
+  assert.equal(other.hasMore, true);
+});
+
 Deno.test("join with since older than retention says truncated", async () => {
   await using server = startServer({ historyMaxMessages: 3 });
   const { client } = await connectJson(server.wsUrl);
@@ -363,12 +395,14 @@ Deno.test("presence: an abrupt disconnect leaves the room", async () => {
 Deno.test("history survives a server restart on the same KV file", async () => {
   const dir = await Deno.makeTempDir();
   const kvPath = `${dir}/chat.db`;
+  let epoch = "";
   try {
     {
       await using child = await spawnServer(["--kv-path", kvPath]);
       const wsUrl = `${child.url.replace("http", "ws")}ws`;
-      const { client } = await connectJson(wsUrl);
+      const { client, joined: [first] } = await connectJson(wsUrl);
       await using _ = client;
+      epoch = first!.epoch;
       await sendAndAck(client, "general", "remember me", "r1");
       child.process.kill("SIGTERM");
       assert.equal((await child.process.status).code, 0);
@@ -378,6 +412,8 @@ Deno.test("history survives a server restart on the same KV file", async () => {
     const { client, joined: [joined] } = await connectJson(wsUrl);
     await using _ = client;
     assert.deepEqual(joined?.messages.map((m) => m.text), ["remember me"]);
+    // The same log: its ids, and so its epoch, still hold.
+    assert.equal(joined?.epoch, epoch);
     const ack = await sendAndAck(client, "general", "and me", "r2");
     assert.equal(ack.id, joined!.messages[0]!.id + 1);
   } finally {

@@ -147,6 +147,25 @@ export async function sendAndAck(
   }
 }
 
+/**
+ * Sends a message as the UI does: again, with the same nonce, every 100 ms
+ * while the server answers `unavailable` (its store is down).
+ */
+export async function sendUntilAcked(
+  client: TestClient,
+  text: string,
+  nonce: string,
+): Promise<Extract<ServerEvent, { type: "ack" }>> {
+  while (true) {
+    try {
+      return await sendAndAck(client, DEFAULT_ROOM, text, nonce);
+    } catch (error) {
+      if (!String(error).includes("unavailable")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** The next `count` messages a client receives, skipping other events. */
 export async function nextMessages(
   client: TestClient,

@@ -196,4 +196,34 @@ export function historyContract(
     const none = await history.after("a", 5, 2);
     assert.deepEqual([texts(none), none.through, none.head], [[], 5, 5]);
   });
+
+  test("reads and appends agree on the room's epoch, which is the room's own", async () => {
+    await using history = await open();
+    const { epoch } = await history.latest("a", 10);
+    assert.match(epoch, /^\S{1,64}$/);
+    const [stored] = await history.append("a", numbered(1));
+    assert.equal(stored?.epoch, epoch);
+    assert.equal((await history.resume("a", 0, 10)).epoch, epoch);
+    assert.equal((await history.before("a", 2, 10)).epoch, epoch);
+    assert.equal((await history.after("a", 0, 10)).epoch, epoch);
+    assert.deepEqual(await history.position("a"), { epoch, head: 1 });
+    assert.notEqual((await history.position("b")).epoch, epoch);
+  });
+
+  test("position() starts a new epoch when the head is behind what was seen of it", async () => {
+    await using history = await open();
+    await history.append("a", numbered(3));
+    const { epoch } = await history.position("a");
+    assert.deepEqual(await history.position("a", { epoch, head: 3 }), {
+      epoch,
+      head: 3,
+    });
+    const renewed = await history.position("a", { epoch, head: 7 });
+    assert.notEqual(renewed.epoch, epoch);
+    assert.equal(renewed.head, 3);
+    // Only once: another instance that saw the same is told the new epoch.
+    assert.deepEqual(await history.position("a", { epoch, head: 7 }), renewed);
+    const [next] = await history.append("a", numbered(1));
+    assert.deepEqual([next?.message.id, next?.epoch], [4, renewed.epoch]);
+  });
 }
