@@ -10,7 +10,13 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.ts";
-import type { Draft, History, HistoryPage, Stored } from "./history.ts";
+import {
+  type Draft,
+  fitPage,
+  type History,
+  type HistoryPage,
+  type Stored,
+} from "./history.ts";
 import { log } from "../observability/log.ts";
 import type { Presence } from "./presence.ts";
 import { PresenceBatcher } from "./presence_batcher.ts";
@@ -48,6 +54,14 @@ export interface ChatOptions {
    * @default {1000}
    */
   presenceIntervalMs?: number;
+  /**
+   * Most bytes of message JSON in one page of history (on joining, or a
+   * `history` request): a larger page keeps its newest messages and says
+   * `hasMore`, so no one reply grows with the messages' size.
+   *
+   * @default {1048576}
+   */
+  maxPageBytes?: number;
 }
 
 /** Options for {@linkcode Chat.join}. */
@@ -122,6 +136,7 @@ export class Chat implements Disposable {
   #presence: Presence;
   #queues = new Map<string, Pending[]>();
   #largeRoom: number;
+  #maxPageBytes: number;
   #presenceBatcher: PresenceBatcher;
 
   /** Creates a chat over its broker, history and presence. */
@@ -130,6 +145,7 @@ export class Chat implements Disposable {
     this.#history = options.history;
     this.#presence = options.presence;
     this.#largeRoom = options.largeRoom ?? 200;
+    this.#maxPageBytes = options.maxPageBytes ?? 1_048_576;
     this.#presenceBatcher = new PresenceBatcher(
       async (room) => {
         try {
@@ -208,7 +224,8 @@ export class Chat implements Disposable {
         withMembers
           ? this.#roster(room, memberLimit)
           : [[] as string[], 0] as const,
-        this.#readHistory(room, since, epoch, historyLimit),
+        this.#readHistory(room, since, epoch, historyLimit)
+          .then((page) => fitPage(page, this.#maxPageBytes)),
       ]);
       const lastHistoryId = history.messages.at(-1)?.id ?? 0;
       return {
@@ -289,8 +306,13 @@ export class Chat implements Disposable {
   }
 
   /** Up to `limit` messages of `room` before id `before`. */
-  history(room: string, before: number, limit: number): Promise<HistoryPage> {
-    return this.#history.before(room, before, limit);
+  async history(
+    room: string,
+    before: number,
+    limit: number,
+  ): Promise<HistoryPage> {
+    const page = await this.#history.before(room, before, limit);
+    return fitPage(page, this.#maxPageBytes);
   }
 
   /**

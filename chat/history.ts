@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { ChatMessage } from "./events.ts";
+import { type ChatMessage, utf8Length } from "./events.ts";
 
 /** A message to store, before it has an id. */
 export interface Draft {
@@ -198,4 +198,37 @@ export function pageOf(
     messages.push(message);
   }
   return { messages: messages.reverse(), hasMore, truncated: false, epoch };
+}
+
+/**
+ * Keeps a page within `maxBytes` of message JSON: drops its oldest messages
+ * (at least one stays) and says `hasMore`, since those remain before the
+ * first one kept.
+ *
+ * @param page A page, oldest first.
+ * @param maxBytes Most UTF-8 bytes of its messages' JSON.
+ * @returns The page, or a shorter one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fitPage } from "./history.ts";
+ *
+ * const message = (id: number) => ({ type: "message" as const, id, room: "r", ts: 0, user: "u", text: "x".repeat(100) });
+ * const page = { messages: [message(1), message(2), message(3)], hasMore: false, truncated: false, epoch: "e" };
+ * const fitted = fitPage(page, 300);
+ * assert.deepEqual(fitted.messages.map((m) => m.id), [3]);
+ * assert.equal(fitted.hasMore, true);
+ * ```
+ */
+export function fitPage(page: HistoryPage, maxBytes: number): HistoryPage {
+  let bytes = 0;
+  let first = page.messages.length;
+  while (first > 0) {
+    bytes += utf8Length(JSON.stringify(page.messages[first - 1]));
+    if (bytes > maxBytes && first < page.messages.length) break;
+    first--;
+  }
+  if (first === 0) return page;
+  return { ...page, messages: page.messages.slice(first), hasMore: true };
 }

@@ -153,6 +153,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     history,
     presence,
     largeRoom: config.largeRoom,
+    // No reply of history outgrows what a socket may hold unsent.
+    maxPageBytes: config.maxBufferedBytes,
   });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();

@@ -183,6 +183,36 @@ Deno.test("join: joined and history carry the room's epoch; a resume from anothe
   assert.equal(other.hasMore, true);
 });
 
+Deno.test("join and history: a page of large messages stops at the send buffer bound and says hasMore", async () => {
+  await using server = startServer({
+    historyLimit: 10,
+    maxBufferedBytes: 4096,
+    rateLimit: 1000,
+    rateBurst: 1000,
+  });
+  const { client: sender } = await connectJson(server.wsUrl);
+  await using _ = sender;
+  for (let i = 1; i <= 10; i++) {
+    await sendAndAck(sender, "general", `${i} ${"x".repeat(1000)}`, `n${i}`);
+  }
+  const { client, joined: [joined] } = await connectJson(server.wsUrl);
+  await using _client = client;
+  const size = (messages: unknown[]) => JSON.stringify(messages).length;
+  assert(size(joined!.messages) <= 4096, "the joined page is too large");
+  assert.deepEqual(joined!.messages.map((m) => m.id), [8, 9, 10]);
+  assert.equal(joined!.hasMore, true);
+  const seen = joined!.messages.map((m) => m.id);
+  let hasMore = true;
+  while (hasMore) {
+    client.sendJson({ type: "history", room: "general", before: seen[0] });
+    const page = await client.nextOfType("history");
+    assert(size(page.messages) <= 4096, "a history page is too large");
+    seen.unshift(...page.messages.map((m) => m.id));
+    hasMore = page.hasMore;
+  }
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});
+
 Deno.test("join with since older than retention says truncated", async () => {
   await using server = startServer({ historyMaxMessages: 3 });
   const { client } = await connectJson(server.wsUrl);
