@@ -151,6 +151,8 @@ class Subscriber<T> {
   ended = false;
   /** Whether a wake-up is already scheduled for this turn. */
   scheduled = false;
+  /** Called whenever the queue was taken or the subscriber ended, while someone waits for room. */
+  onTaken: (() => void) | null = null;
 
   constructor(
     readonly room: string,
@@ -187,6 +189,13 @@ class Subscriber<T> {
     this.failure = failure;
     if (failure) this.queue = [];
     this.wakeUp();
+    this.onTaken?.();
+  }
+
+  /** Whether `slots` more messages fit, or half the bound when the bound is smaller. */
+  hasRoomFor(slots: number): boolean {
+    const wanted = Math.min(slots, Math.ceil(this.maxQueueLength / 2));
+    return this.ended || this.maxQueueLength - this.queue.length >= wanted;
   }
 
   /** Hands the queue to `deliver`, or resumes the parked `next()`, if any. */
@@ -201,7 +210,10 @@ class Subscriber<T> {
     ) {
       const batch = this.queue;
       this.queue = [];
-      if (this.deliver(batch)) return;
+      if (this.deliver(batch)) {
+        this.onTaken?.();
+        return;
+      }
       // Refused: the parked next() yields it, ahead of anything newer.
       this.queue = this.queue.length === 0 ? batch : batch.concat(this.queue);
       // Stopped meanwhile (deliver may close the connection): already woken.
@@ -288,6 +300,79 @@ export class MemoryBroker<T> implements Broker<T> {
     return this.#rooms.size;
   }
 
+  /**
+   * Waits until every current subscriber of `room` has room for `slots`
+   * more messages (or for half its bound, when that is smaller), so that a
+   * publisher with much to deliver (a catch-up) hands it over as fast as the
+   * subscribers take it instead of overflowing their queues at once.
+   * Subscribers that arrive meanwhile start empty and are not waited for.
+   *
+   * @param room The room.
+   * @param slots Messages waiting to be published.
+   * @param signal Stops waiting when aborted: a subscriber that takes nothing
+   *   for that long is not waited for any more.
+   * @returns How many may be published now: at most `slots`, fewer when a
+   *   subscriber's queue has less room (stalled ones, still waited for when
+   *   `signal` aborted, do not count).
+   *
+   * @example Waiting for a subscriber to take its queue
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MemoryBroker } from "./broker.ts";
+   *
+   * await using broker = new MemoryBroker<number>();
+   * const subscription = broker.subscribe("r", { maxQueueLength: 4 });
+   * for (let i = 0; i < 4; i++) await broker.publish("r", i);
+   * let free = 0;
+   * const waited = broker.waitForRoom("r", 10).then((n) => free = n);
+   * await subscription.next();
+   * await waited;
+   * assert.equal(free, 4);
+   * await subscription.return();
+   * ```
+   */
+  async waitForRoom(
+    room: string,
+    slots: number,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const waiting = new Set(
+      [...this.#rooms.get(room) ?? []].filter((subscriber) =>
+        !subscriber.hasRoomFor(slots)
+      ),
+    );
+    if (waiting.size > 0 && !signal?.aborted) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      const full = [...waiting];
+      const done = () => {
+        for (const subscriber of full) subscriber.onTaken = null;
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      for (const subscriber of full) {
+        subscriber.onTaken = () => {
+          if (!subscriber.hasRoomFor(slots)) return;
+          waiting.delete(subscriber);
+          subscriber.onTaken = null;
+          if (waiting.size === 0) done();
+        };
+      }
+      signal?.addEventListener("abort", done, { once: true });
+      await promise;
+    }
+    // Those still waited for after the abort are stalled: the page is sized
+    // for the others.
+    let free = slots;
+    for (const subscriber of this.#rooms.get(room) ?? []) {
+      if (waiting.has(subscriber)) continue;
+      free = Math.min(
+        free,
+        subscriber.maxQueueLength - subscriber.queue.length,
+      );
+    }
+    return Math.max(free, 1);
+  }
+
   /** Ends every subscription (their generators return) and refuses further use. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
@@ -314,6 +399,7 @@ export class MemoryBroker<T> implements Broker<T> {
         if (subscriber.queue.length > 0) {
           const batch = subscriber.queue;
           subscriber.queue = [];
+          subscriber.onTaken?.();
           yield batch;
           continue;
         }

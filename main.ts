@@ -68,8 +68,15 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   log("info", "server.backend", { broker: backend.kind });
-  const { broker, history, presence, health } = backend;
-  const handler = createHandler({ config, broker, history, presence, health });
+  const { broker, history, presence, health, busMetrics } = backend;
+  const handler = createHandler({
+    config,
+    broker,
+    history,
+    presence,
+    health,
+    busMetrics,
+  });
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,

@@ -10,14 +10,19 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.ts";
-import type { Draft, History, HistoryPage, Stored } from "./history.ts";
+import {
+  type Draft,
+  fitPage,
+  type History,
+  type HistoryPage,
+  type Stored,
+} from "./history.ts";
 import { log } from "../observability/log.ts";
 import type { Presence } from "./presence.ts";
 import { PresenceBatcher } from "./presence_batcher.ts";
 import {
   type Broadcast,
   broadcastOf,
-  type ChatMessage,
   presenceBroadcast,
   type PresenceEvent,
 } from "./events.ts";
@@ -49,17 +54,32 @@ export interface ChatOptions {
    * @default {1000}
    */
   presenceIntervalMs?: number;
+  /**
+   * Most bytes of message JSON in one page of history (on joining, or a
+   * `history` request): a larger page keeps its newest messages and says
+   * `hasMore`, so no one reply grows with the messages' size.
+   *
+   * @default {1048576}
+   */
+  maxPageBytes?: number;
 }
 
 /** Options for {@linkcode Chat.join}. */
 export interface JoinOptions extends SubscribeOptions<Broadcast> {
   /**
-   * History to send: the messages after this id, or the latest
-   * `historyLimit` when absent; `false` for none (plain-text clients).
+   * History to send: the latest `historyLimit` messages after this id, or
+   * the latest `historyLimit` when absent; `false` for none (plain-text
+   * clients).
    */
   since?: number | false;
   /**
-   * Messages sent without `since`.
+   * The epoch `since` belongs to, as the joiner last saw it. When the room
+   * is under another epoch now, `since` means nothing: the history is the
+   * latest `historyLimit`, marked `truncated`.
+   */
+  epoch?: string;
+  /**
+   * Most messages of history sent on joining, with or without `since`.
    *
    * @default {100}
    */
@@ -89,7 +109,7 @@ export interface Joined {
   members: string[];
   /** How many names are present, listed or not. */
   memberCount: number;
-  /** History up to the moment of joining. */
+  /** History up to the moment of joining; its epoch is `""` when none was read (`since: false`). */
   history: HistoryPage;
   /** Live messages with ids up to this one are already in `history`: skip them. */
   lastHistoryId: number;
@@ -116,6 +136,7 @@ export class Chat implements Disposable {
   #presence: Presence;
   #queues = new Map<string, Pending[]>();
   #largeRoom: number;
+  #maxPageBytes: number;
   #presenceBatcher: PresenceBatcher;
 
   /** Creates a chat over its broker, history and presence. */
@@ -124,6 +145,7 @@ export class Chat implements Disposable {
     this.#history = options.history;
     this.#presence = options.presence;
     this.#largeRoom = options.largeRoom ?? 200;
+    this.#maxPageBytes = options.maxPageBytes ?? 1_048_576;
     this.#presenceBatcher = new PresenceBatcher(
       async (room) => {
         try {
@@ -182,6 +204,7 @@ export class Chat implements Disposable {
   ): Promise<Joined> {
     const {
       since,
+      epoch,
       historyLimit = 100,
       origin,
       members: withMembers = true,
@@ -201,11 +224,8 @@ export class Chat implements Disposable {
         withMembers
           ? this.#roster(room, memberLimit)
           : [[] as string[], 0] as const,
-        since === false
-          ? { messages: [], hasMore: false, truncated: false }
-          : since === undefined
-          ? this.#history.latest(room, historyLimit)
-          : this.#history.after(room, since),
+        this.#readHistory(room, since, epoch, historyLimit)
+          .then((page) => fitPage(page, this.#maxPageBytes)),
       ]);
       const lastHistoryId = history.messages.at(-1)?.id ?? 0;
       return {
@@ -221,6 +241,23 @@ export class Chat implements Disposable {
       if (present) await this.#presence.leave(room, user).catch(() => false);
       throw error;
     }
+  }
+
+  /** The history a joiner gets: see {@linkcode JoinOptions.since}. */
+  async #readHistory(
+    room: string,
+    since: number | false | undefined,
+    epoch: string | undefined,
+    limit: number,
+  ): Promise<HistoryPage> {
+    if (since === false) {
+      return { messages: [], hasMore: false, truncated: false, epoch: "" };
+    }
+    if (since === undefined) return await this.#history.latest(room, limit);
+    const page = await this.#history.resume(room, since, limit);
+    if (epoch === undefined || page.epoch === epoch) return page;
+    // The ids the joiner has belong to an epoch the store no longer has.
+    return { ...await this.#history.latest(room, limit), truncated: true };
   }
 
   /** Up to `limit` names present in `room`, and how many there are in all. */
@@ -269,8 +306,13 @@ export class Chat implements Disposable {
   }
 
   /** Up to `limit` messages of `room` before id `before`. */
-  history(room: string, before: number, limit: number): Promise<HistoryPage> {
-    return this.#history.before(room, before, limit);
+  async history(
+    room: string,
+    before: number,
+    limit: number,
+  ): Promise<HistoryPage> {
+    const page = await this.#history.before(room, before, limit);
+    return fitPage(page, this.#maxPageBytes);
   }
 
   /**
@@ -327,7 +369,7 @@ export class Chat implements Disposable {
       }
       for (let i = 0; i < batch.length; i++) {
         const result = stored[i]!;
-        if (!result.duplicate) await this.#publish(room, result.message);
+        if (!result.duplicate) await this.#publish(room, result);
         batch[i]!.resolve(result);
       }
     }
@@ -335,9 +377,9 @@ export class Chat implements Disposable {
   }
 
   /** Publishes a stored message; a failure here loses nothing, as late joiners read it from history. */
-  async #publish(room: string, message: ChatMessage): Promise<void> {
+  async #publish(room: string, { message, epoch }: Stored): Promise<void> {
     try {
-      await this.#broker.publish(room, broadcastOf(message));
+      await this.#broker.publish(room, broadcastOf(message, epoch));
     } catch (error) {
       // Stored is what the ack promises; members catch up with `since`.
       log("warn", "broker.publish_failed", { room, id: message.id, error });

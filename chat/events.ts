@@ -29,6 +29,17 @@ export interface PresenceEvent {
   memberCount?: number;
 }
 
+/**
+ * A room's history was lost or renumbered: its ids start again under a new
+ * epoch, and the messages that follow belong to it.
+ */
+export interface ResetEvent {
+  type: "reset";
+  room: string;
+  /** The new epoch. */
+  epoch: string;
+}
+
 /** What goes through the broker: the event encoded once for each protocol. */
 export interface Broadcast {
   /** The JSON frame for `chat.v1` clients. */
@@ -39,6 +50,11 @@ export interface Broadcast {
   readonly id: number | null;
   /** Id of the connection whose own arrival this announces, which it skips. */
   readonly origin?: string;
+  /**
+   * For a message, the epoch its id belongs to; for a `reset` event (id
+   * `null`), the new epoch. Absent for presence events.
+   */
+  readonly epoch?: string;
   /** UTF-8 bytes of `json`, counted once for every recipient's metrics; counted per send when absent. */
   readonly jsonBytes?: number;
   /** UTF-8 bytes of `plain` (0 when `null`), counted once like {@linkcode Broadcast.jsonBytes}. */
@@ -49,6 +65,7 @@ export interface Broadcast {
  * Encodes a chat message once for every recipient.
  *
  * @param message The message to broadcast.
+ * @param epoch The epoch its id belongs to, when known.
  * @returns Its JSON frame and its plain-text frame (the bare text).
  *
  * @example Both encodings
@@ -61,14 +78,46 @@ export interface Broadcast {
  * assert.equal(JSON.parse(broadcast.json).text, "hi");
  * ```
  */
-export function broadcastOf(message: ChatMessage): Broadcast {
+export function broadcastOf(message: ChatMessage, epoch?: string): Broadcast {
   const json = JSON.stringify(message);
   return {
     json,
     plain: message.text,
     id: message.id,
+    epoch,
     jsonBytes: utf8Length(json),
     plainBytes: utf8Length(message.text),
+  };
+}
+
+/**
+ * Encodes a room's `reset` event for JSON clients (plain-text clients do
+ * not see it).
+ *
+ * @param room The room whose ids start again.
+ * @param epoch Its new epoch.
+ * @returns Its JSON frame, marked with the epoch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resetBroadcast } from "./events.ts";
+ *
+ * const reset = resetBroadcast("general", "3f2a9c0d11b4");
+ * assert.deepEqual(JSON.parse(reset.json), { type: "reset", room: "general", epoch: "3f2a9c0d11b4" });
+ * assert.equal(reset.plain, null);
+ * ```
+ */
+export function resetBroadcast(room: string, epoch: string): Broadcast {
+  const event: ResetEvent = { type: "reset", room, epoch };
+  const json = JSON.stringify(event);
+  return {
+    json,
+    plain: null,
+    id: null,
+    epoch,
+    jsonBytes: utf8Length(json),
+    plainBytes: 0,
   };
 }
 

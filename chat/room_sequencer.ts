@@ -5,9 +5,11 @@
  *
  * The stored log is the truth: a message whose id is the next one is
  * delivered at once; a gap is filled by reading the log after the last
- * delivered id; ids already delivered are dropped. Presence events (id
- * `null`) pass straight through. The last delivered id is kept per room only
- * while the room has local subscribers.
+ * delivered id; ids already delivered are dropped. When the log's epoch
+ * changes (it lost the room's messages and numbers them anew), subscribers
+ * get a `reset` event and then the new epoch's messages. Presence events
+ * (id `null`) pass straight through. Where delivery stands is kept per room
+ * (`room_order.ts`) only while the room has local subscribers.
  *
  * @module
  */
@@ -16,47 +18,49 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.ts";
-import type { HistoryPage } from "./history.ts";
+import { BusMetrics } from "./bus_metrics.ts";
+import type { RoomLog } from "./history.ts";
 import { log } from "../observability/log.ts";
-import { type Broadcast, broadcastOf } from "./events.ts";
+import type { Broadcast } from "./events.ts";
+import { RoomOrder } from "./room_order.ts";
 
-/** Where the sequencer reads what it missed: the room's stored log. */
-export interface RoomLog {
-  /** The room's last stored id, 0 before its first message. */
-  head(room: string): Promise<number>;
-  /** Every retained message of `room` with an id above `since`. */
-  after(room: string, since: number): Promise<HistoryPage>;
-}
+export { CATCH_UP_PAGE } from "./room_order.ts";
 
 /** Options for {@linkcode RoomSequencer}. */
 export interface RoomSequencerOptions {
-  /** Called when a room gets its first local subscriber; awaited before the room's head is read. */
+  /** Called when a room gets its first local subscriber; awaited before the room's position is read. */
   onActivate?: (room: string) => Promise<void> | void;
   /** Called when a room's last local subscriber is gone. */
   onDeactivate?: (room: string) => void;
   /**
-   * Milliseconds between checks of every active room's head, which deliver
-   * messages whose notification was lost (0 turns the check off).
+   * Milliseconds between checks of every active room's position in the log,
+   * which deliver messages whose notification was lost and notice a log that
+   * lost messages (0 turns the check off).
    *
    * @default {2000}
    */
   sweepIntervalMs?: number;
+  /**
+   * Milliseconds a catch-up waits for local subscribers to take its last
+   * page before it sends the next one anyway: a subscriber that takes
+   * nothing for that long is stalled, and must not hold the room up for the
+   * others (its queue overflows and it is cut off, as live traffic would do).
+   *
+   * @default {1000}
+   */
+  catchUpStallMs?: number;
+  /**
+   * Where catch-ups from the log, epoch resets and dropped events are counted.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /** Default for {@linkcode RoomSequencerOptions.sweepIntervalMs}. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 2000;
-
-class RoomState {
-  /** Last id delivered to local subscribers. */
-  last = 0;
-  initialised = false;
-  failed = false;
-  ready: Promise<void> = Promise.resolve();
-  /** Messages that arrived ahead of a gap, or before the head was known. */
-  pending = new Map<number, Broadcast>();
-  fetching = false;
-  fetchAgain = false;
-}
+/** Default for {@linkcode RoomSequencerOptions.catchUpStallMs}. */
+export const DEFAULT_CATCH_UP_STALL_MS = 1000;
 
 /**
  * Delivers each room's messages in id order to local subscribers, filling
@@ -69,10 +73,14 @@ class RoomState {
  * import { broadcastOf } from "./events.ts";
  *
  * const message = (id: number) => ({ type: "message" as const, id, room: "r", ts: 0, user: "u", text: `m${id}` });
+ * const stored = [message(1), message(2)];
  * const log = {
- *   head: () => Promise.resolve(0),
- *   after: (_room: string, since: number) =>
- *     Promise.resolve({ messages: [1, 2].filter((id) => id > since).map(message), hasMore: false, truncated: false }),
+ *   position: () => Promise.resolve({ epoch: "e", head: 0 }),
+ *   after: (_room: string, since: number, limit: number) => {
+ *     const messages = stored.filter((m) => m.id > since).slice(0, limit);
+ *     const through = messages.at(-1)?.id ?? since;
+ *     return Promise.resolve({ messages, head: 2, through, epoch: "e" });
+ *   },
  * };
  * await using sequencer = new RoomSequencer(log, { sweepIntervalMs: 0 });
  * const subscription = sequencer.subscribe("r");
@@ -89,7 +97,10 @@ export class RoomSequencer implements AsyncDisposable {
   #local = new MemoryBroker<Broadcast>();
   #log: RoomLog;
   #options: RoomSequencerOptions;
-  #rooms = new Map<string, RoomState>();
+  #metrics: BusMetrics;
+  #rooms = new Map<string, RoomOrder>();
+  /** Reads of the log in flight, which close() waits for. */
+  #running = new Set<Promise<void>>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -97,22 +108,30 @@ export class RoomSequencer implements AsyncDisposable {
   constructor(log: RoomLog, options: RoomSequencerOptions = {}) {
     this.#log = log;
     this.#options = options;
+    this.#metrics = options.metrics ?? new BusMetrics();
     const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     if (interval > 0) {
       this.#timer = setInterval(() => this.sweep(), interval);
     }
   }
 
-  /** Subscribes locally; the room becomes active (its head is read) if it was not. */
+  /** Subscribes locally; the room becomes active (its position is read) if it was not. */
   subscribe(
     room: string,
     options: SubscribeOptions = {},
   ): Subscription<Broadcast> {
     const subscription = this.#local.subscribe(room, options);
     if (!this.#rooms.has(room)) {
-      const state = new RoomState();
-      this.#rooms.set(room, state);
-      this.#initialise(room, state);
+      const order = new RoomOrder(room, {
+        log: this.#log,
+        local: this.#local,
+        metrics: this.#metrics,
+        catchUpStallMs: this.#options.catchUpStallMs ??
+          DEFAULT_CATCH_UP_STALL_MS,
+        track: (work) => this.#track(work),
+      });
+      this.#rooms.set(room, order);
+      this.#initialise(room, order);
     }
     options.signal?.addEventListener("abort", () => this.#release(room), {
       once: true,
@@ -124,55 +143,56 @@ export class RoomSequencer implements AsyncDisposable {
    * Resolves once the room's starting point is known, so that every message
    * stored from then on reaches the subscriptions made before this call.
    *
-   * @throws When the room's head cannot be read (the log is unreachable).
+   * @throws When the room's position cannot be read (the log is unreachable).
    */
   ready(room: string): Promise<void> {
-    const state = this.#rooms.get(room);
-    if (!state) return Promise.resolve();
-    if (state.failed) this.#initialise(room, state);
-    return state.ready;
+    const order = this.#rooms.get(room);
+    if (!order) return Promise.resolve();
+    if (order.failed) this.#initialise(room, order);
+    return order.ready;
   }
 
   /** Takes one event from the transport; see the module notes for the rules. */
   receive(room: string, broadcast: Broadcast): void {
-    const state = this.#rooms.get(room);
-    if (!state || this.#closed) return;
-    if (broadcast.id === null) {
-      this.#deliver(room, broadcast);
-      return;
-    }
-    if (state.initialised && broadcast.id <= state.last) return;
-    state.pending.set(broadcast.id, broadcast);
-    if (state.initialised) this.#flush(room, state);
+    if (this.#closed) return;
+    this.#rooms.get(room)?.receive(broadcast);
   }
 
-  /** Tells that the room's log reaches `head`; reads what is missing. */
-  headChanged(room: string, head: number): void {
-    const state = this.#rooms.get(room);
-    if (state?.initialised && head > state.last) this.#fetch(room, state);
+  /** Tells that the room's log moved to `head`, or its epoch changed; reads what is missing. */
+  headChanged(room: string, head?: number): void {
+    const order = this.#rooms.get(room);
+    if (order?.initialised && head !== order.position.head) order.fetch();
   }
 
   /** Reads every active room's log after its last delivered id (after a reconnect). */
   catchUp(): void {
-    for (const [room, state] of this.#rooms) {
-      if (state.initialised) this.#fetch(room, state);
-      else if (state.failed) this.#initialise(room, state);
+    for (const [room, order] of this.#rooms) {
+      if (order.initialised) order.fetch();
+      else if (order.failed) this.#initialise(room, order);
     }
   }
 
-  /** Compares each active room's head with what was delivered; drops rooms nobody watches. */
+  /**
+   * Compares each active room's position in the log with what was
+   * delivered (the store starts a new epoch when it is behind); drops rooms
+   * nobody watches.
+   */
   async sweep(): Promise<void> {
-    for (const [room, state] of [...this.#rooms]) {
+    for (const [room, order] of [...this.#rooms]) {
       if (this.#local.subscriberCount(room) === 0) {
         this.#release(room);
         continue;
       }
-      if (!state.initialised) {
-        if (state.failed) this.#initialise(room, state);
+      if (!order.initialised) {
+        if (order.failed) this.#initialise(room, order);
         continue;
       }
       try {
-        this.headChanged(room, await this.#log.head(room));
+        const seen = order.position;
+        const position = await this.#log.position(room, seen);
+        if (position.epoch !== seen.epoch || position.head !== seen.head) {
+          order.fetch();
+        }
       } catch (error) {
         log("debug", "sequencer.sweep_failed", { room, error });
       }
@@ -194,9 +214,13 @@ export class RoomSequencer implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const room of this.#rooms.keys()) this.#options.onDeactivate?.(room);
+    for (const [room, order] of this.#rooms) {
+      order.closed = true;
+      this.#options.onDeactivate?.(room);
+    }
     this.#rooms.clear();
     await this.#local.close();
+    await Promise.all(this.#running);
   }
 
   /** Same as {@linkcode RoomSequencer.close}. */
@@ -204,83 +228,30 @@ export class RoomSequencer implements AsyncDisposable {
     return this.close();
   }
 
-  #initialise(room: string, state: RoomState): void {
-    state.failed = false;
-    state.ready = (async () => {
+  #initialise(room: string, order: RoomOrder): void {
+    order.failed = false;
+    order.ready = (async () => {
       await this.#options.onActivate?.(room);
-      const head = await this.#log.head(room);
-      if (this.#rooms.get(room) !== state) return;
-      state.last = head;
-      state.initialised = true;
-      this.#flush(room, state);
+      const position = await this.#log.position(room);
+      if (this.#rooms.get(room) !== order) return;
+      order.start(position);
     })();
-    state.ready.catch((error) => {
-      state.failed = true;
+    order.ready.catch((error) => {
+      order.failed = true;
       log("warn", "sequencer.init_failed", { room, error });
     });
   }
 
-  /** Delivers pending messages that follow the last one; a gap starts a read of the log. */
-  #flush(room: string, state: RoomState): void {
-    for (const id of state.pending.keys()) {
-      if (id <= state.last) state.pending.delete(id);
-    }
-    let next: Broadcast | undefined;
-    while ((next = state.pending.get(state.last + 1)) !== undefined) {
-      state.pending.delete(state.last + 1);
-      state.last++;
-      this.#deliver(room, next);
-    }
-    if (state.pending.size > 0) this.#fetch(room, state);
-  }
-
-  /** Reads the log after the last delivered id and delivers it in order; one read per room at a time. */
-  #fetch(room: string, state: RoomState): void {
-    if (state.fetching) {
-      state.fetchAgain = true;
-      return;
-    }
-    state.fetching = true;
-    (async () => {
-      try {
-        do {
-          state.fetchAgain = false;
-          const page = await this.#log.after(room, state.last);
-          if (this.#rooms.get(room) !== state) return;
-          for (const message of page.messages) {
-            if (message.id <= state.last) continue;
-            state.pending.delete(message.id);
-            state.last = message.id;
-            this.#deliver(room, broadcastOf(message));
-          }
-          // Whatever is still pending below the log's end was deleted by
-          // retention before it could be read: deliver what arrived, in order.
-          const ahead = [...state.pending.keys()].sort((a, b) => a - b);
-          if (ahead.length > 0 && !state.fetchAgain) {
-            for (const id of ahead) {
-              const broadcast = state.pending.get(id)!;
-              state.pending.delete(id);
-              if (id <= state.last) continue;
-              state.last = id;
-              this.#deliver(room, broadcast);
-            }
-          }
-        } while (state.fetchAgain && this.#rooms.get(room) === state);
-      } catch (error) {
-        // The periodic sweep or the next reconnect tries again.
-        log("warn", "sequencer.fetch_failed", { room, error });
-      } finally {
-        state.fetching = false;
-      }
-    })();
-  }
-
-  #deliver(room: string, broadcast: Broadcast): void {
-    this.#local.publish(room, broadcast).catch(() => {});
+  /** Runs `work` so that {@linkcode RoomSequencer.close} waits for it. */
+  #track(work: Promise<void>): void {
+    this.#running.add(work);
+    work.finally(() => this.#running.delete(work));
   }
 
   #release(room: string): void {
-    if (this.#local.subscriberCount(room) > 0 || !this.#rooms.has(room)) return;
+    const order = this.#rooms.get(room);
+    if (this.#local.subscriberCount(room) > 0 || !order) return;
+    order.closed = true;
     this.#rooms.delete(room);
     this.#options.onDeactivate?.(room);
   }

@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
 import type { Subscription } from "../broker.ts";
 import { KvHistory } from "../kv/history.ts";
+import { withTimeout } from "../testing/async.ts";
 import { type Broadcast, broadcastOf, presenceBroadcast } from "./events.ts";
-import { type RoomLog, RoomSequencer } from "./room_sequencer.ts";
-
-function logOf(history: KvHistory): RoomLog {
-  return {
-    head: async (room) =>
-      (await history.latest(room, 1)).messages.at(-1)?.id ?? 0,
-    after: (room, since) => history.after(room, since),
-  };
-}
+import { CATCH_UP_PAGE, RoomSequencer } from "./room_sequencer.ts";
 
 async function store(history: KvHistory, count: number) {
   const drafts = Array.from({ length: count }, (_, i) => ({
@@ -32,9 +25,22 @@ async function take(
   return ids;
 }
 
+/** The next `count` events of a subscription, decoded. */
+async function takeEvents(
+  subscription: Subscription<Broadcast>,
+  count: number,
+): Promise<Record<string, unknown>[]> {
+  const events = [];
+  while (events.length < count) {
+    const { value } = await subscription.next();
+    events.push(...value!.map((broadcast) => JSON.parse(broadcast.json)));
+  }
+  return events;
+}
+
 Deno.test("RoomSequencer.ready() starts at the head: older ids are dropped, newer delivered", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
-  await using sequencer = new RoomSequencer(logOf(history), {
+  await using sequencer = new RoomSequencer(history, {
     sweepIntervalMs: 0,
   });
   const [, second] = await store(history, 2);
@@ -50,7 +56,7 @@ Deno.test("RoomSequencer.ready() starts at the head: older ids are dropped, newe
 
 Deno.test("RoomSequencer.receive() fills a gap from the log and passes presence through", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
-  await using sequencer = new RoomSequencer(logOf(history), {
+  await using sequencer = new RoomSequencer(history, {
     sweepIntervalMs: 0,
   });
   const subscription = sequencer.subscribe("r");
@@ -74,10 +80,120 @@ Deno.test("RoomSequencer.receive() fills a gap from the log and passes presence 
   await subscription.return();
 });
 
+Deno.test("RoomSequencer.catchUp() delivers a gap of several pages in order, each once", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, {
+    sweepIntervalMs: 0,
+  });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const messages = await store(history, CATCH_UP_PAGE * 2 + 5);
+  sequencer.receive("r", broadcastOf(messages.at(-1)!));
+  sequencer.catchUp();
+  assert.deepEqual(
+    await take(subscription, messages.length),
+    messages.map((message) => message.id),
+  );
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer.catchUp() hands a long gap over as fast as a small queue takes it", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, {
+    sweepIntervalMs: 0,
+  });
+  const subscription = sequencer.subscribe("r", { maxQueueLength: 8 });
+  await sequencer.ready("r");
+  const messages = await store(history, 250);
+  sequencer.catchUp();
+  // Without pacing, the first page would overflow the queue of 8 at once
+  // and the subscription would throw SlowConsumerError.
+  assert.deepEqual(
+    await take(subscription, messages.length),
+    messages.map((message) => message.id),
+  );
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer.catchUp() does not wait for a subscriber that takes nothing", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, {
+    sweepIntervalMs: 0,
+    catchUpStallMs: 20,
+  });
+  const reader = sequencer.subscribe("r", { maxQueueLength: 8 });
+  const cutOff = Promise.withResolvers<void>();
+  const stalled = sequencer.subscribe("r", {
+    maxQueueLength: 8,
+    onSlowConsumer: () => cutOff.resolve(),
+  });
+  await sequencer.ready("r");
+  const messages = await store(history, 40);
+  sequencer.catchUp();
+  assert.deepEqual(
+    await withTimeout(take(reader, messages.length), "the reader's messages"),
+    messages.map((message) => message.id),
+  );
+  await withTimeout(cutOff.promise, "the stalled subscriber's cut-off");
+  await reader.return();
+  await stalled.return();
+});
+
+Deno.test("RoomSequencer delivers a reset, then the new epoch's messages, when the log's epoch changes", async () => {
+  await using history = new KvHistory(await Deno.openKv(":memory:"));
+  await using sequencer = new RoomSequencer(history, { sweepIntervalMs: 0 });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const [first] = await history.append("r", [{ user: "ada", text: "old" }]);
+  sequencer.receive("r", broadcastOf(first!.message, first!.epoch));
+  assert.deepEqual(await take(subscription, 1), [1]);
+  // The store found itself behind: another epoch, whose log is resent.
+  const renewed = await history.position("r", { epoch: first!.epoch, head: 9 });
+  const [next] = await history.append("r", [{ user: "ada", text: "new" }]);
+  assert.equal(next!.epoch, renewed.epoch);
+  sequencer.receive("r", broadcastOf(next!.message, next!.epoch));
+  const events = await takeEvents(subscription, 3);
+  assert.deepEqual(
+    events.map((event) => [event.type, event.id ?? event.epoch]),
+    [
+      ["reset", renewed.epoch],
+      ["message", 1],
+      ["message", 2],
+    ],
+  );
+  await subscription.return();
+});
+
+Deno.test("RoomSequencer.sweep() notices a log that went back below what was delivered", async () => {
+  const kv = await Deno.openKv(":memory:");
+  await using history = new KvHistory(kv);
+  await using sequencer = new RoomSequencer(history, { sweepIntervalMs: 0 });
+  const subscription = sequencer.subscribe("r");
+  await sequencer.ready("r");
+  const messages = await store(history, 3);
+  for (const message of messages) sequencer.receive("r", broadcastOf(message));
+  assert.deepEqual(await take(subscription, 3), [1, 2, 3]);
+  // A restore from an older copy: the head is back at 1, the epoch kept.
+  await kv.atomic().set(["head", "r"], 1).delete(["msg", "r", 2])
+    .delete(["msg", "r", 3]).commit();
+  const [reused] = await history.append("r", [{ user: "ada", text: "again" }]);
+  assert.equal(reused!.message.id, 2);
+  sequencer.receive("r", broadcastOf(reused!.message, reused!.epoch));
+  await sequencer.sweep();
+  const events = await takeEvents(subscription, 3);
+  assert.deepEqual(events.map((event) => event.type), [
+    "reset",
+    "message",
+    "message",
+  ]);
+  assert.deepEqual(events.slice(1).map((event) => event.text), ["m0", "again"]);
+  await subscription.return();
+});
+
 Deno.test("RoomSequencer forgets a room when its last subscriber aborts", async () => {
   await using history = new KvHistory(await Deno.openKv(":memory:"));
   const deactivated: string[] = [];
-  await using sequencer = new RoomSequencer(logOf(history), {
+  await using sequencer = new RoomSequencer(history, {
     sweepIntervalMs: 0,
     onDeactivate: (room) => deactivated.push(room),
   });

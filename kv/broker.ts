@@ -25,9 +25,16 @@ import {
   type Subscription,
 } from "../broker.ts";
 import { log } from "../observability/log.ts";
-import type { Broadcast } from "../chat/events.ts";
+import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
+import {
+  type Broadcast,
+  presenceBroadcast,
+  type PresenceEvent,
+} from "../chat/events.ts";
+import { parseEvent } from "../chat/parse_event.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
-import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
+import type { RoomLog } from "../chat/history.ts";
+import { RoomSequencer } from "../chat/room_sequencer.ts";
 
 /**
  * Milliseconds a presence event stays in the room's event log: far longer
@@ -58,7 +65,7 @@ class EventCursor {
 /** Options for {@linkcode KvBroker}. */
 export interface KvBrokerOptions {
   /** The history that writes the log, read to deliver what is new. */
-  log: Pick<RoomLog, "after">;
+  log: RoomLog;
   /**
    * Milliseconds between checks of each active room's head, should a watch
    * fall behind.
@@ -66,6 +73,12 @@ export interface KvBrokerOptions {
    * @default {2000}
    */
   sweepIntervalMs?: number;
+  /**
+   * Where invalid events read from the store and catch-ups are counted.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /**
@@ -95,6 +108,8 @@ export interface KvBrokerOptions {
 export class KvBroker implements Broker<Broadcast> {
   /** This broker's id in the presence events it writes. */
   readonly instanceId: string = crypto.randomUUID();
+  /** What the bus did besides delivering: drops and catch-ups. */
+  readonly metrics: BusMetrics;
   #kv: Promise<Deno.Kv>;
   #cursors = new Map<string, EventCursor>();
   #sequencer: RoomSequencer;
@@ -105,13 +120,10 @@ export class KvBroker implements Broker<Broadcast> {
   /** Watches `kv` (the history's database; the history closes it). */
   constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvBrokerOptions) {
     this.#kv = Promise.resolve(kv);
-    const roomLog: RoomLog = {
-      head: async (room) =>
-        Number((await (await this.#kv).get<number>(["head", room])).value ?? 0),
-      after: (room, since) => options.log.after(room, since),
-    };
-    this.#sequencer = new RoomSequencer(roomLog, {
+    this.metrics = options.metrics ?? new BusMetrics();
+    this.#sequencer = new RoomSequencer(options.log, {
       sweepIntervalMs: options.sweepIntervalMs,
+      metrics: this.metrics,
       onActivate: (room) => this.#watch(room),
       onDeactivate: (room) => this.#unwatch(room),
     });
@@ -175,22 +187,29 @@ export class KvBroker implements Broker<Broadcast> {
     if (this.#closed || this.#watches.has(room)) return;
     cursor.last = typeof start === "number" ? start : 0;
     this.#cursors.set(room, cursor);
-    const stream = kv.watch<[number, number]>([
+    const stream = kv.watch<[unknown, unknown, unknown]>([
       ["head", room],
       ["presence_head", room],
+      ["epoch", room],
     ]);
     const reader = stream.getReader();
     const done = (async () => {
+      let epoch: unknown;
       try {
         while (true) {
           const { value, done } = await reader.read();
           if (done) return;
-          const head = value[0].value;
-          if (typeof head === "number") this.#sequencer.headChanged(room, head);
-          const events = value[1].value;
-          if (typeof events === "number" && events > cursor.last) {
-            this.#readEvents(room, cursor);
+          const [head, events] = [value[0].value, value[1].value];
+          if (isCounter(head)) this.#sequencer.headChanged(room, head);
+          else if (head !== null) this.metrics.drop("id", { room });
+          // A new epoch: the log lost messages and numbers them anew.
+          if (epoch !== undefined && value[2].value !== epoch) {
+            this.#sequencer.headChanged(room);
           }
+          epoch = value[2].value;
+          if (isCounter(events)) {
+            if (events > cursor.last) this.#readEvents(room, cursor);
+          } else if (events !== null) this.metrics.drop("id", { room });
         }
       } catch (error) {
         if (!this.#closed) log("warn", "kv.watch_failed", { room, error });
@@ -255,7 +274,7 @@ export class KvBroker implements Broker<Broadcast> {
         const kv = await this.#kv;
         do {
           cursor.readAgain = false;
-          const entries = kv.list<StoredEvent>({
+          const entries = kv.list<unknown>({
             prefix: ["presence_log", room],
             start: ["presence_log", room, cursor.last + 1],
           });
@@ -264,13 +283,13 @@ export class KvBroker implements Broker<Broadcast> {
             if (this.#cursors.get(room) !== cursor) return;
             if (typeof n !== "number" || n <= cursor.last) continue;
             cursor.last = n;
-            if (value.source === this.instanceId) continue;
-            if (typeof value.json !== "string") continue;
-            this.#sequencer.receive(room, {
-              json: value.json,
-              plain: null,
-              id: null,
-            });
+            const stored = readStoredEvent(value, room);
+            if (typeof stored === "string") {
+              this.metrics.drop(stored, { room, n });
+              continue;
+            }
+            if (stored.source === this.instanceId) continue;
+            this.#sequencer.receive(room, presenceBroadcast(stored.event));
           }
         } while (cursor.readAgain && this.#cursors.get(room) === cursor);
       } catch (error) {
@@ -282,4 +301,23 @@ export class KvBroker implements Broker<Broadcast> {
       }
     })());
   }
+}
+
+/** Whether a head or event counter read from the store is a usable count. */
+function isCounter(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) &&
+    value >= 0;
+}
+
+/** Checks a presence log entry, which anyone with access to the store could have written. */
+function readStoredEvent(
+  value: unknown,
+  room: string,
+): { event: PresenceEvent; source: string } | DropReason {
+  if (typeof value !== "object" || value === null) return "shape";
+  const { json, source } = value as Record<string, unknown>;
+  if (typeof json !== "string" || typeof source !== "string") return "shape";
+  const event = parseEvent(json, room);
+  if (typeof event === "string") return event;
+  return event.type === "presence" ? { event, source } : "shape";
 }

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { withTimeout } from "../testing/async.ts";
-import { connectJson, nextMessages } from "../testing/client.ts";
+import {
+  connect,
+  connectJson,
+  nextMessages,
+  nextTexts,
+  sendAndAck,
+  type TestClient,
+} from "../testing/client.ts";
 import { spawnServer } from "../testing/server_process.ts";
+import { scrapeMetrics } from "../bench/soak_clients.ts";
+import { BusMetrics } from "../chat/bus_metrics.ts";
 import { KvBroker } from "./broker.ts";
 import { KvHistory } from "./history.ts";
 import { KvPresence } from "./presence.ts";
@@ -10,20 +19,27 @@ import { createHandler } from "../main.ts";
 /** A handler over its own handle on the KV file at `path`, like one Deploy isolate. */
 async function startIsolate(path: string) {
   const kv = await Deno.openKv(path);
-  const history = new KvHistory(kv);
-  const broker = new KvBroker(kv, { log: history, sweepIntervalMs: 0 });
+  const busMetrics = new BusMetrics();
+  const history = new KvHistory(kv, { metrics: busMetrics });
+  const broker = new KvBroker(kv, {
+    log: history,
+    sweepIntervalMs: 0,
+    metrics: busMetrics,
+  });
   const presence = new KvPresence(kv);
   const handler = createHandler({
     config: { logLevel: "error", rateLimit: 1000, rateBurst: 1000 },
     broker,
     history,
     presence,
+    busMetrics,
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     handler,
   );
   return {
+    origin: `http://127.0.0.1:${server.addr.port}`,
     wsUrl: `ws://127.0.0.1:${server.addr.port}/ws`,
     async [Symbol.asyncDispose]() {
       await handler.shutdown();
@@ -113,6 +129,105 @@ Deno.test("KvBroker: two handlers sharing one KV file list each other's members 
       if (event.type === "presence") seen.push("extra");
     }
     assert.deepEqual(seen, ["+Cy-", "+-Ada"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvBroker drops invalid entries written to the store, counts them, and the room keeps flowing", async () => {
+  const dir = await Deno.makeTempDir();
+  const clients: TestClient[] = [];
+  try {
+    const path = `${dir}/chat.db`;
+    await using a = await startIsolate(path);
+    await using b = await startIsolate(path);
+    const { client: sender } = await connectJson(a.wsUrl);
+    clients.push(sender);
+    for (const { wsUrl } of [a, b]) {
+      clients.push((await connectJson(wsUrl)).client);
+      clients.push(await connect(wsUrl));
+    }
+    const first = await sendAndAck(sender, "general", "before", "b");
+
+    // Whoever else can write the store: a bad message under the next id,
+    // and presence events that are not valid JSON or not presence at all.
+    using intruder = await Deno.openKv(path);
+    const events = await intruder.get<number>(["presence_head", "general"]);
+    const n = events.value ?? 0;
+    const commit = await intruder.atomic()
+      .check({
+        key: ["head", "general"],
+        versionstamp: (await intruder.get(["head", "general"])).versionstamp,
+      })
+      .set(["head", "general"], first.id + 1)
+      .set(["msg", "general", first.id + 1], { ts: "now", user: 7, text: {} })
+      .check(events)
+      .set(["presence_head", "general"], n + 2)
+      .set(["presence_log", "general", n + 1], {
+        json: "x".repeat(60_000),
+        source: "intruder",
+      })
+      .set(["presence_log", "general", n + 2], {
+        json: JSON.stringify({
+          type: "message",
+          id: 1,
+          room: "general",
+          ts: 0,
+          user: "x",
+          text: "poison",
+        }),
+        source: "intruder",
+      })
+      .commit();
+    assert(commit.ok);
+    const texts = ["after 1", "after 2"];
+    for (const [i, text] of texts.entries()) {
+      await sendAndAck(sender, "general", text, `a${i}`);
+    }
+
+    // A forwarded poison would not parse, or would arrive as a message.
+    for (const client of clients.slice(1)) {
+      assert.deepEqual(await nextTexts(client, 3), ["before", ...texts]);
+    }
+    for (const { origin } of [a, b]) {
+      const samples = await scrapeMetrics(origin);
+      const dropped = (reason: string) =>
+        samples.get(`chat_bus_dropped_total{reason="${reason}"}`) ?? 0;
+      assert(dropped("shape") >= 2, `shape drops on ${origin}`);
+      assert.equal(dropped("json"), 1);
+    }
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvBroker tells members of a new epoch when the store starts one, then sends its messages", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/chat.db`;
+    await using a = await startIsolate(path);
+    await using b = await startIsolate(path);
+    const { client: sender, joined: [joined] } = await connectJson(a.wsUrl);
+    await using _sender = sender;
+    const { client: member } = await connectJson(b.wsUrl);
+    await using _member = member;
+    await sendAndAck(sender, "general", "before", "b");
+    assert.deepEqual(await nextTexts(member, 1), ["before"]);
+
+    // Another handle finds the log behind what it saw: a new epoch, which
+    // only the watch of the room's keys tells the isolates about.
+    await using other = new KvHistory(await Deno.openKv(path));
+    const renewed = await other.position("general", {
+      epoch: joined!.epoch,
+      head: 99,
+    });
+    const reset = await member.nextOfType("reset");
+    assert.equal(reset.epoch, renewed.epoch);
+    // The new epoch's log is sent again from its first message.
+    assert.deepEqual(await nextTexts(member, 1), ["before"]);
+    await sendAndAck(sender, "general", "after", "a");
+    assert.deepEqual(await nextTexts(member, 1), ["after"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

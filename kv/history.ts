@@ -3,14 +3,28 @@
  * Deno Deploy, `:memory:` in tests.
  *
  * Keys: `["msg", room, id]` holds a message, `["head", room]` the room's last
- * id, `["nonce", room, user, nonce]` the id a nonce produced (expiring after
- * the de-duplication window). Every append is one atomic commit that checks
- * the head it numbered from, so two writers can never hand out the same id.
+ * id, `["epoch", room]` the epoch its ids belong to (started by the first
+ * read or write of the room), `["nonce", room, user, nonce]` the id a nonce
+ * produced (expiring after the de-duplication window). Every append is one
+ * atomic commit that checks the head it numbered from and the epoch, so two
+ * writers can never hand out the same id.
  *
  * @module
  */
+import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
 import type { ChatMessage } from "../chat/events.ts";
-import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
+import {
+  type Draft,
+  type History,
+  type HistoryPage,
+  type LogPage,
+  missesMessages,
+  newEpoch,
+  pageOf,
+  type RoomPosition,
+  type Stored,
+} from "../chat/history.ts";
+import { parseMessage } from "../chat/parse_event.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
@@ -39,6 +53,13 @@ export interface KvHistoryOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Where stored entries that are not valid messages are counted; they are
+   * skipped, never sent.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /** Attempts at an append whose head changed under it (another writer) before giving up. */
@@ -56,9 +77,12 @@ interface StoredValue {
   text: string;
 }
 
+/** Where a room's log stood when read, with what an append must check. */
 interface Head {
   lastId: number;
   versionstamp: string | null;
+  epoch: string;
+  epochVersionstamp: string;
 }
 
 /**
@@ -82,6 +106,7 @@ export class KvHistory implements History {
   #maxAgeMs: number;
   #nonceTtlMs: number;
   #now: () => number;
+  #metrics: BusMetrics;
   #heads = new Map<string, Head>();
   #closed = false;
 
@@ -92,6 +117,7 @@ export class KvHistory implements History {
     this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
     this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
     this.#now = options.now ?? Date.now;
+    this.#metrics = options.metrics ?? new BusMetrics();
   }
 
   /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
@@ -102,10 +128,10 @@ export class KvHistory implements History {
       const head = await this.#head(kv, room);
       const results: Stored[] = [];
       const seenInBatch = new Map<string, ChatMessage>();
-      const atomic = kv.atomic().check({
-        key: ["head", room],
-        versionstamp: head.versionstamp,
-      });
+      const atomic = kv.atomic().check(
+        { key: ["head", room], versionstamp: head.versionstamp },
+        { key: ["epoch", room], versionstamp: head.epochVersionstamp },
+      );
       let lastId = head.lastId;
       const ts = this.#now();
       for (const draft of drafts) {
@@ -116,7 +142,11 @@ export class KvHistory implements History {
           ? undefined
           : seenInBatch.get(nonceKey) ?? earlier.get(nonceKey);
         if (original) {
-          results.push({ message: original, duplicate: true });
+          results.push({
+            message: original,
+            duplicate: true,
+            epoch: head.epoch,
+          });
           continue;
         }
         lastId++;
@@ -140,7 +170,7 @@ export class KvHistory implements History {
             expireIn: this.#nonceTtlMs,
           });
         }
-        results.push({ message, duplicate: false });
+        results.push({ message, duplicate: false, epoch: head.epoch });
       }
       if (lastId === head.lastId) return results;
       for (
@@ -153,7 +183,11 @@ export class KvHistory implements History {
       atomic.set(["head", room], lastId);
       const commit = await commitOrBusy(atomic);
       if (commit.ok) {
-        this.#heads.set(room, { lastId, versionstamp: commit.versionstamp });
+        this.#heads.set(room, {
+          ...head,
+          lastId,
+          versionstamp: commit.versionstamp,
+        });
         return results;
       }
       this.#heads.delete(room);
@@ -169,13 +203,12 @@ export class KvHistory implements History {
   /** The latest `limit` messages of `room`, oldest first. */
   async latest(room: string, limit: number): Promise<HistoryPage> {
     const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     return this.#page(
-      kv.list<StoredValue>({ prefix: ["msg", room] }, {
-        reverse: true,
-        limit: limit + 1,
-      }),
       room,
+      kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
       limit,
+      epoch,
     );
   }
 
@@ -186,46 +219,75 @@ export class KvHistory implements History {
     limit: number,
   ): Promise<HistoryPage> {
     const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     return this.#page(
-      kv.list<StoredValue>({
-        prefix: ["msg", room],
-        end: ["msg", room, before],
-      }, { reverse: true, limit: limit + 1 }),
       room,
+      kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
+        reverse: true,
+        limit: limit + 1,
+      }),
       limit,
+      epoch,
     );
   }
 
-  /**
-   * Every retained message of `room` after `since`; `truncated` when some
-   * were deleted, or when `since` is beyond the room's last id (the history
-   * was reset, so the client's ids no longer match).
-   */
-  async after(room: string, since: number): Promise<HistoryPage> {
+  /** The latest `limit` messages above `since`; see {@linkcode History.resume}. */
+  async resume(
+    room: string,
+    since: number,
+    limit: number,
+  ): Promise<HistoryPage> {
     const kv = await this.#kv;
-    const messages: ChatMessage[] = [];
+    const { epoch } = await this.#position(kv, room);
+    const range = { prefix: ["msg", room], start: ["msg", room, since + 1] };
+    const page = await this.#page(
+      room,
+      kv.list(range, { reverse: true, limit: limit + 1 }),
+      limit,
+      epoch,
+    );
+    let oldest: ChatMessage | undefined;
+    for await (const entry of kv.list(range, { limit: 1 })) {
+      oldest = this.#read(room, entry);
+    }
+    const { lastId } = await this.#position(kv, room);
+    const truncated = (oldest !== undefined &&
+      oldest.ts < this.#oldestKeptTs()) ||
+      missesMessages(since, oldest, lastId);
+    return { ...page, truncated };
+  }
+
+  /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
+  async after(room: string, since: number, limit: number): Promise<LogPage> {
+    const kv = await this.#kv;
+    const { epoch } = await this.#position(kv, room);
     const oldestKept = this.#oldestKeptTs();
-    let expired = false;
-    const entries = kv.list<StoredValue>({
+    const messages: ChatMessage[] = [];
+    let through = since;
+    const entries = kv.list({
       prefix: ["msg", room],
       start: ["msg", room, since + 1],
-    });
+    }, { limit });
     for await (const entry of entries) {
-      if (entry.value.ts < oldestKept) {
-        expired = true;
-        continue;
+      through = Math.max(through, Number(entry.key[2]));
+      const message = this.#read(room, entry);
+      if (message !== undefined && message.ts >= oldestKept) {
+        messages.push(message);
       }
-      messages.push(toMessage(room, entry));
     }
-    // With nothing after `since`, the head tells whether messages were
-    // removed (head beyond `since`) or the history was reset (head before it).
-    const lastId = messages.length > 0
-      ? undefined
-      : (await kv.get<number>(["head", room])).value ?? 0;
-    const gap = lastId === undefined
-      ? messages[0]!.id > since + 1
-      : lastId !== since;
-    return { messages, hasMore: since > 0, truncated: expired || gap };
+    // Read after the page, so that every id in it is at most the head; a
+    // new epoch meanwhile makes the page worthless: the caller reads again.
+    const now = await this.#position(kv, room);
+    if (now.epoch !== epoch) {
+      return { messages: [], through: 0, head: now.lastId, epoch: now.epoch };
+    }
+    return { messages, through, head: now.lastId, epoch };
+  }
+
+  /** Where the room's log stands; see {@linkcode History.position}. */
+  async position(room: string, seen?: RoomPosition): Promise<RoomPosition> {
+    const { epoch, lastId } = await this.#position(await this.#kv, room, seen);
+    return { epoch, head: lastId };
   }
 
   /** Closes the KV database; idempotent. */
@@ -243,10 +305,50 @@ export class KvHistory implements History {
   async #head(kv: Deno.Kv, room: string): Promise<Head> {
     const cached = this.#heads.get(room);
     if (cached) return cached;
-    const entry = await kv.get<number>(["head", room]);
-    const head = { lastId: entry.value ?? 0, versionstamp: entry.versionstamp };
+    const head = await this.#position(kv, room);
     this.#heads.set(room, head);
     return head;
+  }
+
+  /**
+   * Reads the room's head and epoch, starting a new epoch when the room has
+   * none, or when its head is below what `seen` saw in the same epoch.
+   */
+  async #position(
+    kv: Deno.Kv,
+    room: string,
+    seen?: RoomPosition,
+  ): Promise<Head> {
+    while (true) {
+      const [head, epoch] = await kv.getMany<[unknown, unknown]>([
+        ["head", room],
+        ["epoch", room],
+      ]);
+      const lastId = typeof head.value === "number" ? head.value : 0;
+      const behind = seen !== undefined && seen.epoch === epoch.value &&
+        lastId < seen.head;
+      if (typeof epoch.value === "string" && epoch.versionstamp && !behind) {
+        return {
+          lastId,
+          versionstamp: head.versionstamp,
+          epoch: epoch.value,
+          epochVersionstamp: epoch.versionstamp,
+        };
+      }
+      const fresh = newEpoch();
+      const commit = await commitOrBusy(
+        kv.atomic().check(head, epoch).set(["epoch", room], fresh),
+      );
+      if (commit.ok) {
+        this.#heads.delete(room);
+        return {
+          lastId,
+          versionstamp: head.versionstamp,
+          epoch: fresh,
+          epochVersionstamp: commit.versionstamp,
+        };
+      }
+    }
   }
 
   /** Looks up the drafts' nonces; returns the earlier messages by `[user, nonce]` JSON. */
@@ -266,39 +368,47 @@ export class KvHistory implements History {
         if (entry.value === null) continue;
         const stored = await kv.get<StoredValue>(["msg", room, entry.value]);
         const [, , user, nonce] = entry.key;
-        const message: ChatMessage = stored.value
-          ? toMessage(room, { key: stored.key, value: stored.value })
-          : {
-            type: "message",
-            id: entry.value,
-            room,
-            ts: 0,
-            user: String(user),
-            text: "",
-          };
+        const original = stored.value === null
+          ? undefined
+          : this.#read(room, { key: stored.key, value: stored.value });
+        const message: ChatMessage = original ?? {
+          type: "message",
+          id: entry.value,
+          room,
+          ts: 0,
+          user: String(user),
+          text: "",
+        };
         found.set(JSON.stringify([user, nonce]), message);
       }
     }
     return found;
   }
 
+  /** Newest-first entries as a page: up to `limit` valid, unexpired messages, oldest first. */
   async #page(
-    entries: Deno.KvListIterator<StoredValue>,
     room: string,
+    newestFirst: Deno.KvListIterator<unknown>,
     limit: number,
+    epoch: string,
   ): Promise<HistoryPage> {
-    const newestFirst: ChatMessage[] = [];
-    const oldestKept = this.#oldestKeptTs();
-    let hasMore = false;
-    for await (const entry of entries) {
-      if (entry.value.ts < oldestKept) break;
-      if (newestFirst.length === limit) {
-        hasMore = true;
-        break;
-      }
-      newestFirst.push(toMessage(room, entry));
+    const messages: ChatMessage[] = [];
+    for await (const entry of newestFirst) {
+      const message = this.#read(room, entry);
+      if (message !== undefined) messages.push(message);
     }
-    return { messages: newestFirst.reverse(), hasMore, truncated: false };
+    return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
+  }
+
+  /** One stored entry as a message; one that is not valid is counted and skipped. */
+  #read(
+    room: string,
+    entry: { key: Deno.KvKey; value: unknown },
+  ): ChatMessage | undefined {
+    const message = toMessage(room, entry);
+    if (typeof message !== "string") return message;
+    this.#metrics.drop(message, { room, key: String(entry.key[2]) });
+    return undefined;
   }
 
   #oldestKeptTs(): number {
@@ -306,16 +416,11 @@ export class KvHistory implements History {
   }
 }
 
+/** Checks a stored entry's fields, since whoever can write the store could have put anything there. */
 function toMessage(
   room: string,
-  entry: { key: Deno.KvKey; value: StoredValue },
-): ChatMessage {
-  return {
-    type: "message",
-    id: Number(entry.key[2]),
-    room,
-    ts: entry.value.ts,
-    user: entry.value.user,
-    text: entry.value.text,
-  };
+  entry: { key: Deno.KvKey; value: unknown },
+): ChatMessage | DropReason {
+  if (typeof entry.value !== "object" || entry.value === null) return "shape";
+  return parseMessage(room, { ...entry.value, id: entry.key[2] });
 }

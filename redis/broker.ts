@@ -17,9 +17,16 @@ import {
   type Subscription,
 } from "../broker.ts";
 import { log } from "../observability/log.ts";
+import { BusMetrics } from "../chat/bus_metrics.ts";
 import type { Broadcast } from "../chat/events.ts";
 import type { RedisClient } from "./client.ts";
-import { type RoomLog, RoomSequencer } from "../chat/room_sequencer.ts";
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  maxEnvelopeLength,
+} from "./envelope.ts";
+import type { RoomLog } from "../chat/history.ts";
+import { RoomSequencer } from "../chat/room_sequencer.ts";
 
 /** Default for {@linkcode RedisBrokerOptions.channel}. */
 export const DEFAULT_CHANNEL = "chat:events";
@@ -44,16 +51,19 @@ export interface RedisBrokerOptions {
    * @default {2000}
    */
   sweepIntervalMs?: number;
-}
-
-/** What travels on the channel: the room, the sending process and the broadcast. */
-interface Envelope {
-  room: string;
-  from: string;
-  json: string;
-  plain: string | null;
-  id: number | null;
-  origin?: string;
+  /**
+   * Largest message text, in UTF-8 bytes; envelopes too large to carry one
+   * are dropped.
+   *
+   * @default {4096}
+   */
+  maxMessageBytes?: number;
+  /**
+   * Where dropped envelopes, resubscriptions and catch-ups are counted.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
 /**
@@ -75,23 +85,38 @@ interface Envelope {
 export class RedisBroker implements Broker<Broadcast> {
   /** Identifies this process's publications, so it skips its own echoes. */
   readonly instanceId: string = crypto.randomUUID();
+  /** What the bus did besides delivering: drops, resubscriptions, catch-ups. */
+  readonly metrics: BusMetrics;
   #client: RedisClient;
   #subscriber: RedisClient;
   #channel: string;
   #sequencer: RoomSequencer;
   #subscribed = false;
   #subscription: Promise<void>;
+  #maxEnvelopeLength: number;
   #listener = (message: string) => this.#onMessage(message);
-  #onReady = () => this.#sequencer.catchUp();
+  /** Whether the subscriber connection was ready once: any later "ready" follows a drop. */
+  #wasReady: boolean;
+  #onReady = () => {
+    if (this.#wasReady) this.metrics.resubscribes.inc();
+    this.#wasReady = true;
+    this.#sequencer.catchUp();
+  };
   #closed = false;
 
   /** Subscribes to the channel (now, or as soon as Redis is reachable). */
   constructor(options: RedisBrokerOptions) {
     this.#client = options.client;
     this.#subscriber = options.subscriber;
+    this.#wasReady = this.#subscriber.isReady;
     this.#channel = options.channel ?? DEFAULT_CHANNEL;
+    this.#maxEnvelopeLength = maxEnvelopeLength(
+      options.maxMessageBytes ?? 4096,
+    );
+    this.metrics = options.metrics ?? new BusMetrics();
     this.#sequencer = new RoomSequencer(options.log, {
       sweepIntervalMs: options.sweepIntervalMs,
+      metrics: this.metrics,
     });
     // node-redis resubscribes after a reconnect before it reports "ready";
     // then the rooms read what was published while the link was down.
@@ -123,15 +148,10 @@ export class RedisBroker implements Broker<Broadcast> {
   async publish(room: string, message: Broadcast): Promise<void> {
     if (this.#closed) throw new BrokerClosedError();
     this.#sequencer.receive(room, message);
-    const envelope: Envelope = {
-      room,
-      from: this.instanceId,
-      json: message.json,
-      plain: message.plain,
-      id: message.id,
-    };
-    if (message.origin !== undefined) envelope.origin = message.origin;
-    await this.#client.publish(this.#channel, JSON.stringify(envelope));
+    await this.#client.publish(
+      this.#channel,
+      encodeEnvelope(room, this.instanceId, message),
+    );
   }
 
   /** Subscribes locally; see {@linkcode Broker.subscribe}. */
@@ -181,45 +201,15 @@ export class RedisBroker implements Broker<Broadcast> {
   }
 
   #onMessage(raw: string): void {
-    const envelope = parseEnvelope(raw);
-    if (envelope === null) {
-      log("warn", "redis.bad_envelope", { length: raw.length });
+    const received = decodeEnvelope(raw, this.#maxEnvelopeLength);
+    if (!("broadcast" in received)) {
+      this.metrics.drop(received.reason, {
+        room: received.room,
+        length: raw.length,
+      });
       return;
     }
-    if (envelope.from === this.instanceId) return;
-    const broadcast: Broadcast = envelope.origin === undefined
-      ? { json: envelope.json, plain: envelope.plain, id: envelope.id }
-      : {
-        json: envelope.json,
-        plain: envelope.plain,
-        id: envelope.id,
-        origin: envelope.origin,
-      };
-    this.#sequencer.receive(envelope.room, broadcast);
+    if (received.from === this.instanceId) return;
+    this.#sequencer.receive(received.room, received.broadcast);
   }
-}
-
-function parseEnvelope(raw: string): Envelope | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null) return null;
-  const { room, from, json, plain, id, origin } = value as Record<
-    string,
-    unknown
-  >;
-  if (
-    typeof room !== "string" || typeof from !== "string" ||
-    typeof json !== "string" || (plain !== null && typeof plain !== "string") ||
-    (id !== null && typeof id !== "number") ||
-    (origin !== undefined && typeof origin !== "string")
-  ) {
-    return null;
-  }
-  return origin === undefined
-    ? { room, from, json, plain, id }
-    : { room, from, json, plain, id, origin };
 }

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
+import { createClient } from "redis";
 import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import { type ServerProcess, spawnServer } from "../testing/server_process.ts";
 import {
   connect,
   connectJson,
   nextMessages,
+  nextTexts,
   sendAndAck,
   type TestClient,
 } from "../testing/client.ts";
+import { scrapeMetrics } from "../bench/soak_clients.ts";
+import { DEFAULT_CHANNEL } from "./broker.ts";
 
 Deno.test({
   name:
@@ -68,14 +73,17 @@ Deno.test({
     await again.nextOfType("hello");
     again.sendJson({ type: "join", room: "general", since: seen.at(-1)!.id });
     const joined = await again.nextOfType("joined");
-    assert.equal(joined.truncated, false);
+    assert.deepEqual([joined.truncated, joined.hasMore], [false, true]);
     assert.deepEqual(
       joined.messages.map((m) => m.text),
-      ["missed 1", "missed 2", "missed 3", "missed 4"],
+      ["missed 2", "missed 3", "missed 4"],
     );
-    again.sendJson({ type: "history", room: "general", before: 3, limit: 3 });
+    again.sendJson({ type: "history", room: "general", before: 4, limit: 3 });
     const page = await again.nextOfType("history");
-    assert.deepEqual(page.messages.map((m) => m.text), ["seen 1", "seen 2"]);
+    assert.deepEqual(
+      page.messages.map((m) => m.text),
+      ["seen 1", "seen 2", "missed 1"],
+    );
     assert.equal(page.hasMore, false);
 
     await sendAndAck(sender, "general", "live", "live");
@@ -153,6 +161,181 @@ Deno.test({
       assert.equal(joined?.memberCount, 4);
     } finally {
       for (const client of clients) await client[Symbol.asyncDispose]();
+    }
+  },
+});
+
+/** Two instances on one Redis, started directly so their logs can be read. */
+async function startInstances(
+  redisUrl: string,
+  args: string[] = [],
+): Promise<ServerProcess[]> {
+  return await Promise.all([0, 1].map(() =>
+    spawnServer([
+      "--redis-url",
+      redisUrl,
+      "--rate-limit",
+      "1000",
+      "--rate-burst",
+      "1000",
+      ...args,
+    ])
+  ));
+}
+
+function wsUrlOf(server: ServerProcess): string {
+  return `${server.url.replace("http", "ws")}ws`;
+}
+
+Deno.test({
+  name:
+    "RedisBroker drops invalid envelopes from the channel, counts them and logs once, and the room keeps flowing",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    const servers = await startInstances(redis.url, ["--log-level", "warn"]);
+    const raw = await createClient({ url: redis.url }).connect();
+    const clients: TestClient[] = [];
+    try {
+      const [one, two] = servers.map(wsUrlOf) as [string, string];
+      const { client: sender } = await connectJson(one);
+      clients.push(sender);
+      for (const url of [one, two]) {
+        clients.push((await connectJson(url)).client);
+        clients.push(await connect(url));
+      }
+      await sendAndAck(sender, "general", "before", "b");
+      const message = (id: unknown) =>
+        `{"type":"message","id":${id},"room":"general","ts":0,"user":"x","text":"poison"}`;
+      const envelope = (fields: Record<string, unknown>) =>
+        JSON.stringify({
+          room: "general",
+          from: "intruder",
+          plain: "poison",
+          ...fields,
+        });
+      const poison = [
+        envelope({ id: 1e308, json: message("1e308") }),
+        envelope({
+          id: Number.MAX_SAFE_INTEGER,
+          json: message(Number.MAX_SAFE_INTEGER),
+        }),
+        envelope({ id: null, json: "x".repeat(5_000_000) }),
+        envelope({ id: null, json: "{not json" }),
+        envelope({ id: 2, json: message(3) }),
+        envelope({ room: "General Room", id: null, json: "{}" }),
+        "not an envelope",
+      ];
+      for (const text of poison) await raw.publish(DEFAULT_CHANNEL, text);
+      const texts = ["after 1", "after 2", "after 3"];
+      for (const [i, text] of texts.entries()) {
+        await sendAndAck(sender, "general", text, `a${i}`);
+      }
+
+      // A forwarded poison would not parse, or would arrive as a message.
+      for (const client of clients.slice(1)) {
+        assert.deepEqual(await nextTexts(client, 4), ["before", ...texts]);
+      }
+      for (const server of servers) {
+        const samples = await scrapeMetrics(server.url.slice(0, -1));
+        const dropped = (reason: string) =>
+          samples.get(`chat_bus_dropped_total{reason="${reason}"}`) ?? 0;
+        assert.equal(dropped("id"), 3, "1e308, 2 ≠ 3, and beyond the head");
+        assert.equal(dropped("size"), 1);
+        assert.equal(dropped("json"), 2);
+        assert.equal(dropped("room"), 1);
+        const logged = server.stderr().split("\n")
+          .filter((line) => line.includes('"bus.event_dropped"'));
+        assert.equal(logged.length, 1, server.stderr());
+      }
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      raw.destroy();
+      for (const server of servers) await server[Symbol.asyncDispose]();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "RedisBroker catches up from the log after Redis drops its subscriber, without cutting members off",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    const admin = await createClient({ url: redis.url }).connect();
+    const clients: TestClient[] = [];
+    // Members' instance: queues and send buffers far smaller than what
+    // piles up while its subscriber reconnects.
+    const [senders, members] = await Promise.all([
+      spawnServer([
+        "--redis-url",
+        redis.url,
+        "--rate-limit",
+        "1000",
+        "--rate-burst",
+        "1000",
+      ]),
+      spawnServer([
+        "--redis-url",
+        redis.url,
+        "--max-queue-length",
+        "32",
+        "--max-buffered-bytes",
+        "16384",
+      ]),
+    ]);
+    try {
+      // Redis drops a subscriber whose unsent output passes 8 KiB.
+      await admin.configSet(
+        "client-output-buffer-limit",
+        "pubsub 8kb 4kb 60",
+      );
+      // Several rooms, so that their publishes reach Redis together.
+      const rooms = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"];
+      for (let i = 0; i < 3; i++) {
+        clients.push((await connectJson(wsUrlOf(members), rooms)).client);
+      }
+      const writers = [];
+      for (let i = 0; i < 2; i++) {
+        writers.push((await connectJson(wsUrlOf(senders), rooms)).client);
+      }
+      const text = "x".repeat(3000);
+      const perRoom = 100;
+      for (let i = 0; i < perRoom / writers.length; i++) {
+        for (const [w, writer] of writers.entries()) {
+          for (const room of rooms) {
+            const nonce = `${w}.${i}`;
+            writer.sendJson({
+              type: "send",
+              room,
+              text: `${nonce} ${text}`,
+              nonce,
+            });
+          }
+        }
+      }
+      const ids = Array.from({ length: perRoom }, (_, i) => i + 1);
+      await Promise.all(clients.map(async (client) => {
+        const received = await nextMessages(client, perRoom * rooms.length);
+        for (const room of rooms) {
+          assert.deepEqual(
+            received.filter((m) => m.room === room).map((m) => m.id),
+            ids,
+          );
+        }
+      }));
+      const samples = await scrapeMetrics(members.url.slice(0, -1));
+      assert(
+        (samples.get("chat_bus_resubscribes_total") ?? 0) >= 1,
+        "the subscriber was not dropped",
+      );
+      assert.equal(samples.get("chat_slow_consumers_total") ?? 0, 0);
+      clients.push(...writers);
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      admin.destroy();
+      await senders[Symbol.asyncDispose]();
+      await members[Symbol.asyncDispose]();
     }
   },
 });

@@ -3,16 +3,39 @@
  *
  * Keys, all with the room as a hash tag so one room lives on one shard:
  * `chat:{room}:head` is the room's last id (`INCR`), `chat:{room}:log` a
- * sorted set of messages scored by id, and `chat:{room}:nonce:[user,nonce]`
- * the id a nonce produced, expiring after the de-duplication window. One Lua
- * script numbers, stores, de-duplicates and trims a whole batch atomically,
- * so two instances can never hand out the same id.
+ * sorted set of messages scored by id, `chat:{room}:epoch` the epoch its ids
+ * belong to, and `chat:{room}:nonce:[user,nonce]` the id a nonce produced,
+ * expiring after the de-duplication window. One Lua script numbers, stores,
+ * de-duplicates and trims a whole batch atomically, so two instances can
+ * never hand out the same id.
+ *
+ * Whatever writes or reads a room starts its epoch when it has none (`SET
+ * NX`): a Redis restarted empty has lost the epoch with the head, so its ids
+ * start again under a new one.
  *
  * @module
  */
-import type { Draft, History, HistoryPage, Stored } from "../chat/history.ts";
+import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
+import {
+  type Draft,
+  type History,
+  type HistoryPage,
+  type LogPage,
+  missesMessages,
+  newEpoch,
+  pageOf,
+  type RoomPosition,
+  type Stored,
+} from "../chat/history.ts";
 import type { ChatMessage } from "../chat/events.ts";
+import { parseMessage } from "../chat/parse_event.ts";
 import type { RedisClient } from "./client.ts";
+import {
+  APPEND_SCRIPT,
+  keys,
+  POSITION_SCRIPT,
+  type RoomKeys,
+} from "./_history_scripts.ts";
 
 /** Options for {@linkcode RedisHistory}. */
 export interface RedisHistoryOptions {
@@ -40,59 +63,17 @@ export interface RedisHistoryOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Where log entries that are not valid messages are counted; they are
+   * skipped, never sent.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
 }
 
-/** Oldest log entries an append inspects for age-based deletion. */
-const AGE_TRIM_SCAN = 100;
-
-// KEYS: head, log. ARGV: ts, maxMessages, maxAgeMs, nonceTtlMs, nonce key
-// prefix, then per draft: user (JSON), text (JSON), nonce key suffix or "".
-// The entry is assembled from pre-encoded JSON strings so Lua never has to
-// encode text itself.
-const APPEND_SCRIPT = `
-local ts = ARGV[1]
-local maxMessages = tonumber(ARGV[2])
-local maxAge = tonumber(ARGV[3])
-local out = {}
-for i = 6, #ARGV, 3 do
-  local nonce = ARGV[i + 2]
-  local earlier = false
-  if nonce ~= "" then earlier = redis.call("GET", ARGV[5] .. nonce) end
-  if earlier then
-    local found = redis.call("ZRANGE", KEYS[2], earlier, earlier, "BYSCORE")
-    out[#out + 1] = {tonumber(earlier), 1, found[1] or ""}
-  else
-    local id = redis.call("INCR", KEYS[1])
-    local entry = '{"id":' .. id .. ',"ts":' .. ts .. ',"user":' .. ARGV[i] ..
-      ',"text":' .. ARGV[i + 1] .. '}'
-    redis.call("ZADD", KEYS[2], id, entry)
-    if nonce ~= "" then
-      redis.call("SET", ARGV[5] .. nonce, id, "PX", ARGV[4])
-    end
-    out[#out + 1] = {id, 0, entry}
-  end
-end
-local head = tonumber(redis.call("GET", KEYS[1]) or "0")
-redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", head - maxMessages)
-if maxAge > 0 then
-  local cutoff = tonumber(ts) - maxAge
-  for _, entry in ipairs(redis.call("ZRANGE", KEYS[2], 0, ${
-  AGE_TRIM_SCAN - 1
-})) do
-    local entryTs = tonumber(string.match(entry, '"ts":(%d+)'))
-    if entryTs == nil or entryTs >= cutoff then break end
-    redis.call("ZREM", KEYS[2], entry)
-  end
-  redis.call("PEXPIRE", KEYS[2], maxAge)
-end
-return out
-`;
-
-/** Keys of one room; the `{room}` hash tag keeps them on one cluster slot. */
-function keys(room: string) {
-  const base = `chat:{${room}}`;
-  return { head: `${base}:head`, log: `${base}:log`, nonce: `${base}:nonce:` };
-}
+/** A transaction being built on the client. */
+type Multi = ReturnType<RedisClient["multi"]>;
 
 /**
  * {@linkcode History} over Redis, so that any instance can number, store and
@@ -116,6 +97,7 @@ export class RedisHistory implements History {
   #maxAgeMs: number;
   #nonceTtlMs: number;
   #now: () => number;
+  #metrics: BusMetrics;
 
   /** Uses `client`, which the caller owns and closes. */
   constructor(client: RedisClient, options: RedisHistoryOptions = {}) {
@@ -124,18 +106,20 @@ export class RedisHistory implements History {
     this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
     this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
     this.#now = options.now ?? Date.now;
+    this.#metrics = options.metrics ?? new BusMetrics();
   }
 
   /** Stores `drafts` in one atomic script; see {@linkcode History.append}. */
   async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
     if (drafts.length === 0) return [];
-    const { head, log, nonce } = keys(room);
+    const { head, log, epoch: epochKey, nonce } = keys(room);
     const args = [
       String(this.#now()),
       String(this.#maxMessages),
       String(this.#maxAgeMs),
       String(this.#nonceTtlMs),
       nonce,
+      newEpoch(),
     ];
     for (const draft of drafts) {
       args.push(
@@ -147,20 +131,32 @@ export class RedisHistory implements History {
       );
     }
     const reply = await this.#client.eval(APPEND_SCRIPT, {
-      keys: [head, log],
+      keys: [head, log, epochKey],
       arguments: args,
     });
-    if (!Array.isArray(reply) || reply.length !== drafts.length) {
+    const [epoch, rows] = Array.isArray(reply) ? reply : [];
+    if (
+      typeof epoch !== "string" || !Array.isArray(rows) ||
+      rows.length !== drafts.length
+    ) {
       throw new TypeError("Cannot store messages: unexpected reply from Redis");
     }
-    return reply.map((row, i) => {
+    return rows.map((row, i) => {
       const draft = drafts[i]!;
       if (!Array.isArray(row) || typeof row[0] !== "number") {
         throw new TypeError("Cannot store messages: unexpected reply row");
       }
       const [id, duplicate, entry] = row;
-      const message = typeof entry === "string" && entry !== ""
+      const stored = typeof entry === "string" && entry !== ""
         ? parseEntry(room, entry)
+        : undefined;
+      if (typeof stored === "string") {
+        throw new TypeError(
+          `Cannot store messages: room "${room}" has a bad log entry (${stored})`,
+        );
+      }
+      const message = stored !== undefined
+        ? stored
         // The original was deleted by retention: its id is all that is left.
         : {
           type: "message" as const,
@@ -170,18 +166,22 @@ export class RedisHistory implements History {
           user: draft.user,
           text: "",
         };
-      return { message, duplicate: duplicate === 1 };
+      return { message, duplicate: duplicate === 1, epoch };
     });
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
   async latest(room: string, limit: number): Promise<HistoryPage> {
-    const entries = await this.#client.zRange(keys(room).log, "+inf", "-inf", {
-      BY: "SCORE",
-      REV: true,
-      LIMIT: { offset: 0, count: limit + 1 },
-    });
-    return this.#page(room, entries, limit);
+    const [epoch, entries] = await this.#read(
+      room,
+      (multi, { log }) =>
+        multi.zRange(log, "+inf", "-inf", {
+          BY: "SCORE",
+          REV: true,
+          LIMIT: { offset: 0, count: limit + 1 },
+        }),
+    );
+    return this.#page(room, toArray(entries), limit, epoch);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */
@@ -190,45 +190,82 @@ export class RedisHistory implements History {
     before: number,
     limit: number,
   ): Promise<HistoryPage> {
-    const entries = await this.#client.zRange(
-      keys(room).log,
-      `(${before}`,
-      "-inf",
-      { BY: "SCORE", REV: true, LIMIT: { offset: 0, count: limit + 1 } },
+    const [epoch, entries] = await this.#read(
+      room,
+      (multi, { log }) =>
+        multi.zRange(log, `(${before}`, "-inf", {
+          BY: "SCORE",
+          REV: true,
+          LIMIT: { offset: 0, count: limit + 1 },
+        }),
     );
-    return this.#page(room, entries, limit);
+    return this.#page(room, toArray(entries), limit, epoch);
   }
 
-  /** Every retained message of `room` after `since`; `truncated` when some were deleted. */
-  async after(room: string, since: number): Promise<HistoryPage> {
-    const [entries, head] = await Promise.all([
-      this.#client.zRange(keys(room).log, `(${since}`, "+inf", { BY: "SCORE" }),
-      this.head(room),
-    ]);
+  /** The latest `limit` messages above `since`; see {@linkcode History.resume}. */
+  async resume(
+    room: string,
+    since: number,
+    limit: number,
+  ): Promise<HistoryPage> {
+    // One transaction, so that the page, the oldest message and the head agree.
+    const [epoch, newestFirst, oldestEntries, last] = await this.#read(
+      room,
+      (multi, { log, head }) =>
+        multi.zRange(log, "+inf", `(${since}`, {
+          BY: "SCORE",
+          REV: true,
+          LIMIT: { offset: 0, count: limit + 1 },
+        }).zRange(log, `(${since}`, "+inf", {
+          BY: "SCORE",
+          LIMIT: { offset: 0, count: 1 },
+        }).get(head),
+    );
+    const page = this.#page(room, toArray(newestFirst), limit, epoch);
+    const [oldest] = this.#messages(room, toArray(oldestEntries));
+    const truncated = (oldest !== undefined &&
+      oldest.ts < this.#oldestKeptTs()) ||
+      missesMessages(since, oldest, toHead(last));
+    return { ...page, truncated };
+  }
+
+  /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
+  async after(room: string, since: number, limit: number): Promise<LogPage> {
+    const [epoch, entries, last] = await this.#read(
+      room,
+      (multi, { log, head }) =>
+        multi.zRangeWithScores(log, `(${since}`, "+inf", {
+          BY: "SCORE",
+          LIMIT: { offset: 0, count: limit },
+        }).get(head),
+    );
+    const scored = toArray(entries) as { value: unknown; score: unknown }[];
     const oldestKept = this.#oldestKeptTs();
-    const all = entries.map((entry) => parseEntry(room, String(entry)));
-    const messages = all.filter((message) => message.ts >= oldestKept);
-    // With nothing after `since`, the head tells whether messages were
-    // removed (head beyond `since`) or the history was reset (head before it).
-    const gap = messages.length > 0
-      ? messages[0]!.id > since + 1
-      : head !== since;
-    return {
-      messages,
-      hasMore: since > 0,
-      truncated: messages.length < all.length || gap,
-    };
+    const messages = this.#messages(room, scored.map((entry) => entry.value))
+      .filter((message) => message.ts >= oldestKept);
+    const through = Math.max(
+      since,
+      ...scored.map((entry) => Number(entry.score)),
+    );
+    return { messages, through, head: toHead(last), epoch };
   }
 
-  /**
-   * The room's last id, 0 before its first message.
-   *
-   * @param room The room.
-   * @returns The id the latest message got.
-   */
-  async head(room: string): Promise<number> {
-    const value = await this.#client.get(keys(room).head);
-    return value === null ? 0 : Number(value);
+  /** Where the room's log stands; see {@linkcode History.position}. */
+  async position(room: string, seen?: RoomPosition): Promise<RoomPosition> {
+    const { head, epoch } = keys(room);
+    const reply = await this.#client.eval(POSITION_SCRIPT, {
+      keys: [head, epoch],
+      arguments: [
+        newEpoch(),
+        seen?.epoch ?? "",
+        String(seen?.head ?? 0),
+      ],
+    });
+    const [current, last] = Array.isArray(reply) ? reply : [];
+    if (typeof current !== "string") {
+      throw new TypeError("Cannot read room position: unexpected reply");
+    }
+    return { epoch: current, head: toHead(last) };
   }
 
   /** Nothing to release: the caller owns the client. */
@@ -241,20 +278,48 @@ export class RedisHistory implements History {
     return this.close();
   }
 
-  #page(room: string, newestFirst: unknown[], limit: number): HistoryPage {
-    const oldestKept = this.#oldestKeptTs();
-    const messages: ChatMessage[] = [];
-    let hasMore = false;
-    for (const entry of newestFirst) {
-      const message = parseEntry(room, String(entry));
-      if (message.ts < oldestKept) break;
-      if (messages.length === limit) {
-        hasMore = true;
-        break;
-      }
-      messages.push(message);
+  /**
+   * Runs `commands` in one transaction after starting the room's epoch if
+   * it has none, and returns the epoch and their replies.
+   */
+  async #read(
+    room: string,
+    commands: (multi: Multi, roomKeys: RoomKeys) => Multi,
+  ): Promise<[string, ...unknown[]]> {
+    const roomKeys = keys(room);
+    const multi = this.#client.multi()
+      .set(roomKeys.epoch, newEpoch(), { condition: "NX" })
+      .get(roomKeys.epoch);
+    const [, epoch, ...replies] = await commands(multi, roomKeys).exec();
+    if (typeof epoch !== "string") {
+      throw new TypeError("Cannot read history: unexpected reply from Redis");
     }
-    return { messages: messages.reverse(), hasMore, truncated: false };
+    return [epoch, ...replies];
+  }
+
+  #page(
+    room: string,
+    newestFirst: unknown[],
+    limit: number,
+    epoch: string,
+  ): HistoryPage {
+    return pageOf(
+      this.#messages(room, newestFirst),
+      limit,
+      this.#oldestKeptTs(),
+      epoch,
+    );
+  }
+
+  /** Decodes log entries, skipping (and counting) those that are not messages. */
+  #messages(room: string, entries: unknown[]): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    for (const entry of entries) {
+      const message = parseEntry(room, String(entry));
+      if (typeof message === "string") this.#metrics.drop(message, { room });
+      else messages.push(message);
+    }
+    return messages;
   }
 
   #oldestKeptTs(): number {
@@ -262,32 +327,31 @@ export class RedisHistory implements History {
   }
 }
 
+/** A reply that should be a list of entries, as a list. */
+function toArray(reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) {
+    throw new TypeError("Cannot read history: unexpected reply from Redis");
+  }
+  return reply;
+}
+
+/** The head key's value as an id: 0 when absent. */
+function toHead(value: unknown): number {
+  const head = value === null ? 0 : Number(value);
+  if (!Number.isSafeInteger(head) || head < 0) {
+    throw new TypeError(`Cannot read history: bad head "${String(value)}"`);
+  }
+  return head;
+}
+
 /** Decodes one log entry, checking every field rather than trusting the store. */
-function parseEntry(room: string, raw: string): ChatMessage {
+function parseEntry(room: string, raw: string): ChatMessage | DropReason {
   let value: unknown;
   try {
     value = JSON.parse(raw);
-  } catch (cause) {
-    throw new SyntaxError(`Cannot parse history entry of room "${room}"`, {
-      cause,
-    });
+  } catch {
+    return "json";
   }
-  if (
-    typeof value !== "object" || value === null || !("id" in value) ||
-    !("ts" in value) || !("user" in value) || !("text" in value) ||
-    typeof value.id !== "number" || typeof value.ts !== "number" ||
-    typeof value.user !== "string" || typeof value.text !== "string"
-  ) {
-    throw new TypeError(
-      `Cannot read history entry of room "${room}": bad shape`,
-    );
-  }
-  return {
-    type: "message",
-    id: value.id,
-    room,
-    ts: value.ts,
-    user: value.user,
-    text: value.text,
-  };
+  if (typeof value !== "object" || value === null) return "shape";
+  return parseMessage(room, value as Record<string, unknown>);
 }

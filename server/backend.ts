@@ -7,6 +7,7 @@
  * @module
  */
 import { type Broker, MemoryBroker } from "../broker.ts";
+import { BusMetrics } from "../chat/bus_metrics.ts";
 import { type Config, ConfigError } from "./config.ts";
 import type { History } from "../chat/history.ts";
 import { KvBroker } from "../kv/broker.ts";
@@ -35,6 +36,8 @@ export interface Backend extends AsyncDisposable {
   broker: Broker<Broadcast>;
   history: History;
   presence: Presence;
+  /** What the bus between instances counts, when there is one (Redis, Deno KV). */
+  busMetrics?: BusMetrics;
   /** The dependencies' state now. */
   health(): HealthReport;
 }
@@ -91,9 +94,10 @@ export async function openBackend(config: Config): Promise<Backend> {
   };
   if (kind === "redis") return openRedisBackend(config, historyOptions);
   const kv = await openKv(config.kvPath);
-  const history = new KvHistory(kv, historyOptions);
+  const busMetrics = kind === "kv" ? new BusMetrics() : undefined;
+  const history = new KvHistory(kv, { ...historyOptions, metrics: busMetrics });
   const broker = kind === "kv"
-    ? new KvBroker(kv, { log: history })
+    ? new KvBroker(kv, { log: history, metrics: busMetrics })
     : new MemoryBroker<Broadcast>();
   const presence = kind === "kv"
     ? new KvPresence(kv, { ttlMs: config.presenceTtl * 1000 })
@@ -103,6 +107,7 @@ export async function openBackend(config: Config): Promise<Backend> {
     broker,
     history,
     presence,
+    busMetrics,
     health: () => ({ ready: true, dependencies: { kv: "ok" } }),
     // The handler's shutdown closes the broker, history (and so the KV) and presence.
     [Symbol.asyncDispose]: () => Promise.resolve(),
@@ -115,11 +120,17 @@ function openRedisBackend(
 ): Backend {
   const redis = connectRedis(config.redisUrl);
   const { client } = redis;
-  const history = new RedisHistory(client, historyOptions);
+  const busMetrics = new BusMetrics();
+  const history = new RedisHistory(client, {
+    ...historyOptions,
+    metrics: busMetrics,
+  });
   const broker = new RedisBroker({
     client,
     subscriber: redis.subscriber,
     log: history,
+    maxMessageBytes: config.maxMessageBytes,
+    metrics: busMetrics,
   });
   const presence = new RedisPresence(client, {
     ttlMs: config.presenceTtl * 1000,
@@ -129,6 +140,7 @@ function openRedisBackend(
     broker,
     history,
     presence,
+    busMetrics,
     health() {
       const ok = client.isReady && broker.connected;
       return { ready: ok, dependencies: { redis: ok ? "ok" : "down" } };

@@ -5,6 +5,7 @@ import {
   connectJson,
   nextMessages,
   sendAndAck,
+  sendUntilAcked,
   type TestClient,
 } from "../testing/client.ts";
 import { type Backend, openBackend } from "./backend.ts";
@@ -180,6 +181,69 @@ Deno.test({
       if (!probe!.members.includes("Reader")) break;
       assert(Date.now() < deadline, "Reader is still listed");
       await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "openBackend(redis): after Redis restarts empty, the room gets a new epoch, every ack is delivered live on both instances, and a resume with the old epoch is told",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using cluster = await startCluster(redis.url, 2);
+    const [one, two] = cluster.wsUrls as [string, string];
+    const { client: sender, joined: [joined] } = await connectJson(one);
+    await using _sender = sender;
+    const receivers = [
+      (await connectJson(one)).client,
+      (await connectJson(two)).client,
+    ];
+    try {
+      const oldEpoch = joined!.epoch;
+      for (let i = 1; i <= 3; i++) {
+        await sendAndAck(sender, "general", `old ${i}`, `old${i}`);
+      }
+      for (const receiver of receivers) await nextMessages(receiver, 3);
+
+      await redis.kill();
+      await redis.restart();
+      for (const url of cluster.urls) await waitForStatus(`${url}readyz`, 200);
+      const acked = [];
+      for (let i = 1; i <= 5; i++) {
+        acked.push(await sendUntilAcked(sender, `new ${i}`, `new${i}`));
+      }
+      // Ids start again: without a new epoch 1 to 3 would pass for repeats.
+      assert.deepEqual(acked.map((ack) => ack.id), [1, 2, 3, 4, 5]);
+
+      for (const receiver of receivers) {
+        const reset = await receiver.nextOfType("reset");
+        assert.notEqual(reset.epoch, oldEpoch);
+        const live = await nextMessages(receiver, 5);
+        assert.deepEqual(
+          live.map((message) => [message.id, message.text]),
+          acked.map((ack, i) => [ack.id, `new ${i + 1}`]),
+        );
+      }
+
+      const { client: resumed } = await connectJson(two, []);
+      await using _resumed = resumed;
+      // Its since is below the new head: only the epoch tells it is stale.
+      resumed.sendJson({
+        type: "join",
+        room: "general",
+        since: 3,
+        epoch: oldEpoch,
+      });
+      const again = await resumed.nextOfType("joined");
+      assert.notEqual(again.epoch, oldEpoch);
+      assert.equal(again.truncated, true);
+      assert.deepEqual(
+        again.messages.map((message) => message.text),
+        acked.map((_, i) => `new ${i + 1}`),
+      );
+    } finally {
+      for (const receiver of receivers) await receiver[Symbol.asyncDispose]();
     }
   },
 });

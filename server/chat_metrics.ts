@@ -14,6 +14,7 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   Registry,
 } from "../observability/metrics.ts";
+import type { BusMetrics } from "../chat/bus_metrics.ts";
 import type { ConnectionMode } from "./protocol.ts";
 
 /** Where {@linkcode ChatMetrics} reads its gauges at scrape time. */
@@ -24,6 +25,8 @@ export interface MetricsSources {
   subscribers: () => number;
   /** Rooms with at least one subscriber, when the broker can tell. */
   rooms?: () => number | undefined;
+  /** The counters of the bus between instances, when there is one. */
+  bus?: BusMetrics;
 }
 
 const encoder = new TextEncoder();
@@ -201,6 +204,9 @@ export class ChatMetrics {
       "chat_publish_errors_total",
       "Messages the broker or store failed to take",
     );
+    for (const busCounter of sources.bus?.counters ?? []) {
+      registry.add(busCounter);
+    }
     const byProtocol = (frames: Counter, bytes: Counter) => ({
       plain: {
         frames: frames.series({ protocol: "plain" }),

@@ -38,7 +38,7 @@ export interface Config {
   logLevel: LogLevel;
   /** Deno KV database file for history, or `:memory:`; empty uses the platform's KV (Deno Deploy). */
   kvPath: string;
-  /** Messages sent on join without `since`, and the largest `history` page. */
+  /** Messages sent on join, with or without `since`, and the largest `history` page. */
   historyLimit: number;
   /** Messages kept per room; older ones are deleted. */
   historyMaxMessages: number;
@@ -339,7 +339,8 @@ export const SETTINGS: readonly Setting[] = [
     env: "CHAT_HISTORY_LIMIT",
     flag: "history-limit",
     defaultValue: 100,
-    description: "Messages sent on join, and the largest history page",
+    description:
+      "Messages sent on join or resume, and the largest history page",
     parse: integer(1, 1000),
   }),
   define({

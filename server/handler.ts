@@ -8,6 +8,7 @@
  */
 import type { HealthReport } from "./backend.ts";
 import { type Broker, MemoryBroker } from "../broker.ts";
+import type { BusMetrics } from "../chat/bus_metrics.ts";
 import { Chat } from "../chat/chat.ts";
 import { ChatMetrics } from "./chat_metrics.ts";
 import { type Config, defaultConfig } from "./config.ts";
@@ -60,6 +61,13 @@ export interface HandlerOptions {
    * @default {"always ready"}
    */
   health?: () => HealthReport;
+  /**
+   * The bus's counters (dropped events, resubscriptions, catch-ups), shown
+   * in `/metrics`.
+   *
+   * @default {undefined (none: one instance has no bus)}
+   */
+  busMetrics?: BusMetrics;
   /**
    * Folder of the UI's files.
    *
@@ -145,6 +153,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     history,
     presence,
     largeRoom: config.largeRoom,
+    // No reply of history outgrows what a socket may hold unsent.
+    maxPageBytes: config.maxBufferedBytes,
   });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
@@ -156,6 +166,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     connections: () => connections,
     subscribers: () => broker.subscriberCount(),
     rooms: () => broker.roomCount?.(),
+    bus: options.busMetrics,
   });
 
   function upgrade(req: Request): Response {

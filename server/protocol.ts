@@ -8,8 +8,12 @@
 import {
   type ChatMessage,
   type PresenceEvent,
+  type ResetEvent,
   utf8Length,
 } from "../chat/events.ts";
+import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from "../chat/parse_event.ts";
+
+export { MAX_NAME_LENGTH };
 
 /** Subprotocol name that selects the JSON protocol; without it a connection speaks plain text. */
 export const JSON_PROTOCOL = "chat.v1";
@@ -17,12 +21,10 @@ export const JSON_PROTOCOL = "chat.v1";
 export type ConnectionMode = "plain" | "json";
 /** The room every connection is in; plain-text clients live only here. */
 export const DEFAULT_ROOM = "general";
-/** Longest display name, in characters (code points). */
-export const MAX_NAME_LENGTH = 32;
 /** Longest client `nonce`, in characters. */
 export const MAX_NONCE_LENGTH = 64;
-/** Room names: ASCII letters, digits, `-` and `_`, 1 to 64 of them. */
-const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Longest `epoch` a client may send back, in characters. */
+export const MAX_EPOCH_LENGTH = 64;
 
 /** Stable error codes carried by `error` frames. */
 export type ErrorCode =
@@ -57,7 +59,13 @@ export const CloseCode = {
 
 /** A request from a JSON-protocol client. */
 export type ClientMessage =
-  | { type: "join"; room: string; since?: number; nonce?: string }
+  | {
+    type: "join";
+    room: string;
+    since?: number;
+    epoch?: string;
+    nonce?: string;
+  }
   | { type: "leave"; room: string; nonce?: string }
   | { type: "send"; room: string; text: string; nonce?: string }
   | {
@@ -99,6 +107,7 @@ export type ServerEvent =
     messages: ChatMessage[];
     truncated: boolean;
     hasMore: boolean;
+    epoch: string;
   }
   | { type: "left"; room: string }
   | {
@@ -106,8 +115,10 @@ export type ServerEvent =
     room: string;
     messages: ChatMessage[];
     hasMore: boolean;
+    epoch: string;
   }
   | PresenceEvent
+  | ResetEvent
   | ChatMessage
   | {
     type: "ack";
@@ -258,7 +269,7 @@ export function normalizeName(name: unknown): string {
  * ```
  */
 export function normalizeRoom(room: unknown, nonce?: string): string {
-  if (typeof room !== "string" || !ROOM_NAME.test(room)) {
+  if (typeof room !== "string" || !ROOM_NAME_PATTERN.test(room)) {
     throw new ProtocolError(
       "invalid_room",
       'Cannot use room: a room name is 1 to 64 letters, digits, "-" or "_"',
@@ -307,6 +318,34 @@ function readNonce(frame: Record<string, unknown>): string | undefined {
     );
   }
   return nonce;
+}
+
+/** A join's `epoch`: the one its `since` belongs to, so it needs `since`. */
+function readEpoch(
+  frame: Record<string, unknown>,
+  since: number | undefined,
+  nonce?: string,
+): string | undefined {
+  const epoch = frame.epoch;
+  if (epoch === undefined) return undefined;
+  if (
+    typeof epoch !== "string" || epoch.length < 1 ||
+    epoch.length > MAX_EPOCH_LENGTH
+  ) {
+    throw new ProtocolError(
+      "bad_request",
+      `Cannot read request: "epoch" must be a string of 1 to ${MAX_EPOCH_LENGTH} characters`,
+      nonce,
+    );
+  }
+  if (since === undefined) {
+    throw new ProtocolError(
+      "bad_request",
+      'Cannot read request: "epoch" is the epoch of "since", which is missing',
+      nonce,
+    );
+  }
+  return epoch;
 }
 
 function normalizeNameWithNonce(name: unknown, nonce?: string): string {
@@ -369,10 +408,12 @@ export function parseClientMessage(
     case "join": {
       const room = normalizeRoom(data.room, nonce);
       const since = readCount(data, "since", 0, Number.MAX_SAFE_INTEGER, nonce);
+      const epoch = readEpoch(data, since, nonce);
       return {
         type: "join",
         room,
         ...(since === undefined ? {} : { since }),
+        ...(epoch === undefined ? {} : { epoch }),
         ...withNonce,
       };
     }

@@ -46,6 +46,23 @@ Deno.test("parseClientMessage() rejects wrong shapes with bad_request", () => {
   }
 });
 
+Deno.test("parseClientMessage() takes a join's epoch only with since", () => {
+  assert.deepEqual(
+    parseClientMessage({ type: "join", room: "Dev", since: 4, epoch: "e1" }),
+    { type: "join", room: "dev", since: 4, epoch: "e1" },
+  );
+  for (
+    const data of [
+      { type: "join", room: "dev", epoch: "e1" },
+      { type: "join", room: "dev", since: 4, epoch: "" },
+      { type: "join", room: "dev", since: 4, epoch: 7 },
+      { type: "join", room: "dev", since: 4, epoch: "e".repeat(65) },
+    ]
+  ) {
+    assert.equal(codeOf(() => parseClientMessage(data)), "bad_request");
+  }
+});
+
 Deno.test("parseClientMessage() carries the nonce into the error", () => {
   try {
     parseClientMessage({ type: "send", text: "", nonce: "n1" });

@@ -51,6 +51,8 @@ export class RoomFeed {
   #started = false;
   /** Live messages up to this id were in the history sent on joining; 0 once past them. */
   #lastHistoryId = 0;
+  /** The epoch of the ids the client has; `""` when it has none (plain text). */
+  #epoch = "";
   /** Whether the announcement of this connection's own arrival is still to be skipped. */
   #skipOwnArrival = false;
   /** Set when a direct delivery left the send buffer over its bound: wait for it to drain before sending more. */
@@ -89,6 +91,7 @@ export class RoomFeed {
    */
   start(joined: Joined): void {
     this.#lastHistoryId = joined.lastHistoryId;
+    this.#epoch = joined.history.epoch;
     // Plain-text clients see no presence, so there is no arrival to skip.
     this.#skipOwnArrival = joined.announced &&
       this.#context.writer.mode === "json";
@@ -152,23 +155,54 @@ export class RoomFeed {
       !this.ended;
   }
 
-  /** Sends a batch, skipping messages the join's history held and the joiner's own arrival. */
+  /**
+   * Sends a batch, skipping messages the join's history held, the joiner's
+   * own arrival, and what belongs to another epoch than the client's.
+   */
   #send(batch: readonly Broadcast[]): void {
-    if (this.#lastHistoryId > 0 || this.#skipOwnArrival) {
-      const lastHistoryId = this.#lastHistoryId;
-      const ownArrival = this.#skipOwnArrival
-        ? batch.findIndex((event) =>
-          event.origin === this.#context.connectionId
-        )
-        : -1;
-      if (ownArrival >= 0) this.#skipOwnArrival = false;
-      batch = batch.filter((event, index) =>
-        index !== ownArrival &&
-        (event.id === null || event.id > lastHistoryId)
-      );
-      if (batch.some((event) => event.id !== null)) this.#lastHistoryId = 0;
+    if (
+      this.#lastHistoryId > 0 || this.#skipOwnArrival || this.#offEpoch(batch)
+    ) {
+      batch = this.#filter(batch);
       if (batch.length === 0) return;
     }
     this.#context.writer.sendBatch(batch);
+  }
+
+  /** Whether `batch` holds a `reset`, or a message of an epoch the client is not in. */
+  #offEpoch(batch: readonly Broadcast[]): boolean {
+    if (this.#epoch === "") return false;
+    return batch.some((event) =>
+      event.epoch !== undefined &&
+      (event.id === null || event.epoch !== this.#epoch)
+    );
+  }
+
+  #filter(batch: readonly Broadcast[]): Broadcast[] {
+    const ownArrival = this.#skipOwnArrival
+      ? batch.findIndex((event) => event.origin === this.#context.connectionId)
+      : -1;
+    if (ownArrival >= 0) this.#skipOwnArrival = false;
+    const kept: Broadcast[] = [];
+    batch.forEach((event, index) => {
+      if (index === ownArrival) return;
+      if (this.#epoch !== "" && event.epoch !== undefined) {
+        if (event.id === null) {
+          // A reset: the client's ids mean nothing from here on, unless
+          // the history it got on joining was already of that epoch.
+          if (event.epoch === this.#epoch) return;
+          this.#epoch = event.epoch;
+          this.#lastHistoryId = 0;
+        } else if (event.epoch !== this.#epoch) {
+          // Sent before the room's reset reached this process; the reset
+          // and the log's messages follow.
+          return;
+        }
+      }
+      if (event.id !== null && event.id <= this.#lastHistoryId) return;
+      kept.push(event);
+    });
+    if (kept.some((event) => event.id !== null)) this.#lastHistoryId = 0;
+    return kept;
   }
 }

@@ -117,6 +117,102 @@ Deno.test("join with since: a client that was cut off gets exactly what it misse
   assert.equal(live.id, joined.messages.at(-1)!.id + 1);
 });
 
+Deno.test("join with since: a long absence gets the latest historyLimit, and history pages back to since", async () => {
+  await using server = startServer({
+    historyLimit: 4,
+    rateLimit: 1000,
+    rateBurst: 1000,
+  });
+  const { client: sender } = await connectJson(server.wsUrl);
+  await using _ = sender;
+  for (let i = 1; i <= 23; i++) {
+    await sendAndAck(sender, "general", `m${i}`, `n${i}`);
+  }
+  await using again = await connect(server.wsUrl, { json: true });
+  await again.nextOfType("hello");
+  again.sendJson({ type: "join", room: "general", since: 3 });
+  const joined = await again.nextOfType("joined");
+  assert.deepEqual(joined.messages.map((m) => m.id), [20, 21, 22, 23]);
+  assert.deepEqual([joined.hasMore, joined.truncated], [true, false]);
+  // Live messages follow the page at once, while older ones are paged in.
+  await sendAndAck(sender, "general", "live", "live");
+  const live = await again.nextOfType("message");
+  assert.equal(live.id, 24);
+  const seen = joined.messages.map((m) => m.id);
+  let hasMore = joined.hasMore;
+  while (hasMore && seen[0]! > 4) {
+    again.sendJson({ type: "history", room: "general", before: seen[0] });
+    const page = await again.nextOfType("history");
+    assert(page.messages.length <= 4);
+    seen.unshift(...page.messages.map((m) => m.id).filter((id) => id > 3));
+    hasMore = page.hasMore;
+  }
+  seen.push(live.id);
+  assert.deepEqual(seen, Array.from({ length: 21 }, (_, i) => i + 4));
+});
+
+Deno.test("join: joined and history carry the room's epoch; a resume from another epoch gets the latest page, truncated", async () => {
+  await using server = startServer({ historyLimit: 3 });
+  const { client, joined: [joined] } = await connectJson(server.wsUrl);
+  await using _ = client;
+  const epoch = joined!.epoch;
+  assert.match(epoch, /^\S{1,64}$/);
+  for (let i = 1; i <= 5; i++) {
+    await sendAndAck(client, "general", `m${i}`, `n${i}`);
+  }
+  client.sendJson({ type: "history", room: "general", before: 3 });
+  assert.equal((await client.nextOfType("history")).epoch, epoch);
+
+  const resume = async (from: string) => {
+    await using again = await connect(server.wsUrl, { json: true });
+    await again.nextOfType("hello");
+    again.sendJson({ type: "join", room: "general", since: 3, epoch: from });
+    return await again.nextOfType("joined");
+  };
+  const same = await resume(epoch);
+  assert.deepEqual(
+    [same.epoch, same.truncated, same.messages.map((m) => m.id)],
+    [epoch, false, [4, 5]],
+  );
+  // Ids of another epoch mean nothing here: since 3 is not honoured.
+  const other = await resume("elsewhere");
+  assert.deepEqual(
+    [other.epoch, other.truncated, other.messages.map((m) => m.id)],
+    [epoch, true, [3, 4, 5]],
+  );
+  assert.equal(other.hasMore, true);
+});
+
+Deno.test("join and history: a page of large messages stops at the send buffer bound and says hasMore", async () => {
+  await using server = startServer({
+    historyLimit: 10,
+    maxBufferedBytes: 4096,
+    rateLimit: 1000,
+    rateBurst: 1000,
+  });
+  const { client: sender } = await connectJson(server.wsUrl);
+  await using _ = sender;
+  for (let i = 1; i <= 10; i++) {
+    await sendAndAck(sender, "general", `${i} ${"x".repeat(1000)}`, `n${i}`);
+  }
+  const { client, joined: [joined] } = await connectJson(server.wsUrl);
+  await using _client = client;
+  const size = (messages: unknown[]) => JSON.stringify(messages).length;
+  assert(size(joined!.messages) <= 4096, "the joined page is too large");
+  assert.deepEqual(joined!.messages.map((m) => m.id), [8, 9, 10]);
+  assert.equal(joined!.hasMore, true);
+  const seen = joined!.messages.map((m) => m.id);
+  let hasMore = true;
+  while (hasMore) {
+    client.sendJson({ type: "history", room: "general", before: seen[0] });
+    const page = await client.nextOfType("history");
+    assert(size(page.messages) <= 4096, "a history page is too large");
+    seen.unshift(...page.messages.map((m) => m.id));
+    hasMore = page.hasMore;
+  }
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});
+
 Deno.test("join with since older than retention says truncated", async () => {
   await using server = startServer({ historyMaxMessages: 3 });
   const { client } = await connectJson(server.wsUrl);
@@ -136,6 +232,11 @@ Deno.test("join with since older than retention says truncated", async () => {
     "m4",
     "m5",
   ]);
+  // Nothing older after since is left, and history agrees.
+  assert.equal(joined.hasMore, false);
+  late.sendJson({ type: "history", room: "general", before: 4 });
+  const older = await late.nextOfType("history");
+  assert.deepEqual([older.messages.length, older.hasMore], [0, false]);
 });
 
 Deno.test("send: the same nonce after a reconnect posts one message and acks its id", async () => {
@@ -324,12 +425,14 @@ Deno.test("presence: an abrupt disconnect leaves the room", async () => {
 Deno.test("history survives a server restart on the same KV file", async () => {
   const dir = await Deno.makeTempDir();
   const kvPath = `${dir}/chat.db`;
+  let epoch = "";
   try {
     {
       await using child = await spawnServer(["--kv-path", kvPath]);
       const wsUrl = `${child.url.replace("http", "ws")}ws`;
-      const { client } = await connectJson(wsUrl);
+      const { client, joined: [first] } = await connectJson(wsUrl);
       await using _ = client;
+      epoch = first!.epoch;
       await sendAndAck(client, "general", "remember me", "r1");
       child.process.kill("SIGTERM");
       assert.equal((await child.process.status).code, 0);
@@ -339,6 +442,8 @@ Deno.test("history survives a server restart on the same KV file", async () => {
     const { client, joined: [joined] } = await connectJson(wsUrl);
     await using _ = client;
     assert.deepEqual(joined?.messages.map((m) => m.text), ["remember me"]);
+    // The same log: its ids, and so its epoch, still hold.
+    assert.equal(joined?.epoch, epoch);
     const ack = await sendAndAck(client, "general", "and me", "r2");
     assert.equal(ack.id, joined!.messages[0]!.id + 1);
   } finally {

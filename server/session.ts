@@ -117,7 +117,7 @@ export class Session {
   handle(request: ClientMessage): void {
     switch (request.type) {
       case "join":
-        this.#join(request.room, request.since, request.nonce);
+        this.#join(request);
         return;
       case "leave":
         // Joins are free so a reconnect can rejoin every room at once; a leave
@@ -166,7 +166,9 @@ export class Session {
     return feed;
   }
 
-  #join(room: string, since: number | undefined, nonce?: string): void {
+  #join(
+    { room, since, epoch, nonce }: Extract<ClientMessage, { type: "join" }>,
+  ): void {
     const { chat, config, id } = this.#options;
     if (this.#rooms.has(room)) {
       this.#writer.error(
@@ -192,6 +194,7 @@ export class Session {
     chat.join(room, feed.user, {
       ...feed.subscribeOptions(),
       since,
+      epoch,
       historyLimit: config.historyLimit,
       memberLimit: config.largeRoom,
       origin: id,
@@ -210,6 +213,7 @@ export class Session {
           messages: joined.history.messages,
           truncated: joined.history.truncated,
           hasMore: joined.history.hasMore,
+          epoch: joined.history.epoch,
         });
         feed.start(joined);
       },
@@ -283,6 +287,7 @@ export class Session {
           room,
           messages: page.messages,
           hasMore: page.hasMore,
+          epoch: page.epoch,
         }),
       (error) => {
         log("error", "room.history_failed", {

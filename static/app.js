@@ -1,6 +1,7 @@
 // The chat page: speaks chat.v1 (docs/protocol.md) to /ws. Rooms live in the
 // URL (/#/room), history is paged from the server, and after a reconnect each
-// room is re-joined with `since` so every message shows exactly once.
+// room is re-joined with `since` and its epoch so every message shows exactly
+// once; a room whose history the server lost (a new epoch) starts over.
 // All user text is rendered with textContent, never as HTML.
 
 import { Connection } from "./connection.js";
@@ -64,7 +65,7 @@ const ui = {
 /**
  * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, text: string }} Message
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string, id?: number }} Pending
- * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, hasMore: boolean, loadingOlder: boolean, members: string[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
+ * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, epoch: string, resumedFrom: number, hasMore: boolean, loadingOlder: boolean, members: string[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
  */
 
 const state = {
@@ -87,6 +88,10 @@ function createRoom(name) {
     messages: [],
     ids: new Set(),
     lastId: 0,
+    /** The epoch the room's ids belong to, from `joined` or `reset`. */
+    epoch: "",
+    /** The `since` of the last join sent, 0 for none. */
+    resumedFrom: 0,
     hasMore: false,
     loadingOlder: false,
     members: [],
@@ -163,6 +168,8 @@ function handleEvent(event) {
       return onHistory(event);
     case "presence":
       return onPresence(event);
+    case "reset":
+      return onReset(event);
     case "renamed":
       return setMe(event.user);
     case "error":
@@ -186,8 +193,20 @@ function onHello(event) {
 function sendJoin(room) {
   room.joining = true;
   const frame = { type: "join", room: room.name, nonce: `join:${room.name}` };
-  if (room.lastId > 0) frame.since = room.lastId;
+  room.resumedFrom = room.lastId;
+  if (room.lastId > 0) {
+    frame.since = room.lastId;
+    if (room.epoch) frame.epoch = room.epoch;
+  }
   connection.send(frame);
+}
+
+/** Forgets a room's messages: what the server sends next replaces them. */
+function clearMessages(room) {
+  room.messages = [];
+  room.ids.clear();
+  room.lastId = 0;
+  if (room.name === state.current) messageList.show(room);
 }
 
 function onJoined(event) {
@@ -196,6 +215,13 @@ function onJoined(event) {
     connection.send({ type: "leave", room: event.room });
     return;
   }
+  // Under another epoch our ids mean nothing; a resume capped at the history
+  // limit leaves a gap between what we have and the page. Either way, start
+  // over from the page and page back from there.
+  const lost = room.resumedFrom > 0 && room.epoch !== "" &&
+    typeof event.epoch === "string" && event.epoch !== room.epoch;
+  if (lost || (room.resumedFrom > 0 && event.hasMore)) clearMessages(room);
+  if (typeof event.epoch === "string") room.epoch = event.epoch;
   const first = room.messages.length === 0;
   room.joined = true;
   room.joining = false;
@@ -204,12 +230,28 @@ function onJoined(event) {
   if (first) room.hasMore = Boolean(event.hasMore);
   const live = !first && room.name !== state.current;
   for (const message of event.messages ?? []) addMessage(room, message, live);
-  if (event.truncated) {
+  if (lost) {
+    showNotice(
+      `The server lost the history of #${room.name}; it starts again.`,
+    );
+  } else if (event.truncated) {
     showNotice(
       `Some messages in #${room.name} were removed before you reconnected.`,
     );
   }
   markJoined(room);
+}
+
+/** The room's history was lost on the server: its messages follow anew. */
+function onReset(event) {
+  const room = state.rooms.get(event.room);
+  if (!room || typeof event.epoch !== "string") return;
+  clearMessages(room);
+  room.epoch = event.epoch;
+  room.hasMore = false;
+  room.loadingOlder = false;
+  schedule("list");
+  showNotice(`The server lost the history of #${room.name}; it starts again.`);
 }
 
 function markJoined(room) {
@@ -298,6 +340,8 @@ function onHistory(event) {
   const room = state.rooms.get(event.room);
   if (!room) return;
   room.loadingOlder = false;
+  // Read before a reset: its ids are of the lost history.
+  if (typeof event.epoch === "string" && event.epoch !== room.epoch) return;
   room.hasMore = Boolean(event.hasMore);
   for (const message of event.messages ?? []) addMessage(room, message, false);
   if (room.name === state.current) {

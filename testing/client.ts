@@ -147,6 +147,25 @@ export async function sendAndAck(
   }
 }
 
+/**
+ * Sends a message as the UI does: again, with the same nonce, every 100 ms
+ * while the server answers `unavailable` (its store is down).
+ */
+export async function sendUntilAcked(
+  client: TestClient,
+  text: string,
+  nonce: string,
+): Promise<Extract<ServerEvent, { type: "ack" }>> {
+  while (true) {
+    try {
+      return await sendAndAck(client, DEFAULT_ROOM, text, nonce);
+    } catch (error) {
+      if (!String(error).includes("unavailable")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** The next `count` messages a client receives, skipping other events. */
 export async function nextMessages(
   client: TestClient,
@@ -157,4 +176,21 @@ export async function nextMessages(
     received.push(await client.nextOfType("message"));
   }
   return received;
+}
+
+/**
+ * The texts of the next `count` chat messages a client receives, whatever
+ * its protocol: plain-text frames as they are, `chat.v1` messages' `text`
+ * (other events skipped).
+ */
+export async function nextTexts(
+  client: TestClient,
+  count: number,
+): Promise<string[]> {
+  if (client.socket.protocol === JSON_PROTOCOL) {
+    return (await nextMessages(client, count)).map((message) => message.text);
+  }
+  const frames = [];
+  while (frames.length < count) frames.push(await client.nextFrame());
+  return frames;
 }

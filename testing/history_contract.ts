@@ -1,6 +1,6 @@
 /**
  * The behaviour every {@linkcode History} must have, as tests that
- * `kv_history_test.ts` and `redis_history_test.ts` run against their store.
+ * `kv/history_test.ts` and `redis/history_test.ts` run against their store.
  *
  * @module
  */
@@ -19,8 +19,16 @@ export type OpenHistory = (
   options?: ContractOptions,
 ) => Promise<History & AsyncDisposable>;
 
-function texts(page: HistoryPage): string[] {
+function texts(page: Pick<HistoryPage, "messages">): string[] {
   return page.messages.map((message) => message.text);
+}
+
+/** Drafts with the texts "1" to `count`. */
+function numbered(count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    user: "u",
+    text: String(i + 1),
+  }));
 }
 
 /**
@@ -88,10 +96,10 @@ export function historyContract(
       await history.append("a", [{ user: "u", text: String(i) }]);
     }
     assert.deepEqual(texts(await history.latest("a", 10)), ["3", "4", "5"]);
-    const caughtUp = await history.after("a", 1);
+    const caughtUp = await history.resume("a", 1, 10);
     assert.equal(caughtUp.truncated, true);
     assert.deepEqual(texts(caughtUp), ["3", "4", "5"]);
-    const inRange = await history.after("a", 3);
+    const inRange = await history.resume("a", 3, 10);
     assert.equal(inRange.truncated, false);
     assert.deepEqual(texts(inRange), ["4", "5"]);
   });
@@ -104,17 +112,15 @@ export function historyContract(
     await history.append("a", [{ user: "u", text: "new" }]);
     now += 600;
     assert.deepEqual(texts(await history.latest("a", 10)), ["new"]);
-    const after = await history.after("a", 0);
+    const after = await history.resume("a", 0, 10);
     assert.deepEqual(texts(after), ["new"]);
     assert.equal(after.truncated, true);
+    assert.deepEqual(texts(await history.after("a", 0, 10)), ["new"]);
   });
 
   test("before() pages backwards with hasMore", async () => {
     await using history = await open();
-    await history.append(
-      "a",
-      Array.from({ length: 7 }, (_, i) => ({ user: "u", text: String(i + 1) })),
-    );
+    await history.append("a", numbered(7));
     const page = await history.before("a", 6, 3);
     assert.deepEqual(texts(page), ["3", "4", "5"]);
     assert.equal(page.hasMore, true);
@@ -126,11 +132,98 @@ export function historyContract(
     assert.equal(latest.hasMore, true);
   });
 
-  test("after() says truncated when since is beyond the last id", async () => {
+  test("resume() says truncated when since is beyond the last id", async () => {
     await using history = await open();
     await history.append("a", [{ user: "u", text: "1" }]);
-    assert.equal((await history.after("a", 1)).truncated, false);
-    assert.equal((await history.after("a", 7)).truncated, true);
-    assert.equal((await history.after("empty", 0)).truncated, false);
+    assert.equal((await history.resume("a", 1, 10)).truncated, false);
+    assert.equal((await history.resume("a", 7, 10)).truncated, true);
+    assert.equal((await history.resume("empty", 0, 10)).truncated, false);
+  });
+
+  test("resume() sends the latest limit after since, and before() pages back to since", async () => {
+    await using history = await open();
+    await history.append("a", numbered(10));
+    const resumed = await history.resume("a", 2, 3);
+    assert.deepEqual(texts(resumed), ["8", "9", "10"]);
+    assert.deepEqual([resumed.hasMore, resumed.truncated], [true, false]);
+    // Paging back while hasMore, stopping at since: every message once.
+    const seen = [...resumed.messages];
+    let page = resumed;
+    while (page.hasMore && seen[0]!.id > 3) {
+      page = await history.before("a", seen[0]!.id, 3);
+      seen.unshift(...page.messages.filter((message) => message.id > 2));
+    }
+    assert.deepEqual(seen.map((message) => message.id), [
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+      10,
+    ]);
+    const complete = await history.resume("a", 7, 3);
+    assert.deepEqual(texts(complete), ["8", "9", "10"]);
+    assert.equal(complete.hasMore, false);
+  });
+
+  test("resume() below retention says hasMore only when before() has more", async () => {
+    await using history = await open({ maxMessages: 3 });
+    await history.append("a", numbered(5));
+    const below = await history.resume("a", 1, 10);
+    assert.deepEqual(texts(below), ["3", "4", "5"]);
+    assert.deepEqual([below.hasMore, below.truncated], [false, true]);
+    const older = await history.before("a", 3, 10);
+    assert.deepEqual([older.messages.length, older.hasMore], [0, false]);
+    const capped = await history.resume("a", 1, 2);
+    assert.deepEqual(texts(capped), ["4", "5"]);
+    assert.deepEqual([capped.hasMore, capped.truncated], [true, true]);
+    const rest = await history.before("a", 4, 10);
+    assert.deepEqual([texts(rest), rest.hasMore], [["3"], false]);
+  });
+
+  test("after() reads forward a page at a time, with the head", async () => {
+    await using history = await open();
+    await history.append("a", numbered(5));
+    const first = await history.after("a", 1, 2);
+    assert.deepEqual(
+      [texts(first), first.through, first.head],
+      [["2", "3"], 3, 5],
+    );
+    const last = await history.after("a", 3, 2);
+    assert.deepEqual([texts(last), last.through], [["4", "5"], 5]);
+    const none = await history.after("a", 5, 2);
+    assert.deepEqual([texts(none), none.through, none.head], [[], 5, 5]);
+  });
+
+  test("reads and appends agree on the room's epoch, which is the room's own", async () => {
+    await using history = await open();
+    const { epoch } = await history.latest("a", 10);
+    assert.match(epoch, /^\S{1,64}$/);
+    const [stored] = await history.append("a", numbered(1));
+    assert.equal(stored?.epoch, epoch);
+    assert.equal((await history.resume("a", 0, 10)).epoch, epoch);
+    assert.equal((await history.before("a", 2, 10)).epoch, epoch);
+    assert.equal((await history.after("a", 0, 10)).epoch, epoch);
+    assert.deepEqual(await history.position("a"), { epoch, head: 1 });
+    assert.notEqual((await history.position("b")).epoch, epoch);
+  });
+
+  test("position() starts a new epoch when the head is behind what was seen of it", async () => {
+    await using history = await open();
+    await history.append("a", numbered(3));
+    const { epoch } = await history.position("a");
+    assert.deepEqual(await history.position("a", { epoch, head: 3 }), {
+      epoch,
+      head: 3,
+    });
+    const renewed = await history.position("a", { epoch, head: 7 });
+    assert.notEqual(renewed.epoch, epoch);
+    assert.equal(renewed.head, 3);
+    // Only once: another instance that saw the same is told the new epoch.
+    assert.deepEqual(await history.position("a", { epoch, head: 7 }), renewed);
+    const [next] = await history.append("a", numbered(1));
+    assert.deepEqual([next?.message.id, next?.epoch], [4, renewed.epoch]);
   });
 }
