@@ -9,34 +9,10 @@
 import type { DropReason } from "./bus_metrics.ts";
 import type { ChatMessage, PresenceEvent } from "./events.ts";
 
-/** Room names as clients may write them: 1 to 64 ASCII letters, digits, `-` and `_`. */
-export const ROOM_NAME_PATTERN: RegExp = /^[A-Za-z0-9_-]{1,64}$/;
 /** Longest display name, in characters (code points). */
 export const MAX_NAME_LENGTH = 32;
 /** A display name's most UTF-16 code units: two per code point at most. */
 const MAX_NAME_UNITS = MAX_NAME_LENGTH * 2;
-
-/**
- * Whether `room` is a room name as the server uses it: valid and folded to
- * lower case.
- *
- * @param room Anything.
- * @returns Whether it names a room.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isRoomName } from "./parse_event.ts";
- *
- * assert.equal(isRoomName("dev-team"), true);
- * assert.equal(isRoomName("Dev"), false);
- * assert.equal(isRoomName("no spaces"), false);
- * ```
- */
-export function isRoomName(room: unknown): room is string {
-  return typeof room === "string" && ROOM_NAME_PATTERN.test(room) &&
-    room === room.toLowerCase();
-}
 
 /**
  * Whether `id` can be a message id: a positive safe integer.

@@ -12,7 +12,8 @@ import {
   broadcastOf,
   presenceBroadcast,
 } from "../chat/events.ts";
-import { isRoomName, parseEvent } from "../chat/parse_event.ts";
+import { parseEvent } from "../chat/parse_event.ts";
+import { isRoomName } from "../chat/rooms.ts";
 
 /** Longest id of a sending process or of a connection, or epoch, in characters. */
 const MAX_ID_LENGTH = 64;

@@ -11,7 +11,12 @@ import {
   type ResetEvent,
   utf8Length,
 } from "../chat/events.ts";
-import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from "../chat/parse_event.ts";
+import { MAX_NAME_LENGTH } from "../chat/parse_event.ts";
+import {
+  DIRECT_ROOM_PREFIX,
+  directRoomUsers,
+  ROOM_NAME_PATTERN,
+} from "../chat/rooms.ts";
 
 export { MAX_NAME_LENGTH };
 
@@ -252,7 +257,8 @@ export function normalizeName(name: unknown): string {
 }
 
 /**
- * Checks a room name and folds it to lower case.
+ * Checks a room name and folds it to lower case; a direct room's name
+ * (`dm:…`) must be in its canonical form and keeps its case.
  *
  * @param room The requested room.
  * @param nonce The request's nonce, carried into the error.
@@ -265,10 +271,19 @@ export function normalizeName(name: unknown): string {
  * import { normalizeRoom } from "./protocol.ts";
  *
  * assert.equal(normalizeRoom("Dev-Team"), "dev-team");
+ * assert.equal(normalizeRoom("dm:Ada:bo"), "dm:Ada:bo");
  * assert.throws(() => normalizeRoom("no spaces"), /room/);
  * ```
  */
 export function normalizeRoom(room: unknown, nonce?: string): string {
+  if (typeof room === "string" && room.startsWith(DIRECT_ROOM_PREFIX)) {
+    if (directRoomUsers(room) !== null) return room;
+    throw new ProtocolError(
+      "invalid_room",
+      'Cannot use room: a direct room is "dm:" and two different user ids, percent-encoded and sorted',
+      nonce,
+    );
+  }
   if (typeof room !== "string" || !ROOM_NAME_PATTERN.test(room)) {
     throw new ProtocolError(
       "invalid_room",

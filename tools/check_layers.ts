@@ -19,7 +19,8 @@ import { print } from "../observability/log.ts";
 export const LAYERS: readonly (readonly string[])[] = [
   ["observability/"],
   ["broker.ts"],
-  ["chat/", "auth/"],
+  ["chat/"],
+  ["auth/"],
   ["kv/", "redis/"],
   ["server/"],
   ["main.ts"],
