@@ -1,6 +1,6 @@
 /**
  * The behaviour every {@linkcode History} must have, as tests that
- * `kv_history_test.ts` and `redis_history_test.ts` run against their store.
+ * `kv/history_test.ts` and `redis/history_test.ts` run against their store.
  *
  * @module
  */
