@@ -259,7 +259,7 @@ export async function waitForMessage(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Saves a full-page PNG to {@linkcode SCREENSHOT_DIR}.
+ * Saves a PNG of the viewport to {@linkcode SCREENSHOT_DIR}.
  *
  * @param page The page.
  * @param name File name without extension.
