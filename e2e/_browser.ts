@@ -242,6 +242,25 @@ export function messageTexts(page: Page): Promise<string[]> {
   );
 }
 
+/** In the page: whether a delivered (not pending) message reads exactly `text`. */
+function shownDelivered(text: string): boolean {
+  return [
+    ...document.querySelectorAll("#messages .message:not(.pending) .body"),
+  ]
+    .some((body) => body.textContent === text);
+}
+
+/**
+ * Whether a message with exactly `text` is shown and delivered (not pending).
+ *
+ * @param page The chat page.
+ * @param text Message text.
+ * @returns Whether it is shown now.
+ */
+export function isDelivered(page: Page, text: string): Promise<boolean> {
+  return page.evaluate(shownDelivered, text);
+}
+
 /**
  * Waits until a message with exactly `text` is shown and delivered (not pending).
  *
@@ -249,13 +268,7 @@ export function messageTexts(page: Page): Promise<string[]> {
  * @param text Message text.
  */
 export async function waitForMessage(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (expected: string) =>
-      [...document.querySelectorAll("#messages .message:not(.pending) .body")]
-        .some((body) => body.textContent === expected),
-    {},
-    text,
-  );
+  await page.waitForFunction(shownDelivered, {}, text);
 }
 
 /**

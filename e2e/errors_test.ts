@@ -1,24 +1,14 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
 import { connectJson, nextMessages } from "../testing/client.ts";
 import { startServer } from "../testing/server.ts";
 import {
   browserTest,
+  isDelivered,
   launchBrowser,
   messageTexts,
   sendMessage,
 } from "./_browser.ts";
-
-/** Whether `text` is shown as a delivered message. */
-function delivered(page: Page, text: string): Promise<boolean> {
-  return page.evaluate(
-    (expected: string) =>
-      [...document.querySelectorAll("#messages .message:not(.pending) .body")]
-        .some((body) => body.textContent === expected),
-    text,
-  );
-}
 
 browserTest(
   "UI shows the rate limit, and a message the user retries is delivered once",
@@ -52,7 +42,7 @@ browserTest(
     // As the notice asks, the user retries until the server takes it: each
     // attempt ends delivered, or refused again while the second is not over.
     const button = `${retry}[data-nonce="${nonce}"]`;
-    while (!await delivered(page, "two")) {
+    while (!await isDelivered(page, "two")) {
       await page.click(button);
       await page.waitForFunction(
         (selector: string) =>
