@@ -12,6 +12,7 @@ import {
   Opcode,
   readFrames,
   upgradeTcp,
+  writeAll,
 } from "./wire.ts";
 
 /** One frame the server sent. */
@@ -38,9 +39,9 @@ export class RawPeer implements Disposable {
     return new RawPeer(conn, rest);
   }
 
-  /** Writes bytes as they are. */
+  /** Writes bytes as they are, all of them. */
   async write(bytes: Uint8Array): Promise<void> {
-    await this.conn.write(bytes);
+    await writeAll(this.conn, bytes);
   }
 
   /** Writes one masked frame. */
