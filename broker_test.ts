@@ -1,17 +1,23 @@
 import assert from "node:assert/strict";
-import {
-  BrokerClosedError,
-  MemoryBroker,
-  SlowConsumerError,
-} from "./broker.ts";
+import { MemoryBroker, SlowConsumerError } from "./broker.ts";
+import type { Broadcast } from "./chat/events.ts";
+import { KvHistory } from "./kv/history.ts";
+import { brokerContract } from "./testing/broker_contract.ts";
 
-Deno.test("MemoryBroker.subscribe() registers before the first next()", async () => {
-  await using broker = new MemoryBroker<number>();
-  const subscription = broker.subscribe("room");
-  assert.equal(broker.subscriberCount("room"), 1);
-  await broker.publish("room", 1);
-  assert.deepEqual((await subscription.next()).value, [1]);
-  await subscription.return();
+// One process is one instance: both sides of the pair are the same broker.
+brokerContract("MemoryBroker", () => {
+  const instance = {
+    broker: new MemoryBroker<Broadcast>(),
+    history: new KvHistory(Deno.openKv(":memory:")),
+  };
+  return Promise.resolve({
+    a: instance,
+    b: instance,
+    async [Symbol.asyncDispose]() {
+      await instance.broker.close();
+      await instance.history.close();
+    },
+  });
 });
 
 Deno.test("MemoryBroker.publish() delivers in publish order, batching what queued", async () => {
@@ -47,77 +53,6 @@ Deno.test("MemoryBroker wakes a parked subscriber for a lone message in the same
   assert.equal(first, "message");
   assert.deepEqual((await parked).value, [1]);
   await subscription.return();
-});
-
-Deno.test("MemoryBroker.publish() reaches only the room's subscribers", async () => {
-  await using broker = new MemoryBroker<string>();
-  const a = broker.subscribe("a");
-  const b = broker.subscribe("b");
-  await broker.publish("a", "for a");
-  await broker.publish("b", "for b");
-  assert.deepEqual((await a.next()).value, ["for a"]);
-  assert.deepEqual((await b.next()).value, ["for b"]);
-  await a.return();
-  await b.return();
-});
-
-Deno.test("MemoryBroker subscription is removed at once on break", async () => {
-  await using broker = new MemoryBroker<number>();
-  const subscription = broker.subscribe("room");
-  await broker.publish("room", 1);
-  for await (const _batch of subscription) break;
-  assert.equal(broker.subscriberCount(), 0);
-});
-
-Deno.test("MemoryBroker subscription ends a parked next() when its signal aborts", async () => {
-  await using broker = new MemoryBroker<number>();
-  const controller = new AbortController();
-  const subscription = broker.subscribe("room", { signal: controller.signal });
-  const parked = subscription.next();
-  controller.abort();
-  assert.equal(broker.subscriberCount(), 0);
-  assert.deepEqual(await parked, { value: undefined, done: true });
-});
-
-Deno.test("MemoryBroker subscription aborted before iteration leaves nothing behind", async () => {
-  await using broker = new MemoryBroker<number>();
-  const controller = new AbortController();
-  broker.subscribe("room", { signal: controller.signal });
-  controller.abort();
-  assert.equal(broker.subscriberCount(), 0);
-  await broker.publish("room", 1);
-});
-
-Deno.test("MemoryBroker cuts off a full queue without slowing the others", async () => {
-  await using broker = new MemoryBroker<number>();
-  const cutOff: SlowConsumerError[] = [];
-  const slow = broker.subscribe("room", {
-    maxQueueLength: 3,
-    onSlowConsumer: (error) => cutOff.push(error),
-  });
-  const fast = broker.subscribe("room", { maxQueueLength: 3 });
-  for (let i = 0; i < 3; i++) {
-    await broker.publish("room", i);
-    assert.deepEqual((await fast.next()).value, [i]);
-  }
-  assert.equal(cutOff.length, 0);
-  await broker.publish("room", 3);
-  assert.equal(cutOff.length, 1);
-  assert.equal(broker.subscriberCount(), 1);
-  await assert.rejects(slow.next(), SlowConsumerError);
-  assert.deepEqual((await fast.next()).value, [3]);
-  await fast.return();
-});
-
-Deno.test("MemoryBroker.close() ends subscriptions and refuses further use", async () => {
-  const broker = new MemoryBroker<number>();
-  const subscription = broker.subscribe("room");
-  const parked = subscription.next();
-  await broker.close();
-  await broker.close();
-  assert.deepEqual(await parked, { value: undefined, done: true });
-  await assert.rejects(broker.publish("room", 1), BrokerClosedError);
-  assert.throws(() => broker.subscribe("room"), BrokerClosedError);
 });
 
 Deno.test("MemoryBroker subscription queues only the messages accept takes", async () => {

@@ -20,6 +20,13 @@
  *
  * @module
  */
+import {
+  encodeFrame,
+  Opcode,
+  readFrames,
+  upgradeTcp,
+  writeAll,
+} from "../testing/wire.ts";
 import { LatencyHistogram } from "./histogram.ts";
 
 /** Settings of one load process, passed as its only argument (JSON). */
@@ -47,8 +54,6 @@ export interface LoadClientSettings {
 const AT = 0x40; // "@"
 const DOT = 0x2e; // "."
 const ZERO = 0x30;
-const OPCODE_CLOSE = 0x8;
-const OPCODE_PING = 0x9;
 const TICK_MS = 5;
 const encoder = new TextEncoder();
 /** How an `ack` frame starts (`JSON.stringify` puts `type` first). */
@@ -71,37 +76,8 @@ let ackHistogram = new LatencyHistogram();
 let ackedSending = false;
 let stopping = false;
 
-/**
- * Encodes a client frame (masked, as RFC 6455 §5.3 requires of clients).
- *
- * @param opcode Frame opcode.
- * @param payload Frame payload.
- * @returns The frame bytes.
- */
-export function clientFrame(opcode: number, payload: Uint8Array): Uint8Array {
-  const length = payload.length;
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = new Uint8Array(header + 4 + length);
-  frame[0] = 0x80 | opcode;
-  if (header === 2) {
-    frame[1] = 0x80 | length;
-  } else if (header === 4) {
-    frame[1] = 0x80 | 126;
-    new DataView(frame.buffer).setUint16(2, length);
-  } else {
-    frame[1] = 0x80 | 127;
-    new DataView(frame.buffer).setBigUint64(2, BigInt(length));
-  }
-  const mask = crypto.getRandomValues(frame.subarray(header, header + 4));
-  for (let i = 0; i < length; i++) {
-    frame[header + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  }
-  return frame;
-}
-
 class Socket {
   conn!: Deno.TcpConn;
-  #carry: Uint8Array | null = null;
   #writing: Promise<void> = Promise.resolve();
   #greeted = false;
   /** Whether the join was sent and its answer has not come yet. */
@@ -114,71 +90,37 @@ class Socket {
   constructor(readonly settings: LoadClientSettings) {}
 
   async open(): Promise<void> {
-    const url = new URL(this.settings.url);
-    this.conn = await Deno.connect({
-      hostname: url.hostname,
-      port: Number(url.port),
+    const { conn, rest } = await upgradeTcp(this.settings.url, {
+      protocol: this.settings.mode === "json" ? "chat.v1" : undefined,
+      noDelay: true,
     });
-    this.conn.setNoDelay(true);
-    const key = btoa(
-      String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
-    );
-    const protocol = this.settings.mode === "json"
-      ? "Sec-WebSocket-Protocol: chat.v1\r\n"
-      : "";
-    await this.#writeAll(encoder.encode(
-      `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
-        `Upgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
-        `${protocol}\r\n`,
-    ));
-    this.#readLoop().catch((error) => this.ready.reject(error));
+    this.conn = conn;
+    if (this.settings.mode === "plain") this.ready.resolve();
+    this.#readLoop(rest).catch((error) => this.ready.reject(error));
     await this.ready.promise;
   }
 
   send(frame: Uint8Array): void {
-    this.#writing = this.#writing.then(() => this.#writeAll(frame)).catch(
-      () => {},
-    );
+    this.#writing = this.#writing.then(() => writeAll(this.conn, frame))
+      .catch(() => {});
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.length) {
-      offset += await this.conn.write(bytes.subarray(offset));
-    }
-  }
-
-  async #readLoop(): Promise<void> {
+  async #readLoop(initial: Uint8Array): Promise<void> {
     const buffer = new Uint8Array(this.settings.readBufferBytes);
-    let upgraded = false;
+    let data = initial;
     while (true) {
+      const used = this.#frames(data, performance.now());
+      // The rest points into the buffer, which the next read overwrites.
+      const carry = used < data.length ? data.slice(used) : null;
       const n = await this.conn.read(buffer);
       if (n === null) break;
-      let data = buffer.subarray(0, n);
-      if (this.#carry) {
-        const joined = new Uint8Array(this.#carry.length + n);
-        joined.set(this.#carry);
-        joined.set(data, this.#carry.length);
+      data = buffer.subarray(0, n);
+      if (carry) {
+        const joined = new Uint8Array(carry.length + n);
+        joined.set(carry);
+        joined.set(data, carry.length);
         data = joined;
-        this.#carry = null;
       }
-      if (!upgraded) {
-        const end = headerEnd(data);
-        if (end < 0) {
-          this.#carry = data.slice();
-          continue;
-        }
-        const head = new TextDecoder().decode(data.subarray(0, end));
-        if (!head.startsWith("HTTP/1.1 101")) {
-          throw new Error(`Cannot upgrade: ${head.split("\r\n")[0]}`);
-        }
-        upgraded = true;
-        if (this.settings.mode === "plain") this.ready.resolve();
-        data = data.subarray(end);
-      }
-      const used = this.#frames(data, performance.now());
-      if (used < data.length) this.#carry = data.slice(used);
     }
     if (!stopping) totals.closedEarly++;
     this.ready.reject(new Error("Connection closed before it was ready"));
@@ -186,35 +128,15 @@ class Socket {
 
   /** Handles every complete frame in `data`; returns the bytes consumed. */
   #frames(data: Uint8Array, nowMs: number): number {
-    let at = 0;
-    while (data.length - at >= 2) {
-      const opcode = data[at]! & 0x0f;
-      let length = data[at + 1]! & 0x7f;
-      let start = at + 2;
-      if (length === 126) {
-        if (data.length - at < 4) break;
-        length = (data[at + 2]! << 8) | data[at + 3]!;
-        start = at + 4;
-      } else if (length === 127) {
-        if (data.length - at < 10) break;
-        length = Number(
-          new DataView(data.buffer, data.byteOffset + at + 2, 8)
-            .getBigUint64(0),
-        );
-        start = at + 10;
-      }
-      const end = start + length;
-      if (end > data.length) break;
-      if (opcode === OPCODE_PING) {
-        this.send(clientFrame(0xa, data.slice(start, end)));
-      } else if (opcode === OPCODE_CLOSE) {
-        this.send(clientFrame(OPCODE_CLOSE, data.slice(start, end)));
-      } else if (opcode <= 2) {
+    return readFrames(data, (opcode, _fin, start, end) => {
+      if (opcode === Opcode.ping) {
+        this.send(encodeFrame(Opcode.pong, data.slice(start, end)));
+      } else if (opcode === Opcode.close) {
+        this.send(encodeFrame(Opcode.close, data.slice(start, end)));
+      } else if (opcode <= Opcode.binary) {
         this.#payload(data, start, end, nowMs);
       }
-      at = end;
-    }
-    return at;
+    });
   }
 
   /** Sends the next acked message if none is in flight and sending is on. */
@@ -273,21 +195,10 @@ class Socket {
 }
 
 function joinFrame(): Uint8Array {
-  return clientFrame(
-    1,
+  return encodeFrame(
+    Opcode.text,
     encoder.encode(JSON.stringify({ type: "join", room: "general" })),
   );
-}
-
-/** Offset just past the blank line that ends the HTTP head, or -1. */
-function headerEnd(data: Uint8Array): number {
-  for (let i = 3; i < data.length; i++) {
-    if (
-      data[i] === 0x0a && data[i - 1] === 0x0d && data[i - 2] === 0x0a &&
-      data[i - 3] === 0x0d
-    ) return i + 1;
-  }
-  return -1;
 }
 
 function isAck(data: Uint8Array, start: number, end: number): boolean {
@@ -304,8 +215,8 @@ function messageFrame(
 ): Uint8Array {
   const text = `@${settings.index}.${Math.round(performance.now() * 1000)}`;
   const withNonce = nonce === undefined ? "" : `,"nonce":"${nonce}"`;
-  return clientFrame(
-    1,
+  return encodeFrame(
+    Opcode.text,
     encoder.encode(
       settings.mode === "json"
         ? `{"type":"send","room":"general","text":"${text}"${withNonce}}`

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { encodeFrame, Opcode } from "../testing/wire.ts";
+import { encodeFrame, Opcode, upgradeTcp } from "../testing/wire.ts";
 import { JSON_PROTOCOL } from "../server/protocol.ts";
 import { TcpWebSocket } from "./tcp_websocket.ts";
 
@@ -210,30 +210,9 @@ export async function openStalledPeer(
   port: number,
   rooms: readonly string[],
 ): Promise<Deno.TcpConn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const key = btoa(
-    String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
-  );
-  await conn.write(new TextEncoder().encode(
-    [
-      "GET /ws HTTP/1.1",
-      `Host: 127.0.0.1:${port}`,
-      "Upgrade: websocket",
-      "Connection: Upgrade",
-      `Sec-WebSocket-Key: ${key}`,
-      "Sec-WebSocket-Version: 13",
-      `Sec-WebSocket-Protocol: ${JSON_PROTOCOL}`,
-      "",
-      "",
-    ].join("\r\n"),
-  ));
-  const head = new Uint8Array(1024);
-  const read = await conn.read(head);
-  const status = new TextDecoder().decode(head.subarray(0, read ?? 0));
-  if (!status.startsWith("HTTP/1.1 101")) {
-    conn.close();
-    throw new Error(`Handshake failed: ${status.split("\r\n")[0]}`);
-  }
+  const { conn } = await upgradeTcp(`ws://127.0.0.1:${port}/ws`, {
+    protocol: JSON_PROTOCOL,
+  });
   for (const room of rooms) {
     await conn.write(encodeFrame(
       Opcode.text,

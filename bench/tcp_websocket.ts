@@ -11,7 +11,14 @@
  *
  * @module
  */
-import { encodeFrame, Opcode } from "../testing/wire.ts";
+import {
+  closeCodeOf,
+  encodeFrame,
+  Opcode,
+  readFrames,
+  upgradeTcp,
+  writeAll,
+} from "../testing/wire.ts";
 
 /** Close code reported when the connection ends without a close frame. */
 export const ABNORMAL_CLOSURE = 1006;
@@ -37,6 +44,7 @@ export class TcpWebSocket implements Disposable {
   #writing: Promise<void> = Promise.resolve();
   #open = true;
   #readingStopped = false;
+  #closeReceived = false;
   readonly #dropped = Promise.withResolvers<void>();
 
   private constructor(conn: Deno.TcpConn, onText: (text: string) => void) {
@@ -56,25 +64,12 @@ export class TcpWebSocket implements Disposable {
     url: string,
     options: TcpWebSocketOptions,
   ): Promise<TcpWebSocket> {
-    const { hostname, port, pathname, search, host } = new URL(url);
-    const conn = await Deno.connect({ hostname, port: Number(port) });
-    conn.setNoDelay(true);
-    const key = btoa(
-      String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
-    );
-    const request = `GET ${pathname}${search} HTTP/1.1\r\nHost: ${host}\r\n` +
-      `Upgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
-      `Sec-WebSocket-Protocol: ${options.protocol}\r\n\r\n`;
+    const { conn, rest } = await upgradeTcp(url, {
+      protocol: options.protocol,
+      noDelay: true,
+    });
     const socket = new TcpWebSocket(conn, options.onText);
-    try {
-      await socket.#writeAll(encoder.encode(request));
-      const rest = await socket.#readHead();
-      socket.#readLoop(rest).catch(() => {}).finally(() => socket.#finish());
-    } catch (error) {
-      conn.close();
-      throw error;
-    }
+    socket.#readLoop(rest).catch(() => {}).finally(() => socket.#finish());
     return socket;
   }
 
@@ -117,32 +112,8 @@ export class TcpWebSocket implements Disposable {
   }
 
   #write(frame: Uint8Array): void {
-    this.#writing = this.#writing.then(() => this.#writeAll(frame))
+    this.#writing = this.#writing.then(() => writeAll(this.#conn, frame))
       .catch(() => {});
-  }
-
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    for (let at = 0; at < bytes.length;) {
-      at += await this.#conn.write(bytes.subarray(at));
-    }
-  }
-
-  /** Reads the handshake response; returns the bytes read past it. */
-  async #readHead(): Promise<Uint8Array> {
-    let data: Uint8Array = new Uint8Array(0);
-    while (true) {
-      const end = indexOfBlankLine(data);
-      if (end >= 0) {
-        const head = decoder.decode(data.subarray(0, end));
-        if (!head.startsWith("HTTP/1.1 101")) {
-          throw new Error(`Cannot upgrade: ${head.split("\r\n")[0]}`);
-        }
-        return data.slice(end);
-      }
-      const chunk = await this.#read();
-      if (chunk === null) throw new Error("Cannot upgrade: connection closed");
-      data = concat(data, chunk.slice());
-    }
   }
 
   async #read(): Promise<Uint8Array | null> {
@@ -154,49 +125,29 @@ export class TcpWebSocket implements Disposable {
     let data: Uint8Array = initial;
     let fragments: Uint8Array[] = [];
     while (true) {
-      let at = 0;
-      while (data.length - at >= 2) {
-        const fin = (data[at]! & 0x80) !== 0;
-        const opcode = data[at]! & 0x0f;
-        let length = data[at + 1]! & 0x7f;
-        let start = at + 2;
-        if (length === 126) {
-          if (data.length - at < 4) break;
-          length = (data[at + 2]! << 8) | data[at + 3]!;
-          start += 2;
-        } else if (length === 127) {
-          if (data.length - at < 10) break;
-          length = Number(
-            new DataView(data.buffer, data.byteOffset + at + 2, 8)
-              .getBigUint64(0),
-          );
-          start += 8;
-        }
-        const end = start + length;
-        if (end > data.length) break;
+      const used = readFrames(data, (opcode, fin, start, end) => {
         const payload = data.subarray(start, end);
-        at = end;
         if (opcode === Opcode.close) {
-          this.#closed.resolve(
-            payload.length < 2 ? 1005 : (payload[0]! << 8) | payload[1]!,
-          );
+          this.#closeReceived = true;
+          this.#closed.resolve(closeCodeOf(payload));
           this.close();
-          return;
+          return false;
         }
         if (opcode === Opcode.ping) {
           this.#write(encodeFrame(Opcode.pong, payload.slice()));
-        } else if (opcode === Opcode.text || opcode === 0) {
+        } else if (opcode === Opcode.text || opcode === Opcode.continuation) {
           fragments.push(payload);
           if (fin) {
             this.#onText(decoder.decode(concat(...fragments)));
             fragments = [];
           }
         }
-      }
+      });
+      if (this.#closeReceived) return;
       // What is left points into the read buffer, which the next read
       // overwrites: copy it first.
       fragments = fragments.map((fragment) => fragment.slice());
-      const rest = data.slice(at);
+      const rest = data.slice(used);
       if (this.#readingStopped) return await this.#dropped.promise;
       const chunk = await this.#read();
       if (chunk === null) return;
@@ -229,15 +180,4 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     at += part.length;
   }
   return joined;
-}
-
-/** Offset just past the blank line that ends an HTTP head, or -1. */
-function indexOfBlankLine(data: Uint8Array): number {
-  for (let i = 3; i < data.length; i++) {
-    if (
-      data[i] === 0x0a && data[i - 1] === 0x0d && data[i - 2] === 0x0a &&
-      data[i - 3] === 0x0d
-    ) return i + 1;
-  }
-  return -1;
 }

@@ -242,6 +242,25 @@ export function messageTexts(page: Page): Promise<string[]> {
   );
 }
 
+/** In the page: whether a delivered (not pending) message reads exactly `text`. */
+function shownDelivered(text: string): boolean {
+  return [
+    ...document.querySelectorAll("#messages .message:not(.pending) .body"),
+  ]
+    .some((body) => body.textContent === text);
+}
+
+/**
+ * Whether a message with exactly `text` is shown and delivered (not pending).
+ *
+ * @param page The chat page.
+ * @param text Message text.
+ * @returns Whether it is shown now.
+ */
+export function isDelivered(page: Page, text: string): Promise<boolean> {
+  return page.evaluate(shownDelivered, text);
+}
+
 /**
  * Waits until a message with exactly `text` is shown and delivered (not pending).
  *
@@ -249,17 +268,11 @@ export function messageTexts(page: Page): Promise<string[]> {
  * @param text Message text.
  */
 export async function waitForMessage(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (expected: string) =>
-      [...document.querySelectorAll("#messages .message:not(.pending) .body")]
-        .some((body) => body.textContent === expected),
-    {},
-    text,
-  );
+  await page.waitForFunction(shownDelivered, {}, text);
 }
 
 /**
- * Saves a full-page PNG to {@linkcode SCREENSHOT_DIR}.
+ * Saves a PNG of the viewport to {@linkcode SCREENSHOT_DIR}.
  *
  * @param page The page.
  * @param name File name without extension.

@@ -1,11 +1,16 @@
 /// <reference lib="dom" />
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
 import { connectJson, type TestClient } from "../testing/client.ts";
 import { startServer } from "../testing/server.ts";
 import {
   browserTest,
   launchBrowser,
+  messageTexts,
   screenshot,
   sendMessage,
+  seriousAxeViolations,
+  VIEWPORTS,
   waitForMessage,
 } from "./_browser.ts";
 
@@ -15,14 +20,37 @@ const CONVERSATION: Array<[string, string]> = [
   ["Linus", "Reconnect now resumes from the last message id you saw."],
   ["Grace", "Nice. I'll try it from my phone on the train"],
 ];
+const FROM_ADA = "Trying it right now. Looks great!";
+const LAST = "Told you so.";
 
 async function say(client: TestClient, room: string, text: string) {
   client.sendJson({ type: "send", room, text });
   await client.nextOfType("message");
 }
 
+/** Width and height from a PNG's header (its IHDR chunk). */
+function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  assert.deepEqual([...bytes.subarray(0, 8)], signature, "a PNG file");
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+function memberNames(page: Page): Promise<string[]> {
+  return page.$$eval(
+    "#members .member-name",
+    (names) => names.map((name) => name.textContent ?? ""),
+  );
+}
+
+function background(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    getComputedStyle(document.documentElement).backgroundColor
+  );
+}
+
 browserTest(
-  "UI screenshots at desktop and phone sizes, light and dark",
+  "UI screenshots show the conversation and its members at desktop and phone sizes, light and dark, with no serious axe violations",
   async () => {
     await using server = startServer();
     const grace = await connectJson(`${server.wsUrl}?name=Grace`);
@@ -30,33 +58,44 @@ browserTest(
     const linus = await connectJson(`${server.wsUrl}?name=Linus`);
     await using _linus = linus.client;
     await using browser = await launchBrowser();
-    const pages = {
-      desktop: (await browser.openChat(server.origin, { name: "Ada" })).page,
-      phone: (await browser.openChat(server.origin, {
+    const chats = {
+      desktop: await browser.openChat(server.origin, { name: "Ada" }),
+      phone: await browser.openChat(server.origin, {
         name: "Ada",
         viewport: "phone",
-      })).page,
+      }),
     };
     const speakers = { Grace: grace.client, Linus: linus.client };
     for (const [who, text] of CONVERSATION) {
       await say(speakers[who as keyof typeof speakers], "general", text);
     }
-    await sendMessage(pages.desktop, "Trying it right now. Looks great!");
-    await say(grace.client, "general", "Told you so.");
-    await waitForMessage(pages.desktop, "Told you so.");
-    await waitForMessage(pages.phone, "Told you so.");
+    await sendMessage(chats.desktop.page, FROM_ADA);
+    await say(grace.client, "general", LAST);
 
-    for (const [viewport, page] of Object.entries(pages)) {
+    const shown = [...CONVERSATION.map(([, text]) => text), FROM_ADA, LAST];
+    for (const [viewport, { page, errors }] of Object.entries(chats)) {
+      await waitForMessage(page, LAST);
+      assert.deepEqual(await messageTexts(page), shown, viewport);
+      assert.deepEqual(await memberNames(page), ["Ada", "Grace", "Linus"]);
       await page.evaluate(() => {
         (document.activeElement as HTMLElement | null)?.blur();
         return document.fonts.ready;
       });
+      const backgrounds = new Set<string>();
       for (const colorScheme of ["light", "dark"] as const) {
         await page.emulateMediaFeatures([
           { name: "prefers-color-scheme", value: colorScheme },
         ]);
-        await screenshot(page, `${viewport}-${colorScheme}`);
+        backgrounds.add(await background(page));
+        const violations = await seriousAxeViolations(page);
+        assert.deepEqual(violations, [], `${viewport}, ${colorScheme}`);
+        const path = await screenshot(page, `${viewport}-${colorScheme}`);
+        const size = pngSize(await Deno.readFile(path));
+        const { width, height } = VIEWPORTS[viewport as keyof typeof chats];
+        assert.deepEqual(size, { width, height }, path);
       }
+      assert.equal(backgrounds.size, 2, `${viewport}: dark differs from light`);
+      assert.deepEqual(errors, [], viewport);
     }
   },
 );

@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { waitFor } from "../testing/async.ts";
 import { connect } from "../testing/client.ts";
 import { startServer } from "../testing/server.ts";
 import { browserTest, launchBrowser, waitForMessage } from "./_browser.ts";
@@ -22,7 +21,7 @@ browserTest(
       pages.push(page);
     }
     // The tutorial page shows no connection state: wait until the server has both.
-    await waitFor(() => server.handler.connectionCount === 2, "both pages");
+    await server.untilConnections(2);
 
     const [first, second] = pages as [typeof pages[0], typeof pages[0]];
     await first.type("input[name=message]", TEXT);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { withTimeout } from "../testing/async.ts";
+import { brokerContract } from "../testing/broker_contract.ts";
 import {
   connect,
   connectJson,
-  nextMessages,
   nextTexts,
   sendAndAck,
   type TestClient,
@@ -11,10 +11,25 @@ import {
 import { spawnServer } from "../testing/server_process.ts";
 import { scrapeMetrics } from "../bench/soak_clients.ts";
 import { BusMetrics } from "../chat/bus_metrics.ts";
+import { createHandler } from "../main.ts";
 import { KvBroker } from "./broker.ts";
 import { KvHistory } from "./history.ts";
 import { KvPresence } from "./presence.ts";
-import { createHandler } from "../main.ts";
+
+/** One isolate's broker and history over its own handle on the KV file at `path`. */
+async function isolate(path: string) {
+  const kv = await Deno.openKv(path);
+  const history = new KvHistory(kv);
+  const broker = new KvBroker(kv, { log: history, sweepIntervalMs: 0 });
+  return {
+    broker,
+    history,
+    async [Symbol.asyncDispose]() {
+      await broker.close();
+      await history.close();
+    },
+  };
+}
 
 /** A handler over its own handle on the KV file at `path`, like one Deploy isolate. */
 async function startIsolate(path: string) {
@@ -48,89 +63,95 @@ async function startIsolate(path: string) {
   };
 }
 
-Deno.test("KvBroker: two handlers sharing one KV file deliver each other's messages in one order", async () => {
+// Two isolates on Deno Deploy: two handles on one database.
+brokerContract("KvBroker", async () => {
   const dir = await Deno.makeTempDir();
-  try {
-    await using a = await startIsolate(`${dir}/chat.db`);
-    await using b = await startIsolate(`${dir}/chat.db`);
-    const clients = await Promise.all(
-      [a, b, a, b].map(async ({ wsUrl }) => (await connectJson(wsUrl)).client),
-    );
-    try {
-      clients.forEach((client, c) => {
-        for (let i = 0; i < 10; i++) {
-          const text = `${c}.${i}`;
-          client.sendJson({ type: "send", room: "general", text, nonce: text });
-        }
-      });
-      const orders = await Promise.all(
-        clients.map(async (client) =>
-          (await nextMessages(client, 40)).map((m) => `${m.id}:${m.text}`)
-        ),
-      );
-      for (const order of orders) assert.deepEqual(order, orders[0]);
-      const ids = orders[0]!.map((entry) => Number(entry.split(":")[0]));
-      assert.deepEqual(ids, Array.from({ length: 40 }, (_, i) => i + 1));
-    } finally {
-      await Promise.all(clients.map((client) => client[Symbol.asyncDispose]()));
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const a = await isolate(`${dir}/chat.db`);
+  const b = await isolate(`${dir}/chat.db`);
+  return {
+    a,
+    b,
+    async [Symbol.asyncDispose]() {
+      await a[Symbol.asyncDispose]();
+      await b[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
 });
 
-Deno.test("KvBroker: two handlers sharing one KV file list each other's members and announce arrivals and departures", async () => {
-  const dir = await Deno.makeTempDir();
+/** Deno's folder of per-origin storage, where `Deno.openKv()` keeps the CLI's default database. */
+async function originStorage(): Promise<string> {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(stdout)).originStorage;
+}
+
+/** The folders in `dir`. */
+async function folders(dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory) names.add(`${dir}/${entry.name}`);
+  }
+  return names;
+}
+
+/**
+ * Finds, among the folders of `storage` not in `before`, the database that
+ * holds messages in `room`.
+ */
+async function findDatabase(
+  storage: string,
+  before: Set<string>,
+  room: string,
+): Promise<{ folder: string; texts: string[] } | undefined> {
+  for (const folder of await folders(storage)) {
+    if (before.has(folder)) continue;
+    const path = `${folder}/kv.sqlite3`;
+    try {
+      await Deno.stat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    await using history = new KvHistory(Deno.openKv(path));
+    const texts = (await history.latest(room, 10)).messages.map((m) => m.text);
+    if (texts.length > 0) return { folder, texts };
+  }
+  return undefined;
+}
+
+Deno.test("main.ts on Deno Deploy runs without write permission, keeps messages in the platform KV and stops within 4 s of SIGINT", async () => {
+  const storage = await originStorage();
+  await Deno.mkdir(storage, { recursive: true });
+  const before = await folders(storage);
+  const room = `deploy-${crypto.randomUUID()}`;
   try {
-    await using a = await startIsolate(`${dir}/chat.db`);
-    await using b = await startIsolate(`${dir}/chat.db`);
-    const { client: bo, joined: [boJoined] } = await connectJson(
-      `${b.wsUrl}?name=Bo`,
-    );
-    await using _bo = bo;
-    assert.deepEqual(boJoined?.members, ["Bo"]);
+    // No --kv-path: the Deploy defaults choose. On the CLI the platform KV is
+    // Deno's per-origin database; a location of its own keeps this one apart.
+    await using child = await spawnServer([], {
+      env: { DENO_DEPLOYMENT_ID: "test" },
+      denoArgs: ["--deny-write", `--location=http://${room}.test/`],
+      kvPath: null,
+    });
+    const wsUrl = `${child.url.replace("http", "ws")}ws`;
+    const { client } = await connectJson(wsUrl, [room]);
+    await using _ = client;
+    client.sendJson({ type: "send", room, text: "hi", nonce: "n" });
+    assert.equal((await client.nextOfType("ack")).id, 1);
+    const started = Date.now();
+    child.process.kill("SIGINT");
+    const status = await withTimeout(child.process.status, "exit", 5000);
+    assert.equal(status.code, 0);
+    assert(Date.now() - started < 4000, "shutdown took too long");
+    assert.match(child.stderr(), /"broker":"kv"/);
 
-    const { client: ada, joined: [adaJoined] } = await connectJson(
-      `${a.wsUrl}?name=Ada`,
-    );
-    await using _ada = ada;
-    assert.deepEqual(adaJoined?.members, ["Ada", "Bo"]);
-    const arrived = await bo.nextOfType("presence");
-    assert.deepEqual([arrived.joined, arrived.left], [["Ada"], []]);
-
-    // Events cross the other way too, and a second tab is no new member.
-    const { client: cy, joined: [cyJoined] } = await connectJson(
-      `${b.wsUrl}?name=Cy`,
-    );
-    await using _cy = cy;
-    assert.deepEqual(cyJoined?.members, ["Ada", "Bo", "Cy"]);
-    const cyArrived = await ada.nextOfType("presence");
-    assert.deepEqual([cyArrived.joined, cyArrived.left], [["Cy"], []]);
-    const { client: adaTab, joined: [tabJoined] } = await connectJson(
-      `${b.wsUrl}?name=Ada`,
-    );
-    assert.deepEqual(tabJoined?.members, ["Ada", "Bo", "Cy"]);
-    adaTab.socket.close();
-    await adaTab.closed;
-
-    ada.socket.close();
-    await ada.closed;
-    // Bo sees Cy arrive and Ada leave, each once, and no other presence
-    // event before its own later message comes back.
-    const seen = [];
-    while (seen.length < 2) {
-      const event = await bo.nextOfType("presence");
-      seen.push(`+${event.joined.join()}-${event.left.join()}`);
-    }
-    bo.sendJson({ type: "send", room: "general", text: "end", nonce: "end" });
-    while (true) {
-      const event = await bo.nextEvent();
-      if (event.type === "message" && event.text === "end") break;
-      if (event.type === "presence") seen.push("extra");
-    }
-    assert.deepEqual(seen, ["+Cy-", "+-Ada"]);
+    const database = await findDatabase(storage, before, room);
+    assert.deepEqual(database?.texts, ["hi"], `a new database in ${storage}`);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    const database = await findDatabase(storage, before, room);
+    if (database) await Deno.remove(database.folder, { recursive: true });
   }
 });
 
@@ -231,24 +252,4 @@ Deno.test("KvBroker tells members of a new epoch when the store starts one, then
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("main.ts on Deno Deploy writes nothing locally and stops well within 5 s of SIGINT", async () => {
-  await using child = await spawnServer(
-    ["--kv-path", ":memory:"],
-    { DENO_DEPLOYMENT_ID: "test" },
-    ["--deny-write"],
-  );
-  const wsUrl = `${child.url.replace("http", "ws")}ws`;
-  const { client } = await connectJson(wsUrl);
-  await using _ = client;
-  client.sendJson({ type: "send", room: "general", text: "hi", nonce: "n" });
-  const ack = await client.nextOfType("ack");
-  assert.equal(ack.id, 1);
-  const started = Date.now();
-  child.process.kill("SIGINT");
-  const status = await withTimeout(child.process.status, "exit", 5000);
-  assert.equal(status.code, 0);
-  assert(Date.now() - started < 4000, "shutdown took too long");
-  assert.match(child.stderr(), /"broker":"kv"/);
 });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import { brokerContract } from "../testing/broker_contract.ts";
+import {
+  type RedisServer,
+  SKIP_REDIS,
+  startCluster,
+  startRedis,
+} from "../testing/redis.ts";
 import { type ServerProcess, spawnServer } from "../testing/server_process.ts";
 import {
   connect,
@@ -11,40 +17,51 @@ import {
   type TestClient,
 } from "../testing/client.ts";
 import { scrapeMetrics } from "../bench/soak_clients.ts";
-import { DEFAULT_CHANNEL } from "./broker.ts";
+import { DEFAULT_CHANNEL, RedisBroker } from "./broker.ts";
+import type { RedisClient } from "./client.ts";
+import { RedisHistory } from "./history.ts";
 
-Deno.test({
-  name:
-    "RedisBroker: messages sent to three instances reach every client in one order",
-  ignore: SKIP_REDIS,
-  async fn() {
-    await using redis = await startRedis();
-    await using cluster = await startCluster(redis.url, 3);
-    const clients: TestClient[] = [];
-    try {
-      for (let i = 0; i < 6; i++) {
-        const wsUrl = cluster.wsUrls[i % 3]!;
-        clients.push((await connectJson(`${wsUrl}?name=u${i}`)).client);
-      }
-      clients.forEach((client, c) => {
-        for (let i = 0; i < 5; i++) {
-          const text = `${c}.${i}`;
-          client.sendJson({ type: "send", room: "general", text, nonce: text });
-        }
-      });
-      const orders = await Promise.all(
-        clients.map(async (client) =>
-          (await nextMessages(client, 30)).map((m) => `${m.id}:${m.text}`)
-        ),
-      );
-      for (const order of orders) assert.deepEqual(order, orders[0]);
-      const ids = orders[0]!.map((entry) => Number(entry.split(":")[0]));
-      assert.deepEqual(ids, Array.from({ length: 30 }, (_, i) => i + 1));
-    } finally {
-      await Promise.all(clients.map((client) => client[Symbol.asyncDispose]()));
-    }
-  },
-});
+/** One instance's broker and history, with its own two connections to `redis`. */
+async function instance(redis: RedisServer) {
+  const client: RedisClient = await createClient({ url: redis.url }).connect();
+  const subscriber: RedisClient = await createClient({ url: redis.url })
+    .connect();
+  const history = new RedisHistory(client);
+  const broker = new RedisBroker({
+    client,
+    subscriber,
+    log: history,
+    sweepIntervalMs: 0,
+  });
+  // One connection answers in order: once the subscriber answers a PING,
+  // the broker's SUBSCRIBE has been answered too.
+  await subscriber.ping();
+  return {
+    broker,
+    history,
+    async [Symbol.asyncDispose]() {
+      await broker.close();
+      await history.close();
+      client.destroy();
+      subscriber.destroy();
+    },
+  };
+}
+
+brokerContract("RedisBroker", async () => {
+  const redis = await startRedis();
+  const a = await instance(redis);
+  const b = await instance(redis);
+  return {
+    a,
+    b,
+    async [Symbol.asyncDispose]() {
+      await a[Symbol.asyncDispose]();
+      await b[Symbol.asyncDispose]();
+      await redis[Symbol.asyncDispose]();
+    },
+  };
+}, SKIP_REDIS);
 
 Deno.test({
   name: "RedisHistory: another instance serves since and history pages",
@@ -102,43 +119,6 @@ Deno.test({
 
 Deno.test({
   name:
-    "RedisPresence: members and presence events are merged across instances",
-  ignore: SKIP_REDIS,
-  async fn() {
-    await using redis = await startRedis();
-    await using cluster = await startCluster(redis.url, 3);
-    const [one, two, three] = cluster.wsUrls as [string, string, string];
-    const { client: ada } = await connectJson(`${one}?name=Ada`);
-    await using _ada = ada;
-    const { client: bo, joined: [boJoined] } = await connectJson(
-      `${two}?name=Bo`,
-    );
-    await using _bo = bo;
-    assert.deepEqual(boJoined?.members, ["Ada", "Bo"]);
-    const arrived = await ada.nextOfType("presence");
-    assert.deepEqual([arrived.joined, arrived.left], [["Bo"], []]);
-
-    // Ada's second tab on a third instance: still one Ada, and no event.
-    const { client: tab, joined: [tabJoined] } = await connectJson(
-      `${three}?name=Ada`,
-    );
-    assert.deepEqual(tabJoined?.members, ["Ada", "Bo"]);
-    tab.socket.close();
-    await tab.closed;
-    ada.socket.close();
-    await ada.closed;
-    const gone = await bo.nextOfType("presence");
-    assert.deepEqual([gone.joined, gone.left], [[], ["Ada"]]);
-    const { joined: [late], client: lateClient } = await connectJson(three);
-    await using _late = lateClient;
-    assert.deepEqual(late?.members.filter((m) => !m.startsWith("guest-")), [
-      "Bo",
-    ]);
-  },
-});
-
-Deno.test({
-  name:
     "RedisPresence: a large room's join lists a few names and counts every instance's",
   ignore: SKIP_REDIS,
   async fn() {
@@ -165,7 +145,6 @@ Deno.test({
   },
 });
 
-/** Two instances on one Redis, started directly so their logs can be read. */
 async function startInstances(
   redisUrl: string,
   args: string[] = [],

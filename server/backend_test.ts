@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
-import { waitFor } from "../testing/async.ts";
+import { waitFor, withTimeout } from "../testing/async.ts";
 import {
   connectJson,
   nextMessages,
@@ -12,19 +12,20 @@ import { type Backend, openBackend } from "./backend.ts";
 import { defaultConfig } from "./config.ts";
 import type { ChatMessage } from "../chat/events.ts";
 
-/** Polls `url` until it answers `status`; fails after the test timeout. */
+/**
+ * Waits until `url` answers `status`. The instances are other processes and
+ * report their state only when asked: there is no event to await.
+ */
 async function waitForStatus(url: string, status: number): Promise<void> {
-  let last = 0;
-  const deadline = Date.now() + 10_000;
-  while (last !== status) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${url} to answer ${status}`);
-    }
-    const res = await fetch(url);
-    last = res.status;
-    await res.body?.cancel();
-    if (last !== status) await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(
+    async () => {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      return res.status === status;
+    },
+    `${url} to answer ${status}`,
+    50,
+  );
 }
 
 /**
@@ -36,15 +37,38 @@ class PersistentSender {
   acked = new Map<number, string>();
   unavailable = 0;
   #stopped = false;
+  #waiters: { holds: () => boolean; resolve: () => void }[] = [];
   readonly done: Promise<void>;
 
   constructor(client: TestClient) {
     this.done = this.#run(client);
   }
 
+  /**
+   * Resolves once `holds` is true of the counts; fails when the sender fails
+   * or stops first, or after the test timeout.
+   */
+  until(holds: () => boolean, what: string): Promise<void> {
+    if (holds()) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiters.push({ holds, resolve });
+    const ended = this.done.then(() => {
+      throw new Error(`Cannot wait for ${what}: the sender stopped`);
+    });
+    return withTimeout(Promise.race([promise, ended]), what);
+  }
+
   stop(): Promise<void> {
     this.#stopped = true;
     return this.done;
+  }
+
+  #changed(): void {
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (!waiter.holds()) return true;
+      waiter.resolve();
+      return false;
+    });
   }
 
   async #run(client: TestClient): Promise<void> {
@@ -54,11 +78,14 @@ class PersistentSender {
         try {
           const ack = await sendAndAck(client, "general", text, `n${i}`);
           this.acked.set(ack.id, text);
+          this.#changed();
           break;
         } catch (error) {
           if (!String(error).includes("unavailable")) throw error;
           this.unavailable++;
-          // The UI's back-off, shortened.
+          this.#changed();
+          // The UI waits before sending again (UNAVAILABLE_RETRY_MS in
+          // static/app.js); so does this client, for a twentieth of it.
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
@@ -105,18 +132,21 @@ Deno.test({
     await using _watcher = watcher;
 
     const traffic = new PersistentSender(sender);
-    await waitFor(() => traffic.acked.size >= 5, "acks before the outage");
+    await traffic.until(
+      () => traffic.acked.size >= 5,
+      "acks before the outage",
+    );
     await redis.kill();
     for (const url of cluster.urls) await waitForStatus(`${url}readyz`, 503);
     const health = await (await fetch(`${cluster.urls[0]}healthz`)).json();
     assert.equal(health.status, "degraded");
     // Keep Redis down for a while: the sender retries every 100 ms.
-    await waitFor(() => traffic.unavailable >= 20, "unavailable errors");
+    await traffic.until(() => traffic.unavailable >= 20, "unavailable errors");
     const ackedDuringOutage = traffic.acked.size;
 
     await redis.restart();
     for (const url of cluster.urls) await waitForStatus(`${url}readyz`, 200);
-    await waitFor(
+    await traffic.until(
       () => traffic.acked.size >= ackedDuringOutage + 5,
       "acks after recovery",
     );
@@ -155,7 +185,10 @@ Deno.test({
 
     await cluster.kill(1);
     await reader.closed;
-    await waitFor(() => traffic.acked.size >= before.length + 5, "more acks");
+    await traffic.until(
+      () => traffic.acked.size >= before.length + 5,
+      "more acks",
+    );
     const { client: resumed } = await connectJson(three, []);
     await using _resumed = resumed;
     resumed.sendJson({
@@ -173,15 +206,17 @@ Deno.test({
     );
     assertContiguous([...before, ...after]);
 
-    // The dead instance's member drops out once its entries expire.
-    const deadline = Date.now() + 10_000;
-    while (true) {
-      const { client, joined: [probe] } = await connectJson(one);
-      await client[Symbol.asyncDispose]();
-      if (!probe!.members.includes("Reader")) break;
-      assert(Date.now() < deadline, "Reader is still listed");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    // The dead instance's member drops out once its entries expire, which
+    // nothing announces: ask until it is gone.
+    await waitFor(
+      async () => {
+        const { client, joined: [probe] } = await connectJson(one);
+        await client[Symbol.asyncDispose]();
+        return !probe!.members.includes("Reader");
+      },
+      "Reader to drop out",
+      200,
+    );
   },
 });
 

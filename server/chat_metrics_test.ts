@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../testing/async.ts";
 import { connect, connectJson } from "../testing/client.ts";
 import { startServer } from "../testing/server.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../observability/metrics.ts";
@@ -87,7 +86,7 @@ Deno.test("GET /metrics counts refused upgrades and server closes by code", asyn
   await using plain = await connect(server.wsUrl);
   plain.socket.send("too long");
   assert.equal((await plain.closed).code, 1009);
-  await waitFor(() => server.handler.connectionCount === 0, "the close");
+  await server.untilConnections(0);
 
   const samples = await scrape(server.origin);
   assert.equal(samples.get('chat_upgrades_refused_total{status="400"}'), 1);

@@ -82,6 +82,12 @@ export interface ChatHandler extends AsyncDisposable {
   (req: Request): Promise<Response>;
   /** WebSocket connections open now. */
   readonly connectionCount: number;
+  /**
+   * Resolves once exactly `count` WebSocket connections are open: at once
+   * when that is so now, else at the change that makes it so. A connection
+   * counts from its upgrade until its subscriptions are gone.
+   */
+  connectionCountReaches(count: number): Promise<void>;
   /** The broker messages travel through. */
   readonly broker: Broker<Broadcast>;
   /** What `GET /metrics` reports. */
@@ -158,6 +164,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
+  const countWaiters = new Map<number, PromiseWithResolvers<void>>();
   const closingSweep = new ClosingSweep(connections);
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
@@ -200,13 +207,28 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       onClose: (closed) => {
         connections.delete(closed);
         closingSweep.stopIfIdle();
+        connectionsChanged();
       },
       metrics,
     });
     connections.add(connection);
+    connectionsChanged();
     closingSweep.start();
     metrics.connectionsOpened.inc({ protocol: admission.mode });
     return upgraded.response;
+  }
+
+  function connectionsChanged(): void {
+    const waiter = countWaiters.get(connections.size);
+    countWaiters.delete(connections.size);
+    waiter?.resolve();
+  }
+
+  function connectionCountReaches(count: number): Promise<void> {
+    if (connections.size === count) return Promise.resolve();
+    let waiter = countWaiters.get(count);
+    if (!waiter) countWaiters.set(count, waiter = Promise.withResolvers());
+    return waiter.promise;
   }
 
   async function route(req: Request): Promise<Response> {
@@ -269,6 +291,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
 
   return Object.defineProperties(handler, {
     connectionCount: { get: () => connections.size },
+    connectionCountReaches: { value: connectionCountReaches },
     broker: { value: broker },
     metrics: { value: metrics },
     shutdown: { value: shutdown },

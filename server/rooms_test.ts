@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../testing/async.ts";
 import {
   connect,
   connectJson,
@@ -24,10 +23,7 @@ Deno.test("join/leave: messages reach only the members of their room", async () 
 
   b.sendJson({ type: "leave", room: "dev" });
   assert.deepEqual(await b.nextOfType("left"), { type: "left", room: "dev" });
-  await waitFor(
-    () => server.handler.broker.subscriberCount("dev") === 1,
-    "leave",
-  );
+  assert.equal(server.handler.broker.subscriberCount("dev"), 1);
   b.sendJson({ type: "send", room: "dev", text: "x", nonce: "n" });
   assert.equal((await b.nextOfType("error")).code, "not_joined");
 });
@@ -419,7 +415,7 @@ Deno.test("presence: an abrupt disconnect leaves the room", async () => {
   }
   const gone = await ada.nextOfType("presence");
   assert.deepEqual(gone.left, ["Ghost"]);
-  await waitFor(() => server.handler.connectionCount === 1, "cleanup");
+  await server.untilConnections(1);
 });
 
 Deno.test("history survives a server restart on the same KV file", async () => {

@@ -1,4 +1,6 @@
 // Pure helpers of the chat page: names, rooms, colours and times. No DOM.
+// The name and room rules repeat the server's (server/protocol.ts), which a
+// page served as it is cannot import: static/format_test.ts holds them equal.
 
 /** Longest display name in code points (docs/protocol.md "Display names"). */
 export const MAX_NAME_LENGTH = 32;

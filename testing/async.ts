@@ -1,6 +1,6 @@
 /**
- * Waiting in tests: a bound on every wait, and a poll for conditions that
- * have no event to await.
+ * Waiting in tests: a bound on every wait, and a poll for the few conditions
+ * that have no event to await.
  *
  * @module
  */
@@ -28,14 +28,24 @@ export async function withTimeout<T>(
   }
 }
 
-/** Polls `condition` every 10 ms until it holds; fails after the test timeout. */
+/**
+ * Polls `condition` until it holds; fails after the test timeout. Only for
+ * what signals nothing: another process's state read over HTTP, or an entry
+ * that expires by itself. Anything that has an event (a socket's, a
+ * promise the code under test gives) is awaited instead.
+ *
+ * @param condition Checked at once, then after each pause.
+ * @param what Named in the timeout error.
+ * @param intervalMs Pause between checks.
+ */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   what: string,
+  intervalMs = 10,
 ): Promise<void> {
   const deadline = Date.now() + TEST_TIMEOUT_MS;
-  while (!condition()) {
+  while (!await condition()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

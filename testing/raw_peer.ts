@@ -6,7 +6,14 @@
  * @module
  */
 import { withTimeout } from "./async.ts";
-import { encodeFrame, Opcode, openSilentPeer } from "./wire.ts";
+import {
+  closeCodeOf,
+  encodeFrame,
+  Opcode,
+  readFrames,
+  upgradeTcp,
+  writeAll,
+} from "./wire.ts";
 
 /** One frame the server sent. */
 export interface ServerFrame {
@@ -17,21 +24,24 @@ export interface ServerFrame {
 /** A raw TCP connection after a successful WebSocket handshake. */
 export class RawPeer implements Disposable {
   readonly conn: Deno.TcpConn;
-  #buffer = new Uint8Array(0);
+  #buffer: Uint8Array<ArrayBuffer>;
   #closed = false;
 
-  constructor(conn: Deno.TcpConn) {
+  /** Takes `conn` after its handshake, with the bytes read past the head. */
+  constructor(conn: Deno.TcpConn, rest = new Uint8Array(0)) {
     this.conn = conn;
+    this.#buffer = rest;
   }
 
   /** Connects to `/ws` on `port` and completes the handshake. */
   static async open(port: number): Promise<RawPeer> {
-    return new RawPeer(await openSilentPeer(port));
+    const { conn, rest } = await upgradeTcp(`ws://127.0.0.1:${port}/ws`);
+    return new RawPeer(conn, rest);
   }
 
-  /** Writes bytes as they are. */
+  /** Writes bytes as they are, all of them. */
   async write(bytes: Uint8Array): Promise<void> {
-    await this.conn.write(bytes);
+    await writeAll(this.conn, bytes);
   }
 
   /** Writes one masked frame. */
@@ -52,9 +62,7 @@ export class RawPeer implements Disposable {
     while (true) {
       const frame = await withTimeout(this.#readFrame(), "a close frame");
       if (frame === null) return null;
-      if (frame.opcode !== Opcode.close) continue;
-      if (frame.payload.length < 2) return 1005;
-      return (frame.payload[0]! << 8) | frame.payload[1]!;
+      if (frame.opcode === Opcode.close) return closeCodeOf(frame.payload);
     }
   }
 
@@ -81,42 +89,37 @@ export class RawPeer implements Disposable {
     }
   }
 
-  async #fill(size: number): Promise<boolean> {
-    while (this.#buffer.length < size) {
-      const chunk = new Uint8Array(65536);
-      let read: number | null;
-      try {
-        read = await this.conn.read(chunk);
-      } catch (error) {
-        if (error instanceof Deno.errors.ConnectionReset) return false;
-        throw error;
-      }
-      if (read === null) return false;
-      const joined = new Uint8Array(this.#buffer.length + read);
-      joined.set(this.#buffer);
-      joined.set(chunk.subarray(0, read), this.#buffer.length);
-      this.#buffer = joined;
+  /** Reads more bytes into the buffer; `false` when the connection ended. */
+  async #fill(): Promise<boolean> {
+    const chunk = new Uint8Array(65536);
+    let read: number | null;
+    try {
+      read = await this.conn.read(chunk);
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) return false;
+      throw error;
     }
+    if (read === null) return false;
+    const joined = new Uint8Array(this.#buffer.length + read);
+    joined.set(this.#buffer);
+    joined.set(chunk.subarray(0, read), this.#buffer.length);
+    this.#buffer = joined;
     return true;
   }
 
   async #readFrame(): Promise<ServerFrame | null> {
-    if (!await this.#fill(2)) return null;
-    const opcode = this.#buffer[0]! & 0x0f;
-    let length = this.#buffer[1]! & 0x7f;
-    let header = 2;
-    if (length === 126) {
-      if (!await this.#fill(4)) return null;
-      length = (this.#buffer[2]! << 8) | this.#buffer[3]!;
-      header = 4;
-    } else if (length === 127) {
-      if (!await this.#fill(10)) return null;
-      length = Number(new DataView(this.#buffer.buffer).getBigUint64(2));
-      header = 10;
+    while (true) {
+      const frames: ServerFrame[] = [];
+      const used = readFrames(this.#buffer, (opcode, _fin, start, end) => {
+        frames.push({ opcode, payload: this.#buffer.slice(start, end) });
+        return false;
+      });
+      const [frame] = frames;
+      if (frame !== undefined) {
+        this.#buffer = this.#buffer.slice(used);
+        return frame;
+      }
+      if (!await this.#fill()) return null;
     }
-    if (!await this.#fill(header + length)) return null;
-    const payload = this.#buffer.slice(header, header + length);
-    this.#buffer = this.#buffer.slice(header + length);
-    return { opcode, payload };
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Config } from "../server/config.ts";
 import { type ChatHandler, createHandler } from "../main.ts";
+import { withTimeout } from "./async.ts";
 
 /** A chat server listening on a free loopback port. */
 export interface TestServer extends AsyncDisposable {
@@ -15,6 +16,8 @@ export interface TestServer extends AsyncDisposable {
   origin: string;
   /** `ws://127.0.0.1:PORT/ws` */
   wsUrl: string;
+  /** Waits until exactly `count` connections are open; fails after the test timeout. */
+  untilConnections(count: number): Promise<void>;
 }
 
 /**
@@ -40,6 +43,11 @@ export function startServer(
     port,
     origin: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    untilConnections: (count) =>
+      withTimeout(
+        handler.connectionCountReaches(count),
+        `${count} open connections`,
+      ),
     async [Symbol.asyncDispose]() {
       await handler.shutdown();
       await server.shutdown();

@@ -17,16 +17,34 @@ export interface ServerProcess extends AsyncDisposable {
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
+/** Options for {@linkcode spawnServer}. */
+export interface SpawnOptions {
+  /** Environment variables to add to this process's. */
+  env?: Record<string, string>;
+  /** Flags for `deno run` itself, e.g. `--deny-write`. */
+  denoArgs?: string[];
+  /**
+   * `--kv-path` to pass before `args`; `null` passes none, leaving the
+   * settings' own default.
+   *
+   * @default {":memory:"}
+   */
+  kvPath?: string | null;
+}
+
 /**
  * Starts `deno run main.ts` with `args` (after defaults of a free port and an
  * in-memory KV, which later flags override) and waits for the URL it prints.
- * `denoArgs` go to `deno run` itself, e.g. `--deny-write`.
+ *
+ * @param args Flags for the server.
+ * @param options Environment, `deno run` flags and the KV default.
+ * @returns The running server; dispose it to kill it.
  */
 export async function spawnServer(
   args: string[] = [],
-  env: Record<string, string> = {},
-  denoArgs: string[] = [],
+  options: SpawnOptions = {},
 ): Promise<ServerProcess> {
+  const { env = {}, denoArgs = [], kvPath = ":memory:" } = options;
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -40,8 +58,7 @@ export async function spawnServer(
       "127.0.0.1",
       "--port",
       "0",
-      "--kv-path",
-      ":memory:",
+      ...(kvPath === null ? [] : ["--kv-path", kvPath]),
       ...args,
     ],
     env,

@@ -1,0 +1,179 @@
+/**
+ * The behaviour every {@linkcode Presence} must have, as tests that
+ * `chat/presence_test.ts`, `kv/presence_test.ts` and `redis/presence_test.ts`
+ * run against their store.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Presence } from "../chat/presence.ts";
+
+/** Settings a contract test needs from fresh presences. */
+export interface PresenceContractOptions {
+  /**
+   * Clock in milliseconds since the Unix epoch, shared by both instances.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+  /**
+   * Milliseconds an instance's entries live without a heartbeat.
+   *
+   * @default {"the store's default"}
+   */
+  ttlMs?: number;
+}
+
+/**
+ * Two instances' presences over one fresh, empty store; disposing it
+ * releases everything they used. A store that lives in one process gives
+ * the same presence twice.
+ */
+export interface PresencePair extends AsyncDisposable {
+  a: Presence;
+  b: Presence;
+  /**
+   * Ends instance A as a crash would: its heartbeat stops and it removes
+   * nothing. Only stores shared by several instances have it.
+   */
+  killA?: () => void;
+}
+
+/** Opens two instances' presences over one fresh, empty store. */
+export type OpenPresences = (
+  options?: PresenceContractOptions,
+) => Promise<PresencePair>;
+
+/** Registration settings of {@linkcode presenceContract}. */
+export interface PresenceContractSettings {
+  /**
+   * Whether the store is shared by several instances, whose entries expire
+   * when their instance dies (the pair has `killA`).
+   *
+   * @default {false}
+   */
+  shared?: boolean;
+  /**
+   * Skips the tests when the store cannot run here.
+   *
+   * @default {false}
+   */
+  ignore?: boolean;
+}
+
+/**
+ * Registers the contract's tests for one implementation.
+ *
+ * @param name Class name, used in the test names.
+ * @param open Opens two fresh instances for each test.
+ * @param settings Whether the store is shared, and whether to skip.
+ */
+export function presenceContract(
+  name: string,
+  open: OpenPresences,
+  settings: PresenceContractSettings = {},
+): void {
+  const { shared = false, ignore = false } = settings;
+  function test(behaviour: string, fn: () => Promise<void>): void {
+    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
+  }
+
+  test("join() and leave() report a name's first arrival and last departure over every instance", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    assert.equal(await a.join("general", "ada"), true);
+    assert.equal(await a.join("general", "ada"), false, "a second tab");
+    assert.equal(await b.join("general", "ada"), false, "a tab elsewhere");
+    assert.equal(await a.leave("general", "ada"), false, "tabs are left");
+    assert.equal(await a.leave("general", "ada"), false, "one is left");
+    assert.deepEqual(await a.members("general"), ["ada"]);
+    assert.equal(await b.leave("general", "ada"), true);
+    assert.equal(await b.leave("general", "ada"), false, "already gone");
+    assert.deepEqual(await a.members("general"), []);
+  });
+
+  test("members() lists every instance's names once, sorted, per room", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    const names = ["mia", "Ada", "bo", "zoë", "bo", "émile", "al"];
+    for (const [i, name] of names.entries()) {
+      await (i % 2 === 0 ? a : b).join("general", name);
+    }
+    await b.join("other", "dee");
+    const sorted = ["Ada", "al", "bo", "mia", "zoë", "émile"];
+    assert.deepEqual(await a.members("general"), sorted);
+    assert.deepEqual(await b.members("general"), sorted);
+    assert.deepEqual(await a.members("other"), ["dee"]);
+    assert.deepEqual(await a.members("empty"), []);
+    const members = await b.members("general");
+    members.push("mutated");
+    assert.deepEqual(await b.members("general"), sorted, "a copy");
+  });
+
+  test("members() with a limit lists that many names; count() counts them all", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    for (const name of ["cy", "ada", "bo"]) await a.join("general", name);
+    await b.join("general", "ada");
+    await b.join("general", "dee");
+    const listed = await b.members("general", 2);
+    assert.equal(listed.length, 2);
+    assert.deepEqual(listed, [...listed].sort());
+    for (const name of listed) {
+      assert(["ada", "bo", "cy", "dee"].includes(name));
+    }
+    assert.deepEqual(await a.members("general", 0), []);
+    assert.equal(await a.count("general"), 4);
+    assert.equal(await b.count("empty"), 0);
+  });
+
+  test("join() racing on two instances announces a name once, and leave() once", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    for (let round = 0; round < 5; round++) {
+      const user = `user${round}`;
+      const joined = await Promise.all([
+        a.join("general", user),
+        b.join("general", user),
+      ]);
+      assert.equal(joined.filter(Boolean).length, 1, `joins of ${user}`);
+      const left = await Promise.all([
+        a.leave("general", user),
+        b.leave("general", user),
+      ]);
+      assert.equal(left.filter(Boolean).length, 1, `leaves of ${user}`);
+    }
+  });
+
+  if (!shared) return;
+
+  test("close() removes its instance's names and keeps the others'", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    await a.join("general", "ada");
+    await a.join("other", "ada");
+    await a.join("general", "bo");
+    await b.join("general", "bo");
+    await a.close();
+    await a.close();
+    assert.deepEqual(await b.members("general"), ["bo"]);
+    assert.deepEqual(await b.members("other"), []);
+    assert.equal(await b.count("general"), 1);
+  });
+
+  test("members() drops a dead instance's names once the TTL has passed, not before", async () => {
+    const ttlMs = 60_000;
+    let now = Date.now();
+    await using pair = await open({ ttlMs, now: () => now });
+    const { a, b } = pair;
+    await a.join("general", "ada");
+    pair.killA!();
+    now += ttlMs - 1;
+    assert.deepEqual(await b.members("general"), ["ada"]);
+    assert.equal(await b.count("general"), 1);
+    now += 2;
+    assert.deepEqual(await b.members("general"), []);
+    assert.equal(await b.count("general"), 0);
+    assert.equal(await b.join("general", "ada"), true, "ada is new again");
+  });
+}
