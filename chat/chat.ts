@@ -23,6 +23,7 @@ import { PresenceBatcher } from "./presence_batcher.ts";
 import {
   type Broadcast,
   broadcastOf,
+  type Member,
   presenceBroadcast,
   type PresenceEvent,
 } from "./events.ts";
@@ -94,7 +95,7 @@ export interface JoinOptions extends SubscribeOptions<Broadcast> {
    */
   members?: boolean;
   /**
-   * Most names to read: a large room's list is not read whole on every join.
+   * Most members to read: a large room's list is not read whole on every join.
    *
    * @default {Infinity}
    */
@@ -105,9 +106,9 @@ export interface JoinOptions extends SubscribeOptions<Broadcast> {
 export interface Joined {
   /** Live events of the room, queued from before the history was read. */
   subscription: Subscription<Broadcast>;
-  /** Names present, the joiner included; at most `memberLimit` of them. */
-  members: string[];
-  /** How many names are present, listed or not. */
+  /** Users present, the joiner included; at most `memberLimit` of them. */
+  members: Member[];
+  /** How many users are present, listed or not. */
   memberCount: number;
   /** History up to the moment of joining; its epoch is `""` when none was read (`since: false`). */
   history: HistoryPage;
@@ -193,13 +194,13 @@ export class Chat implements Disposable {
    * `user` present and reads the history to send first.
    *
    * @param room The room.
-   * @param user The joiner's display name.
+   * @param member The joiner, as others see them.
    * @param options History wanted and subscription options.
    * @returns The subscription, members and history.
    */
   async join(
     room: string,
-    user: string,
+    member: Member,
     options: JoinOptions = {},
   ): Promise<Joined> {
     const {
@@ -216,14 +217,14 @@ export class Chat implements Disposable {
     try {
       // The history read below must start where live delivery starts.
       await this.#broker.ready?.(room);
-      const arrived = await this.#presence.join(room, user);
+      const arrived = await this.#presence.join(room, member);
       present = true;
       const announced = arrived &&
-        await this.#announce(room, [user], [], origin);
+        await this.#announce(room, [member], [], origin);
       const [[members, memberCount], history] = await Promise.all([
         withMembers
           ? this.#roster(room, memberLimit)
-          : [[] as string[], 0] as const,
+          : [[] as Member[], 0] as const,
         this.#readHistory(room, since, epoch, historyLimit)
           .then((page) => fitPage(page, this.#maxPageBytes)),
       ]);
@@ -238,7 +239,9 @@ export class Chat implements Disposable {
       };
     } catch (error) {
       await subscription.return();
-      if (present) await this.#presence.leave(room, user).catch(() => false);
+      if (present) {
+        await this.#presence.leave(room, member).catch(() => false);
+      }
       throw error;
     }
   }
@@ -260,48 +263,54 @@ export class Chat implements Disposable {
     return { ...await this.#history.latest(room, limit), truncated: true };
   }
 
-  /** Up to `limit` names present in `room`, and how many there are in all. */
+  /** Up to `limit` users present in `room`, and how many there are in all. */
   async #roster(
     room: string,
     limit = Infinity,
-  ): Promise<readonly [string[], number]> {
-    const names = await this.#presence.members(
+  ): Promise<readonly [Member[], number]> {
+    const members = await this.#presence.members(
       room,
       Number.isFinite(limit) ? limit : undefined,
     );
-    // Only a full page can hide more names.
-    const count = names.length < limit
-      ? names.length
+    // Only a full page can hide more members.
+    const count = members.length < limit
+      ? members.length
       : await this.#presence.count(room);
-    return [names, count];
+    return [members, count];
   }
 
   /**
-   * Marks one connection of `user` gone from `room` and tells the others
+   * Up to `limit` users present in `room`, sorted by name.
+   *
+   * @param room The room.
+   * @param limit Most members to read.
+   * @returns The members.
+   */
+  members(room: string, limit?: number): Promise<Member[]> {
+    return this.#presence.members(room, limit);
+  }
+
+  /**
+   * Marks one connection of `member` gone from `room` and tells the others
    * when it was the user's last.
    */
-  async leave(room: string, user: string): Promise<void> {
-    if (await this.#presence.leave(room, user)) {
-      await this.#announce(room, [], [user]);
+  async leave(room: string, member: Member): Promise<void> {
+    if (await this.#presence.leave(room, member)) {
+      await this.#announce(room, [], [member]);
     }
   }
 
-  /** Moves one connection's presence from `previous` to `next` in each of `rooms`. */
-  async rename(
-    rooms: Iterable<string>,
-    previous: string,
-    next: string,
-  ): Promise<void> {
+  /**
+   * Lists one connection's user under a new name in each of `rooms`, and
+   * tells the others: a `joined` entry for a user already present is their
+   * new name.
+   */
+  async rename(rooms: Iterable<string>, next: Member): Promise<void> {
     for (const room of rooms) {
-      const joined = await this.#presence.join(room, next);
-      const left = await this.#presence.leave(room, previous);
-      if (joined || left) {
-        await this.#announce(
-          room,
-          joined ? [next] : [],
-          left ? [previous] : [],
-        );
-      }
+      // Counted twice for a moment, so the user never looks gone.
+      await this.#presence.join(room, next);
+      await this.#presence.leave(room, next);
+      await this.#announce(room, [next], []);
     }
   }
 
@@ -324,8 +333,8 @@ export class Chat implements Disposable {
    */
   async #announce(
     room: string,
-    joined: string[],
-    left: string[],
+    joined: Member[],
+    left: Member[],
     origin?: string,
   ): Promise<boolean> {
     if (

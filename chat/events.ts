@@ -15,18 +15,55 @@ export interface ChatMessage {
   room: string;
   /** Milliseconds since the Unix epoch, set by the server. */
   ts: number;
+  /** The author's display name when the message was sent. */
   user: string;
+  /** The author's user id; absent on messages stored before users had ids. */
+  userId?: string;
+  /** Present, and `true`, when the author was a guest. */
+  guest?: true;
   text: string;
 }
 
-/** Who arrived in or left a room; in a large room, how many are in it. */
+/** A user present in a room, under the name they use now. */
+export interface Member {
+  /** The user id. */
+  id: string;
+  /** The current display name. */
+  name: string;
+  /** Present, and `true`, for a guest. */
+  guest?: true;
+}
+
+/**
+ * Who arrived in or left a room; in a large room, how many are in it. A
+ * `joined` entry for a user already listed is a new name for them.
+ */
 export interface PresenceEvent {
   type: "presence";
   room: string;
-  joined: string[];
-  left: string[];
-  /** Names present, sent instead of `joined`/`left` names in a large room. */
+  joined: Member[];
+  left: Member[];
+  /** Users present, sent instead of `joined`/`left` entries in a large room. */
   memberCount?: number;
+}
+
+/**
+ * Orders members by name, then id, the order member lists are sent in.
+ *
+ * @param a One member.
+ * @param b Another.
+ * @returns Negative, zero or positive, as `Array.prototype.sort` wants.
+ */
+export function byName(a: Member, b: Member): number {
+  return a.name < b.name
+    ? -1
+    : a.name > b.name
+    ? 1
+    : a.id < b.id
+    ? -1
+    : a.id > b.id
+    ? 1
+    : 0;
 }
 
 /**

@@ -16,10 +16,53 @@ import { type ChatMessage, utf8Length } from "./events.ts";
 
 /** A message to store, before it has an id. */
 export interface Draft {
+  /** The author's user id. */
+  userId: string;
+  /** The author's display name. */
   user: string;
+  /** Whether the author is a guest. */
+  guest?: boolean;
   text: string;
-  /** Client nonce: a draft whose (room, user, nonce) was stored recently is not stored again. */
+  /** Client nonce: a draft whose (room, user id, nonce) was stored recently is not stored again. */
   nonce?: string;
+}
+
+/**
+ * The message a draft becomes once the store has numbered and timed it.
+ *
+ * @param room The room it was stored in.
+ * @param id Its id.
+ * @param ts Milliseconds since the Unix epoch.
+ * @param draft The author and text.
+ * @returns The message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageOf } from "./history.ts";
+ *
+ * const message = messageOf("r", 1, 0, { userId: "u1", user: "Ada", text: "hi", guest: true });
+ * assert.equal(message.userId, "u1");
+ * assert.equal(message.guest, true);
+ * ```
+ */
+export function messageOf(
+  room: string,
+  id: number,
+  ts: number,
+  draft: Draft,
+): ChatMessage {
+  const message: ChatMessage = {
+    type: "message",
+    id,
+    room,
+    ts,
+    user: draft.user,
+    userId: draft.userId,
+    text: draft.text,
+  };
+  if (draft.guest) message.guest = true;
+  return message;
 }
 
 /** What storing one draft produced. */

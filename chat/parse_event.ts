@@ -7,7 +7,8 @@
  * @module
  */
 import type { DropReason } from "./bus_metrics.ts";
-import type { ChatMessage, PresenceEvent } from "./events.ts";
+import type { ChatMessage, Member, PresenceEvent } from "./events.ts";
+import { MAX_USER_ID_LENGTH } from "./rooms.ts";
 
 /** Longest display name, in characters (code points). */
 export const MAX_NAME_LENGTH = 32;
@@ -28,6 +29,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function isUserId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 &&
+    value.length <= MAX_USER_ID_LENGTH;
+}
+
 function isName(value: unknown): value is string {
   return typeof value === "string" && value.length <= MAX_NAME_UNITS;
 }
@@ -36,7 +42,8 @@ function isName(value: unknown): value is string {
  * Builds a message of `room` from stored or received fields, checking each.
  *
  * @param room The room it belongs to.
- * @param fields `id`, `ts`, `user` and `text`; other fields are ignored.
+ * @param fields `id`, `ts`, `user`, `text` and, when present, `userId` and
+ *   `guest`; other fields are ignored.
  * @returns The message, or why it is not one.
  *
  * @example
@@ -53,25 +60,56 @@ export function parseMessage(
   room: string,
   fields: Record<string, unknown>,
 ): ChatMessage | DropReason {
-  const { id, ts, user, text } = fields;
+  const { id, ts, user, userId, guest, text } = fields;
   if (!isMessageId(id)) return "id";
   if (
     typeof ts !== "number" || !Number.isSafeInteger(ts) || ts < 0 ||
-    !isName(user) || typeof text !== "string"
+    !isName(user) || typeof text !== "string" ||
+    (userId !== undefined && !isUserId(userId)) ||
+    (guest !== undefined && guest !== true)
   ) {
     return "shape";
   }
-  return { type: "message", id, room, ts, user, text };
+  const message: ChatMessage = { type: "message", id, room, ts, user, text };
+  if (userId !== undefined) message.userId = userId;
+  if (guest) message.guest = true;
+  return message;
+}
+
+/**
+ * Builds a member from received fields, checking each.
+ *
+ * @param value Anything.
+ * @returns The member with only its known fields, or `undefined` when it is not one.
+ */
+export function parseMember(value: unknown): Member | undefined {
+  if (!isRecord(value)) return undefined;
+  const { id, name, guest } = value;
+  if (
+    !isUserId(id) || !isName(name) || (guest !== undefined && guest !== true)
+  ) {
+    return undefined;
+  }
+  return guest ? { id, name, guest } : { id, name };
+}
+
+function parseMembers(value: unknown): Member[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const members = value.map(parseMember);
+  return members.every((member) => member !== undefined)
+    ? members as Member[]
+    : undefined;
 }
 
 function parsePresence(
   room: string,
   fields: Record<string, unknown>,
 ): PresenceEvent | DropReason {
-  const { joined, left, memberCount } = fields;
+  const joined = parseMembers(fields.joined);
+  const left = parseMembers(fields.left);
+  const { memberCount } = fields;
   if (
-    !Array.isArray(joined) || !joined.every(isName) ||
-    !Array.isArray(left) || !left.every(isName) ||
+    joined === undefined || left === undefined ||
     (memberCount !== undefined &&
       (typeof memberCount !== "number" ||
         !Number.isSafeInteger(memberCount) || memberCount < 0))
@@ -95,8 +133,9 @@ function parsePresence(
  * import assert from "node:assert/strict";
  * import { parseEvent } from "./parse_event.ts";
  *
- * const event = parseEvent('{"type":"presence","room":"r","joined":["ada"],"left":[]}', "r");
- * assert.deepEqual(event, { type: "presence", room: "r", joined: ["ada"], left: [] });
+ * const ada = { id: "u1", name: "Ada" };
+ * const event = parseEvent(JSON.stringify({ type: "presence", room: "r", joined: [ada], left: [] }), "r");
+ * assert.deepEqual(event, { type: "presence", room: "r", joined: [ada], left: [] });
  * assert.equal(parseEvent("not json", "r"), "json");
  * assert.equal(parseEvent('{"type":"presence","room":"other","joined":[],"left":[]}', "r"), "room");
  * ```

@@ -15,7 +15,8 @@ presenceContract("MemoryPresence", () => {
 Deno.test("MemoryPresence.members() with a limit lists the first names in order", async () => {
   await using presence = new MemoryPresence();
   for (const name of ["cy", "ada", "bo", "ada"]) {
-    await presence.join("general", name);
+    await presence.join("general", { id: name, name });
   }
-  assert.deepEqual(await presence.members("general", 2), ["ada", "bo"]);
+  const members = await presence.members("general", 2);
+  assert.deepEqual(members.map((member) => member.name), ["ada", "bo"]);
 });

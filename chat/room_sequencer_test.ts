@@ -7,6 +7,7 @@ import { CATCH_UP_PAGE, RoomSequencer } from "./room_sequencer.ts";
 
 async function store(history: KvHistory, count: number) {
   const drafts = Array.from({ length: count }, (_, i) => ({
+    userId: "ada",
     user: "ada",
     text: `m${i}`,
   }));
@@ -67,7 +68,7 @@ Deno.test("RoomSequencer.receive() fills a gap from the log and passes presence 
     presenceBroadcast({
       type: "presence",
       room: "r",
-      joined: ["bo"],
+      joined: [{ id: "bo", name: "bo" }],
       left: [],
     }),
   );
@@ -144,12 +145,20 @@ Deno.test("RoomSequencer delivers a reset, then the new epoch's messages, when t
   await using sequencer = new RoomSequencer(history, { sweepIntervalMs: 0 });
   const subscription = sequencer.subscribe("r");
   await sequencer.ready("r");
-  const [first] = await history.append("r", [{ user: "ada", text: "old" }]);
+  const [first] = await history.append("r", [{
+    userId: "ada",
+    user: "ada",
+    text: "old",
+  }]);
   sequencer.receive("r", broadcastOf(first!.message, first!.epoch));
   assert.deepEqual(await take(subscription, 1), [1]);
   // The store found itself behind: another epoch, whose log is resent.
   const renewed = await history.position("r", { epoch: first!.epoch, head: 9 });
-  const [next] = await history.append("r", [{ user: "ada", text: "new" }]);
+  const [next] = await history.append("r", [{
+    userId: "ada",
+    user: "ada",
+    text: "new",
+  }]);
   assert.equal(next!.epoch, renewed.epoch);
   sequencer.receive("r", broadcastOf(next!.message, next!.epoch));
   const events = await takeEvents(subscription, 3);
@@ -176,7 +185,11 @@ Deno.test("RoomSequencer.sweep() notices a log that went back below what was del
   // A restore from an older copy: the head is back at 1, the epoch kept.
   await kv.atomic().set(["head", "r"], 1).delete(["msg", "r", 2])
     .delete(["msg", "r", 3]).commit();
-  const [reused] = await history.append("r", [{ user: "ada", text: "again" }]);
+  const [reused] = await history.append("r", [{
+    userId: "ada",
+    user: "ada",
+    text: "again",
+  }]);
   assert.equal(reused!.message.id, 2);
   sequencer.receive("r", broadcastOf(reused!.message, reused!.epoch));
   await sequencer.sweep();

@@ -84,6 +84,13 @@ export interface OpenChatOptions {
    */
   name?: string | null;
   /**
+   * Guest key stored in `localStorage` before the page loads, so that pages
+   * in different contexts are the same guest; the page makes one when absent.
+   *
+   * @default {undefined}
+   */
+  guestKey?: string;
+  /**
    * Path and hash to open, e.g. `/#/dev`.
    *
    * @default {"/"}
@@ -155,6 +162,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
       viewport = "desktop",
       colorScheme = "light",
       waitConnected = true,
+      guestKey,
     } = options;
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
@@ -179,6 +187,11 @@ export async function launchBrowser(): Promise<BrowserSession> {
           localStorage.setItem("chat.name", stored);
         }
       }, name);
+    }
+    if (guestKey !== undefined) {
+      await page.evaluateOnNewDocument((stored: string) => {
+        localStorage.setItem("chat.guest-key", stored);
+      }, guestKey);
     }
     await page.goto(new URL(path, origin).href);
     if (waitConnected) await waitForConnected(page);

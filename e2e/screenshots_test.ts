@@ -58,10 +58,13 @@ browserTest(
     const linus = await connectJson(`${server.wsUrl}?name=Linus`);
     await using _linus = linus.client;
     await using browser = await launchBrowser();
+    // Ada on two devices: one guest, as her browser's key makes her.
+    const guestKey = crypto.randomUUID();
     const chats = {
-      desktop: await browser.openChat(server.origin, { name: "Ada" }),
+      desktop: await browser.openChat(server.origin, { name: "Ada", guestKey }),
       phone: await browser.openChat(server.origin, {
         name: "Ada",
+        guestKey,
         viewport: "phone",
       }),
     };

@@ -97,7 +97,7 @@ export interface KvBrokerOptions {
  * await using brokerB = new KvBroker(kvB, { log: historyB });
  * const subscription = brokerB.subscribe("general");
  * await brokerB.ready("general");
- * await historyA.append("general", [{ user: "ada", text: "hi" }]);
+ * await historyA.append("general", [{ userId: "ada", user: "ada", text: "hi" }]);
  * const { value } = await subscription.next();
  * assert.equal(value?.[0]?.id, 1);
  * await subscription.return();

@@ -4,7 +4,7 @@
  *
  * Keys: `["msg", room, id]` holds a message, `["head", room]` the room's last
  * id, `["epoch", room]` the epoch its ids belong to (started by the first
- * read or write of the room), `["nonce", room, user, nonce]` the id a nonce
+ * read or write of the room), `["nonce", room, userId, nonce]` the id a nonce
  * produced (expiring after the de-duplication window). Every append is one
  * atomic commit that checks the head it numbered from and the epoch, so two
  * writers can never hand out the same id.
@@ -18,6 +18,7 @@ import {
   type History,
   type HistoryPage,
   type LogPage,
+  messageOf,
   missesMessages,
   newEpoch,
   pageOf,
@@ -74,6 +75,8 @@ const GET_MANY_LIMIT = 10;
 interface StoredValue {
   ts: number;
   user: string;
+  userId?: string;
+  guest?: true;
   text: string;
 }
 
@@ -94,7 +97,7 @@ interface Head {
  * import { KvHistory } from "./history.ts";
  *
  * await using history = new KvHistory(await Deno.openKv(":memory:"));
- * const [stored] = await history.append("general", [{ user: "ada", text: "hi" }]);
+ * const [stored] = await history.append("general", [{ userId: "ada", user: "ada", text: "hi" }]);
  * assert.equal(stored?.message.id, 1);
  * const page = await history.latest("general", 10);
  * assert.deepEqual(page.messages.map((m) => m.text), ["hi"]);
@@ -137,28 +140,30 @@ export class KvHistory implements History {
       for (const draft of drafts) {
         const nonceKey = draft.nonce === undefined
           ? undefined
-          : JSON.stringify([draft.user, draft.nonce]);
+          : JSON.stringify([draft.userId, draft.nonce]);
         const original = nonceKey === undefined
           ? undefined
           : seenInBatch.get(nonceKey) ?? earlier.get(nonceKey);
-        if (original) {
+        if (original !== undefined) {
           results.push({
-            message: original,
+            // Retention may have deleted the original: its id is all that is left.
+            message: typeof original === "number"
+              ? messageOf(room, original, 0, { ...draft, text: "" })
+              : original,
             duplicate: true,
             epoch: head.epoch,
           });
           continue;
         }
         lastId++;
-        const message: ChatMessage = {
-          type: "message",
-          id: lastId,
-          room,
+        const message = messageOf(room, lastId, ts, draft);
+        const value: StoredValue = {
           ts,
           user: draft.user,
+          userId: draft.userId,
           text: draft.text,
         };
-        const value: StoredValue = { ts, user: draft.user, text: draft.text };
+        if (draft.guest) value.guest = true;
         atomic.set(
           ["msg", room, lastId],
           value,
@@ -166,7 +171,7 @@ export class KvHistory implements History {
         );
         if (nonceKey !== undefined) {
           seenInBatch.set(nonceKey, message);
-          atomic.set(["nonce", room, draft.user, draft.nonce!], lastId, {
+          atomic.set(["nonce", room, draft.userId, draft.nonce!], lastId, {
             expireIn: this.#nonceTtlMs,
           });
         }
@@ -351,15 +356,18 @@ export class KvHistory implements History {
     }
   }
 
-  /** Looks up the drafts' nonces; returns the earlier messages by `[user, nonce]` JSON. */
+  /**
+   * Looks up the drafts' nonces; returns the earlier messages by
+   * `[userId, nonce]` JSON, or only their ids where retention deleted them.
+   */
   async #findNonces(
     kv: Deno.Kv,
     room: string,
     drafts: readonly Draft[],
-  ): Promise<Map<string, ChatMessage>> {
+  ): Promise<Map<string, ChatMessage | number>> {
     const keys = drafts.filter((draft) => draft.nonce !== undefined)
-      .map((draft) => ["nonce", room, draft.user, draft.nonce!]);
-    const found = new Map<string, ChatMessage>();
+      .map((draft) => ["nonce", room, draft.userId, draft.nonce!]);
+    const found = new Map<string, ChatMessage | number>();
     for (let i = 0; i < keys.length; i += GET_MANY_LIMIT) {
       const entries = await kv.getMany<number[]>(
         keys.slice(i, i + GET_MANY_LIMIT),
@@ -367,19 +375,11 @@ export class KvHistory implements History {
       for (const entry of entries) {
         if (entry.value === null) continue;
         const stored = await kv.get<StoredValue>(["msg", room, entry.value]);
-        const [, , user, nonce] = entry.key;
+        const [, , userId, nonce] = entry.key;
         const original = stored.value === null
           ? undefined
           : this.#read(room, { key: stored.key, value: stored.value });
-        const message: ChatMessage = original ?? {
-          type: "message",
-          id: entry.value,
-          room,
-          ts: 0,
-          user: String(user),
-          text: "",
-        };
-        found.set(JSON.stringify([user, nonce]), message);
+        found.set(JSON.stringify([userId, nonce]), original ?? entry.value);
       }
     }
     return found;

@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
-import { historyContract } from "../testing/history_contract.ts";
+import {
+  historyContract,
+  type OldMessage,
+} from "../testing/history_contract.ts";
 import { KvHistory } from "./history.ts";
 
-historyContract(
-  "KvHistory",
-  (options) => Promise.resolve(new KvHistory(Deno.openKv(":memory:"), options)),
-);
+historyContract("KvHistory", async (options) => {
+  const kv = await Deno.openKv(":memory:");
+  return Object.assign(new KvHistory(kv, options), {
+    async writeOld(room: string, { id, ...value }: OldMessage) {
+      await kv.set(["msg", room, id], value);
+      await kv.set(["head", room], id);
+    },
+  });
+});
 
 Deno.test("KvHistory gives unique ids to two writers sharing one database", async () => {
   const path = await Deno.makeTempFile({ suffix: ".db" });
@@ -14,8 +22,8 @@ Deno.test("KvHistory gives unique ids to two writers sharing one database", asyn
     await using b = new KvHistory(Deno.openKv(path));
     const writes = [];
     for (let i = 0; i < 20; i++) {
-      writes.push(a.append("r", [{ user: "a", text: `a${i}` }]));
-      writes.push(b.append("r", [{ user: "b", text: `b${i}` }]));
+      writes.push(a.append("r", [{ userId: "a", user: "a", text: `a${i}` }]));
+      writes.push(b.append("r", [{ userId: "b", user: "b", text: `b${i}` }]));
     }
     const ids = (await Promise.all(writes)).map((stored) =>
       stored[0]!.message.id

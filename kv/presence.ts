@@ -1,23 +1,27 @@
 /**
  * {@linkcode Presence} across isolates in Deno KV, for Deno Deploy.
  *
- * Each instance counts its own connections per (room, name) in memory and
- * keeps one KV entry per (room, name) it has: `["presence", room, name,
- * instanceId]` holds the time of its last refresh and expires after the TTL.
- * One heartbeat per instance, running only while it has entries, refreshes
- * them every third of the TTL; an instance that dies stops doing so and its
- * names drop out after the TTL. KV deletes expired keys lazily, so readers
- * also ignore entries whose timestamp is older than the TTL.
+ * Each instance counts its own connections per (room, user) in memory and
+ * keeps one KV entry per (room, user) it has: `["presence", room, userId,
+ * instanceId]` holds the time of its last refresh, the user's name as they
+ * joined there and when that was, and expires after the TTL. A user listed
+ * by several instances goes by the name set last. One heartbeat per
+ * instance, running only while it has entries, refreshes them every third
+ * of the TTL; an instance that dies stops doing so and its users drop out
+ * after the TTL. KV deletes expired keys lazily, so readers also ignore
+ * entries whose timestamp is older than the TTL.
  *
- * Every change of who is in a room under a name also rewrites
- * `["presence_guard", room, name]`, and each join or leave commits only if
- * that key did not move since it read the entries. So when two instances
- * race, exactly one of them sees the name arrive (or leave) first.
+ * Every change of who is in a room also rewrites `["presence_guard", room,
+ * userId]`, and each join or leave commits only if that key did not move
+ * since it read the entries. So when two instances race, exactly one of them
+ * sees the user arrive (or leave) first.
  *
  * @module
  */
 import { commitOrBusy, randomPause } from "./database.ts";
 import { log } from "../observability/log.ts";
+import { byName, type Member } from "../chat/events.ts";
+import { parseMember } from "../chat/parse_event.ts";
 import { ConnectionCounts, type Presence } from "../chat/presence.ts";
 
 /** Options for {@linkcode KvPresence}. */
@@ -65,6 +69,12 @@ const BATCH_SIZE = 100;
 interface Entry {
   /** When the owning instance last wrote the entry, in its clock. */
   ts: number;
+  /** The user's name as they joined through that instance. */
+  name: string;
+  /** When that name was set, so the one set last wins. */
+  named: number;
+  /** Present, and `true`, for a guest. */
+  guest?: true;
 }
 
 /**
@@ -80,12 +90,13 @@ interface Entry {
  * await using kvB = await Deno.openKv(path);
  * await using a = new KvPresence(kvA);
  * await using b = new KvPresence(kvB);
- * assert.equal(await a.join("general", "ada"), true);
- * assert.equal(await b.join("general", "ada"), false);
- * assert.equal(await b.join("general", "bo"), true);
- * assert.deepEqual(await a.members("general"), ["ada", "bo"]);
- * assert.equal(await a.leave("general", "ada"), false);
- * assert.equal(await b.leave("general", "ada"), true);
+ * const [ada, bo] = [{ id: "u1", name: "Ada" }, { id: "u2", name: "Bo" }];
+ * assert.equal(await a.join("general", ada), true);
+ * assert.equal(await b.join("general", ada), false);
+ * assert.equal(await b.join("general", bo), true);
+ * assert.deepEqual(await a.members("general"), [ada, bo]);
+ * assert.equal(await a.leave("general", ada), false);
+ * assert.equal(await b.leave("general", ada), true);
  * await b.close();
  * await a.close();
  * await Deno.remove(path);
@@ -98,12 +109,14 @@ export class KvPresence implements Presence {
   #ttlMs: number;
   #intervalMs: number;
   #now: () => number;
-  /** Local connections per name per room. */
+  /** Local connections per user per room. */
   #counts = new ConnectionCounts();
+  /** When each local (room, user) got its current name, by `[room, id]` JSON. */
+  #named = new Map<string, number>();
   /** Member counts read lately, per room, with when they were read. */
   #roomCounts = new Map<string, { at: number; count: Promise<number> }>();
   #countMaxAgeMs: number;
-  /** The KV update in flight per (room, name), so they apply in order. */
+  /** The KV update in flight per (room, user), so they apply in order. */
   #queues = new Map<string, Promise<unknown>>();
   #timer: ReturnType<typeof setInterval> | undefined;
   /** The heartbeat in flight, which a leave waits for before deleting. */
@@ -120,56 +133,63 @@ export class KvPresence implements Presence {
   }
 
   /**
-   * Adds one local connection; `true` when no live instance had `user` in `room`.
+   * Adds one local connection and lists the user under `member.name`;
+   * `true` when no live instance had the user in `room`.
    *
    * @throws {Error} After {@linkcode KvPresence.close}, or when KV cannot be updated.
    */
-  join(room: string, user: string): Promise<boolean> {
+  join(room: string, member: Member): Promise<boolean> {
     if (this.#closed) {
       return Promise.reject(new Error("Cannot join presence: it is closed"));
     }
-    const first = this.#counts.add(room, user);
+    const previous = this.#counts.member(room, member.id);
+    const first = this.#counts.add(room, member);
     this.#startHeartbeat();
-    if (!first) return Promise.resolve(false);
-    return this.#serially(room, user, async () => {
+    if (
+      !first && previous?.name === member.name &&
+      previous.guest === member.guest
+    ) {
+      return Promise.resolve(false);
+    }
+    this.#named.set(JSON.stringify([room, member.id]), this.#now());
+    return this.#serially(room, member.id, async () => {
       try {
-        return await this.#update(room, user, "join");
+        return await this.#update(room, member, "join") && first;
       } catch (error) {
-        this.#forget(room, user);
+        if (first) this.#forget(room, member);
         throw error;
       }
     });
   }
 
   /**
-   * Removes one local connection; `true` when no live instance has `user` in `room` any more.
+   * Removes one local connection; `true` when no live instance has the user in `room` any more.
    *
    * @throws {Error} When KV cannot be updated.
    */
-  leave(room: string, user: string): Promise<boolean> {
-    if (!this.#forget(room, user)) return Promise.resolve(false);
-    return this.#serially(room, user, async () => {
+  leave(room: string, member: Member): Promise<boolean> {
+    if (!this.#forget(room, member)) return Promise.resolve(false);
+    return this.#serially(room, member.id, async () => {
       // A heartbeat that read the entry before it was forgotten must not
       // write it back after the delete.
       await this.#beat;
-      return await this.#update(room, user, "leave");
+      return await this.#update(room, member, "leave");
     });
   }
 
   /**
-   * Names present in `room` on any live instance, sorted; with `limit`, the
-   * first that many in key order (UTF-8 byte order, which may differ from
-   * `Array.prototype.sort` for characters beyond the BMP): the listing stops
+   * Users present in `room` on any live instance, sorted by name; with
+   * `limit`, the first that many in key (user id) order: the listing stops
    * there, so a large room is not read whole.
    */
-  async members(room: string, limit = Infinity): Promise<string[]> {
-    const names: string[] = [];
-    if (limit <= 0) return names;
-    for await (const name of this.#liveNames(room)) {
-      names.push(name);
-      if (names.length >= limit) break;
+  async members(room: string, limit = Infinity): Promise<Member[]> {
+    const members: Member[] = [];
+    if (limit <= 0) return members;
+    for await (const member of this.#liveMembers(room)) {
+      members.push(member);
+      if (members.length >= limit) break;
     }
-    return names.sort();
+    return members.sort(byName);
   }
 
   /**
@@ -199,23 +219,33 @@ export class KvPresence implements Presence {
 
   async #countLiveNames(room: string): Promise<number> {
     let count = 0;
-    for await (const _name of this.#liveNames(room)) count++;
+    for await (const _member of this.#liveMembers(room)) count++;
     return count;
   }
 
-  /** Names with a live entry in `room`, each once, in key order. */
-  async *#liveNames(room: string): AsyncGenerator<string> {
+  /**
+   * Users with a live entry in `room`, each once, in key order, under the
+   * name set last over their instances' entries.
+   */
+  async *#liveMembers(room: string): AsyncGenerator<Member> {
     const kv = await this.#kv;
-    let last: string | undefined;
-    // An instance's entries for one name sort next to the others' for it.
+    let current: { member: Member; named: number } | undefined;
+    // Instances' entries for one user sort next to each other.
     for await (const entry of kv.list<Entry>({ prefix: ["presence", room] })) {
-      const user = entry.key[2];
-      if (
-        typeof user !== "string" || user === last || !this.#live(entry.value)
-      ) continue;
-      last = user;
-      yield user;
+      const id = entry.key[2];
+      if (!this.#live(entry.value)) continue;
+      const member = parseMember({ ...entry.value, id });
+      if (member === undefined) continue;
+      if (current?.member.id === member.id) {
+        if (entry.value.named > current.named) {
+          current = { member, named: entry.value.named };
+        }
+        continue;
+      }
+      if (current) yield current.member;
+      current = { member, named: entry.value.named };
     }
+    if (current) yield current.member;
   }
 
   /** Drops cached counts past their age, so rooms no longer asked about hold nothing. */
@@ -235,6 +265,7 @@ export class KvPresence implements Presence {
     await this.#beat;
     const entries = this.#counts.entries();
     this.#counts.clear();
+    this.#named.clear();
     this.#roomCounts.clear();
     try {
       const kv = await this.#kv;
@@ -242,10 +273,10 @@ export class KvPresence implements Presence {
         const batch = entries.slice(i, i + BATCH_SIZE);
         await commitWithRetry(() => {
           const atomic = kv.atomic();
-          for (const [room, user] of batch) {
+          for (const [room, { id }] of batch) {
             // Moving the guard makes a racing join or leave elsewhere re-read.
-            atomic.delete(["presence", room, user, this.instanceId])
-              .set(["presence_guard", room, user], this.#now(), {
+            atomic.delete(["presence", room, id, this.instanceId])
+              .set(["presence_guard", room, id], this.#now(), {
                 expireIn: this.#ttlMs,
               });
           }
@@ -262,21 +293,33 @@ export class KvPresence implements Presence {
     return this.close();
   }
 
-  #live(entry: Entry | null): boolean {
+  #live(entry: Entry | null): entry is Entry {
     return entry !== null && typeof entry.ts === "number" &&
-      entry.ts > this.#now() - this.#ttlMs;
+      entry.ts > this.#now() - this.#ttlMs && typeof entry.named === "number";
+  }
+
+  /** This instance's entry for a local member, as of `ts`. */
+  #entry(room: string, member: Member, ts: number): Entry {
+    const entry: Entry = {
+      ts,
+      name: member.name,
+      named: this.#named.get(JSON.stringify([room, member.id])) ?? ts,
+    };
+    if (member.guest) entry.guest = true;
+    return entry;
   }
 
   /**
-   * Writes (join) or deletes (leave) this instance's entry for `user`, and
+   * Writes (join) or deletes (leave) this instance's entry for the user, and
    * tells whether no other live instance has the user, as of that commit.
    */
   async #update(
     room: string,
-    user: string,
+    member: Member,
     change: "join" | "leave",
   ): Promise<boolean> {
     const kv = await this.#kv;
+    const user = member.id;
     const own: Deno.KvKey = ["presence", room, user, this.instanceId];
     const guardKey: Deno.KvKey = ["presence_guard", room, user];
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
@@ -295,7 +338,9 @@ export class KvPresence implements Presence {
       const atomic = kv.atomic().check(guard)
         .set(guardKey, now, { expireIn: this.#ttlMs });
       if (change === "join") {
-        atomic.set(own, { ts: now } satisfies Entry, { expireIn: this.#ttlMs });
+        atomic.set(own, this.#entry(room, member, now), {
+          expireIn: this.#ttlMs,
+        });
       } else {
         atomic.delete(own);
       }
@@ -321,9 +366,10 @@ export class KvPresence implements Presence {
     return next;
   }
 
-  /** Counts one local connection fewer; returns whether it was the name's last here. */
-  #forget(room: string, user: string): boolean {
-    const last = this.#counts.remove(room, user);
+  /** Counts one local connection fewer; returns whether it was the user's last here. */
+  #forget(room: string, member: Member): boolean {
+    const last = this.#counts.remove(room, member);
+    if (last) this.#named.delete(JSON.stringify([room, member.id]));
     if (this.#counts.size === 0) this.#stopHeartbeat();
     return last;
   }
@@ -351,10 +397,10 @@ export class KvPresence implements Presence {
         const batch = entries.slice(i, i + BATCH_SIZE);
         await commitWithRetry(() => {
           const atomic = kv.atomic();
-          for (const [room, user] of batch) {
+          for (const [room, member] of batch) {
             atomic.set(
-              ["presence", room, user, this.instanceId],
-              { ts } satisfies Entry,
+              ["presence", room, member.id, this.instanceId],
+              this.#entry(room, member, ts),
               { expireIn: this.#ttlMs },
             );
           }

@@ -64,13 +64,18 @@ Deno.test("KvPresence.members() with a limit skips dead entries and stops at the
   let now = Date.now();
   await using isolates = await twoIsolates({ ttlMs, now: () => now });
   const { a, b } = isolates;
-  await a.join("general", "ada");
-  await a.join("general", "bo");
+  await a.join("general", { id: "ada", name: "ada" });
+  await a.join("general", { id: "bo", name: "bo" });
   isolates.killA();
   now += ttlMs;
-  for (const name of ["bo", "cy", "dee"]) await b.join("general", name);
+  for (const name of ["bo", "cy", "dee"]) {
+    await b.join("general", { id: name, name: name });
+  }
   // "ada" has only a dead entry and "bo" a dead one before a live one.
-  assert.deepEqual(await b.members("general", 2), ["bo", "cy"]);
+  assert.deepEqual(await b.members("general", 2), [{ id: "bo", name: "bo" }, {
+    id: "cy",
+    name: "cy",
+  }]);
 });
 
 Deno.test("KvPresence heartbeat keeps an instance's entries beyond the TTL", async () => {
@@ -82,14 +87,14 @@ Deno.test("KvPresence heartbeat keeps an instance's entries beyond the TTL", asy
     now: () => now,
   });
   const { a, b } = isolates;
-  await a.join("general", "ada");
+  await a.join("general", { id: "ada", name: "ada" });
   now += ttlMs - 1;
   await withTimeout(
     refreshedSince(isolates, "general", "ada", now),
     "a heartbeat",
   );
   now += 2;
-  assert.deepEqual(await b.members("general"), ["ada"]);
+  assert.deepEqual(await b.members("general"), [{ id: "ada", name: "ada" }]);
 });
 
 Deno.test("KvPresence.count() reuses a room's count for countMaxAgeMs", async () => {
@@ -99,11 +104,11 @@ Deno.test("KvPresence.count() reuses a room's count for countMaxAgeMs", async ()
     now: () => now,
   });
   const { a, b } = isolates;
-  await a.join("general", "ada");
+  await a.join("general", { id: "ada", name: "ada" });
   const [first, second] = [b.count("general"), b.count("general")];
   assert.equal(first, second, "concurrent callers share one read");
   assert.equal(await first, 1);
-  await a.join("general", "bo");
+  await a.join("general", { id: "bo", name: "bo" });
   now += 999;
   assert.equal(await b.count("general"), 1, "within the age: reused");
   assert.equal(await a.count("general"), 2, "another instance reads its own");
@@ -114,15 +119,15 @@ Deno.test("KvPresence.count() reuses a room's count for countMaxAgeMs", async ()
 Deno.test("KvPresence.close() leaves no entry of its own and refuses joins", async () => {
   await using isolates = await twoIsolates();
   const { a, b, kvB } = isolates;
-  await a.join("general", "ada");
-  await b.join("general", "bo");
+  await a.join("general", { id: "ada", name: "ada" });
+  await b.join("general", { id: "bo", name: "bo" });
   await a.close();
   const left = [];
   for await (const entry of kvB.list({ prefix: ["presence"] })) {
     left.push(entry.key);
   }
   assert.deepEqual(left, [["presence", "general", "bo", b.instanceId]]);
-  await assert.rejects(a.join("general", "ada"), /closed/);
+  await assert.rejects(a.join("general", { id: "ada", name: "ada" }), /closed/);
 });
 
 Deno.test("KvPresence stops its heartbeat when its last local user leaves", async () => {
@@ -130,8 +135,8 @@ Deno.test("KvPresence stops its heartbeat when its last local user leaves", asyn
   const kv = await Deno.openKv(":memory:");
   try {
     const presence = new KvPresence(kv, { ttlMs: 300 });
-    await presence.join("general", "ada");
-    await presence.leave("general", "ada");
+    await presence.join("general", { id: "ada", name: "ada" });
+    await presence.leave("general", { id: "ada", name: "ada" });
     assert.deepEqual(await presence.members("general"), []);
   } finally {
     kv.close();

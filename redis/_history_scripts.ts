@@ -13,8 +13,9 @@ const AGE_TRIM_SCAN = 100;
  * epoch with a row per draft.
  *
  * KEYS: head, log, epoch. ARGV: ts, maxMessages, maxAgeMs, nonceTtlMs, nonce
- * key prefix, a new epoch for a room without one, then per draft: user
- * (JSON), text (JSON), nonce key suffix or "". The entry is assembled from
+ * key prefix, a new epoch for a room without one, then per draft: the
+ * author's fields (a JSON object's members without its braces), text
+ * (JSON), nonce key suffix or "". The entry is assembled from
  * pre-encoded JSON strings so Lua never has to encode text itself.
  */
 export const APPEND_SCRIPT = `
@@ -36,7 +37,7 @@ for i = 7, #ARGV, 3 do
     out[#out + 1] = {tonumber(earlier), 1, found[1] or ""}
   else
     local id = redis.call("INCR", KEYS[1])
-    local entry = '{"id":' .. id .. ',"ts":' .. ts .. ',"user":' .. ARGV[i] ..
+    local entry = '{"id":' .. id .. ',"ts":' .. ts .. ',' .. ARGV[i] ..
       ',"text":' .. ARGV[i + 1] .. '}'
     redis.call("ZADD", KEYS[2], id, entry)
     if nonce ~= "" then

@@ -107,10 +107,20 @@ Deno.test({
     const live = await again.nextOfType("message");
     assert.deepEqual([live.id, live.text], [7, "live"]);
     // A re-send with the same nonce through another instance posts nothing.
-    const { client: ada } = await connectJson(`${three}?name=Ada`);
+    // The same guest on two instances: its key gives it one id everywhere.
+    const key = { guestKey: crypto.randomUUID() };
+    const { client: ada } = await connectJson(
+      `${three}?name=Ada`,
+      undefined,
+      key,
+    );
     await using _ada = ada;
     const first = await sendAndAck(ada, "general", "once", "ada-1");
-    const { client: adaAgain } = await connectJson(`${two}?name=Ada`);
+    const { client: adaAgain } = await connectJson(
+      `${two}?name=Ada`,
+      undefined,
+      key,
+    );
     await using _adaAgain = adaAgain;
     const repeat = await sendAndAck(adaAgain, "general", "once", "ada-1");
     assert.deepEqual([repeat.id, repeat.duplicate], [first.id, true]);

@@ -13,7 +13,12 @@ const message = {
 
 Deno.test("decodeEnvelope() reads back what encodeEnvelope() wrote", () => {
   const presence = presenceBroadcast(
-    { type: "presence", room: "general", joined: ["ada"], left: [] },
+    {
+      type: "presence",
+      room: "general",
+      joined: [{ id: "ada", name: "ada" }],
+      left: [],
+    },
     "conn-1",
   );
   for (const broadcast of [broadcastOf(message), presence]) {

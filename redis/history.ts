@@ -4,7 +4,7 @@
  * Keys, all with the room as a hash tag so one room lives on one shard:
  * `chat:{room}:head` is the room's last id (`INCR`), `chat:{room}:log` a
  * sorted set of messages scored by id, `chat:{room}:epoch` the epoch its ids
- * belong to, and `chat:{room}:nonce:[user,nonce]` the id a nonce produced,
+ * belong to, and `chat:{room}:nonce:[userId,nonce]` the id a nonce produced,
  * expiring after the de-duplication window. One Lua script numbers, stores,
  * de-duplicates and trims a whole batch atomically, so two instances can
  * never hand out the same id.
@@ -21,6 +21,7 @@ import {
   type History,
   type HistoryPage,
   type LogPage,
+  messageOf,
   missesMessages,
   newEpoch,
   pageOf,
@@ -86,7 +87,7 @@ type Multi = ReturnType<RedisClient["multi"]>;
  *
  * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
  * const history = new RedisHistory(client);
- * const [stored] = await history.append("general", [{ user: "ada", text: "hi" }]);
+ * const [stored] = await history.append("general", [{ userId: "ada", user: "ada", text: "hi" }]);
  * console.log(stored?.message.id, await history.latest("general", 10));
  * client.destroy();
  * ```
@@ -122,12 +123,18 @@ export class RedisHistory implements History {
       newEpoch(),
     ];
     for (const draft of drafts) {
+      const author: Record<string, unknown> = {
+        user: draft.user,
+        userId: draft.userId,
+      };
+      if (draft.guest) author.guest = true;
       args.push(
-        JSON.stringify(draft.user),
+        // The entry's author fields, without their braces.
+        JSON.stringify(author).slice(1, -1),
         JSON.stringify(draft.text),
         draft.nonce === undefined
           ? ""
-          : JSON.stringify([draft.user, draft.nonce]),
+          : JSON.stringify([draft.userId, draft.nonce]),
       );
     }
     const reply = await this.#client.eval(APPEND_SCRIPT, {
@@ -158,14 +165,7 @@ export class RedisHistory implements History {
       const message = stored !== undefined
         ? stored
         // The original was deleted by retention: its id is all that is left.
-        : {
-          type: "message" as const,
-          id,
-          room,
-          ts: 0,
-          user: draft.user,
-          text: "",
-        };
+        : messageOf(room, id, 0, { ...draft, text: "" });
       return { message, duplicate: duplicate === 1, epoch };
     });
   }

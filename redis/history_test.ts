@@ -1,5 +1,8 @@
 import { createClient } from "redis";
-import { historyContract } from "../testing/history_contract.ts";
+import {
+  historyContract,
+  type OldMessage,
+} from "../testing/history_contract.ts";
 import { SKIP_REDIS, startRedis } from "../testing/redis.ts";
 import type { RedisClient } from "./client.ts";
 import { RedisHistory } from "./history.ts";
@@ -15,6 +18,13 @@ historyContract("RedisHistory", async (options) => {
   }
   const history = new RedisHistory(client, options);
   return Object.assign(history, {
+    async writeOld(room: string, message: OldMessage) {
+      await client!.zAdd(`chat:{${room}}:log`, {
+        score: message.id,
+        value: JSON.stringify(message),
+      });
+      await client!.set(`chat:{${room}}:head`, String(message.id));
+    },
     async [Symbol.asyncDispose]() {
       await history.close();
       client!.destroy();

@@ -212,7 +212,7 @@ Deno.test({
       async () => {
         const { client, joined: [probe] } = await connectJson(one);
         await client[Symbol.asyncDispose]();
-        return !probe!.members.includes("Reader");
+        return !probe!.members.some((member) => member.name === "Reader");
       },
       "Reader to drop out",
       200,
@@ -294,9 +294,18 @@ Deno.test("openBackend(kv): two backends on one KV file share presence", async (
   try {
     opened.push(await openBackend(config), await openBackend(config));
     const [a, b] = opened as [Backend, Backend];
-    assert.equal(await a.presence.join("general", "ada"), true);
-    assert.equal(await b.presence.join("general", "ada"), false);
-    assert.deepEqual(await b.presence.members("general"), ["ada"]);
+    assert.equal(
+      await a.presence.join("general", { id: "ada", name: "ada" }),
+      true,
+    );
+    assert.equal(
+      await b.presence.join("general", { id: "ada", name: "ada" }),
+      false,
+    );
+    assert.deepEqual(await b.presence.members("general"), [{
+      id: "ada",
+      name: "ada",
+    }]);
   } finally {
     // What the handler's shutdown does, in its order.
     for (const backend of opened) {

@@ -20,8 +20,11 @@ import {
   ProtocolError,
   validateText,
 } from "./protocol.ts";
+import { Credentials } from "./credentials.ts";
+import type { Identity } from "./identity.ts";
 import type { FeedContext } from "./room_feed.ts";
 import { type PlainJoin, Session } from "./session.ts";
+import type { SignIn } from "./sign_in.ts";
 import { SocketWriter } from "./socket_writer.ts";
 
 /** Room for the JSON envelope around the text when bounding a whole frame. */
@@ -33,8 +36,12 @@ const JSON_ESCAPE_FACTOR = 6;
 export interface ConnectionOptions {
   /** Plain text (tutorial-compatible) or `chat.v1` JSON. */
   mode: ConnectionMode;
-  /** Initial display name. */
-  user: string;
+  /** Who the connection is to begin with: a guest, or a user verified at the upgrade. */
+  identity: Identity;
+  /** Verifies tokens and counts users' connections. */
+  signIn: SignIn;
+  /** A token given at the upgrade that did not verify: answered once the socket is open. */
+  refusal?: ProtocolError;
   /** Server settings (limits). */
   config: Config;
   /** Where messages are posted and rooms joined. */
@@ -60,6 +67,8 @@ export class Connection {
   #socket: WebSocket;
   #config: Config;
   #writer: SocketWriter;
+  #credentials: Credentials;
+  #refusal: ProtocolError | undefined;
   #session: Session;
   #onClose?: (connection: Connection) => void;
   #metrics?: ChatMetrics;
@@ -98,9 +107,17 @@ export class Connection {
       },
       cutOff: () => this.#cutOffSlowConsumer(),
     };
+    this.#credentials = new Credentials({
+      signIn: options.signIn,
+      identity: options.identity,
+      signInTimeoutMs: this.#config.authTimeout * 1000,
+      onTimeout: () => this.close(CloseCode.unauthorized, "Sign-in required"),
+      onExpired: () => this.close(CloseCode.tokenExpired, "Token expired"),
+    });
+    this.#refusal = options.refusal;
     this.#session = new Session({
       id: this.id,
-      user: options.user,
+      credentials: this.#credentials,
       config: this.#config,
       chat: options.chat,
       feeds,
@@ -128,7 +145,7 @@ export class Connection {
 
   /** Current display name. */
   get user(): string {
-    return this.#session.user;
+    return this.#session.identity.name;
   }
 
   /** Whether the connection has ended. */
@@ -184,6 +201,22 @@ export class Connection {
 
   #onOpen(): void {
     log("debug", "connection.open", { id: this.id, mode: this.mode });
+    if (this.#refusal) {
+      if (this.mode === "json") this.#writer.error(this.#refusal);
+      this.close(CloseCode.unauthorized, "Invalid token");
+      return;
+    }
+    if (!this.#credentials.start()) {
+      this.close(
+        CloseCode.tooManyUserConnections,
+        "Too many connections for this user",
+      );
+      return;
+    }
+    if (this.mode === "plain" && this.#credentials.required) {
+      this.close(CloseCode.unauthorized, "Sign-in required: pass a token");
+      return;
+    }
     if (this.mode === "plain") {
       const { joined, feed } = this.#plainJoin!;
       // The join's result (members, history) is not needed after this.
@@ -197,11 +230,16 @@ export class Connection {
       );
       return;
     }
+    const identity = this.#credentials.identity;
     this.#writer.reply({
       type: "hello",
       protocol: JSON_PROTOCOL,
       connectionId: this.id,
-      user: this.user,
+      user: identity.name,
+      userId: identity.id,
+      guest: identity.guest,
+      role: identity.role,
+      authRequired: this.#credentials.required,
       defaultRoom: DEFAULT_ROOM,
       limits: {
         maxMessageBytes: this.#config.maxMessageBytes,
@@ -268,6 +306,7 @@ export class Connection {
   #end(code: number): void {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
+    this.#credentials[Symbol.dispose]();
     this.#session.end();
     log("debug", "connection.close", { id: this.id, code });
     this.#onClose?.(this);

@@ -20,12 +20,14 @@ import { ClosingSweep } from "./closing_sweep.ts";
 import { DrainWatcher } from "./drain_watcher.ts";
 import { log, setLogLevel } from "../observability/log.ts";
 import type { Broadcast } from "../chat/events.ts";
-import { CloseCode } from "./protocol.ts";
+import { CloseCode, ProtocolError } from "./protocol.ts";
 import {
   loadStaticFiles,
   serveStatic,
   type StaticFiles,
 } from "./static_files.ts";
+import { guestIdentity, type Identity } from "./identity.ts";
+import { SignIn } from "./sign_in.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
 
 /** Options for {@linkcode createHandler}. */
@@ -109,15 +111,6 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
-/**
- * A name for a connection that brought none: `guest-` and 8 hex digits, so
- * that guests practically never share a name (and with it presence and
- * nonce de-duplication).
- */
-function guestName(): string {
-  return `guest-${crypto.randomUUID().slice(0, 8)}`;
-}
-
 /** The {@linkcode KvHistory} options the settings call for. */
 function historyOptions(config: Config) {
   return {
@@ -162,6 +155,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     // No reply of history outgrows what a socket may hold unsent.
     maxPageBytes: config.maxBufferedBytes,
   });
+  const signIn = new SignIn(config);
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
   const countWaiters = new Map<number, PromiseWithResolvers<void>>();
@@ -176,7 +170,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     bus: options.busMetrics,
   });
 
-  function upgrade(req: Request): Response {
+  async function upgrade(req: Request): Promise<Response> {
     if (shuttingDown) {
       return new Response("Service unavailable: shutting down\n", {
         status: 503,
@@ -187,6 +181,20 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       metrics.upgradesRefused.inc({ status: String(admission.status) });
       log("debug", "connection.refused", { status: admission.status });
       return admission;
+    }
+    // A token in the URL (the plain-text protocol's only way) is verified
+    // before the upgrade; a bad one is answered once the socket is open, so
+    // the client sees the close code.
+    const token = new URL(req.url).searchParams.get("token");
+    let identity: Identity = guestIdentity(admission.name);
+    let refusal: ProtocolError | undefined;
+    if (token !== null) {
+      try {
+        identity = await signIn.verify(token);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        refusal = error;
+      }
     }
     let upgraded: { socket: WebSocket; response: Response };
     try {
@@ -200,7 +208,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     }
     const connection = new Connection(upgraded.socket, {
       mode: admission.mode,
-      user: admission.name ?? guestName(),
+      identity,
+      signIn,
+      refusal,
       config,
       chat,
       drainWatcher,
@@ -268,7 +278,11 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     try {
       return await route(req);
     } catch (error) {
-      log("error", "http.unhandled", { url: req.url, error });
+      // The path only: a query may hold a token, which never reaches a log.
+      log("error", "http.unhandled", {
+        path: new URL(req.url).pathname,
+        error,
+      });
       return new Response("Internal server error\n", { status: 500 });
     }
   }

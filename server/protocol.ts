@@ -7,6 +7,7 @@
  */
 import {
   type ChatMessage,
+  type Member,
   type PresenceEvent,
   type ResetEvent,
   utf8Length,
@@ -42,7 +43,14 @@ export type ErrorCode =
   | "too_many_rooms"
   | "message_too_large"
   | "rate_limited"
-  | "unavailable";
+  | "unavailable"
+  | "unauthorized"
+  | "token_expired"
+  | "auth_required"
+  | "read_only"
+  | "forbidden"
+  | "name_taken"
+  | "too_many_connections";
 
 /** WebSocket close codes the server uses. */
 export const CloseCode = {
@@ -60,6 +68,12 @@ export const CloseCode = {
   internalError: 1011,
   /** Slow consumer: the connection could not keep up with its messages. */
   tryAgainLater: 1013,
+  /** No valid token where one is required, or none in time. */
+  unauthorized: 4401,
+  /** The user already holds the most connections allowed. */
+  tooManyUserConnections: 4429,
+  /** The token expired and no fresh one arrived. */
+  tokenExpired: 4440,
 } as const;
 
 /** A request from a JSON-protocol client. */
@@ -81,7 +95,21 @@ export type ClientMessage =
     nonce?: string;
   }
   | { type: "set_name"; name: string; nonce?: string }
-  | { type: "ping"; nonce?: string };
+  | { type: "ping"; nonce?: string }
+  | { type: "auth"; token: string; nonce?: string }
+  | { type: "auth"; guestKey: string; nonce?: string };
+
+/** Who a connection is, as `hello` and `authenticated` tell it. */
+export interface UserInfo {
+  /** The user id: the token's `sub`, or `guest:…` for a guest. */
+  id: string;
+  /** The display name. */
+  name: string;
+  /** `member`, `moderator` or `admin`. */
+  role: string;
+  /** Whether the user is a guest, not verified by a token. */
+  guest: boolean;
+}
 
 /** The limits a client is told in `hello`. */
 export interface ClientLimits {
@@ -100,21 +128,40 @@ export type ServerEvent =
     type: "hello";
     protocol: typeof JSON_PROTOCOL;
     connectionId: string;
+    /** The display name. */
     user: string;
+    /** The user id. */
+    userId: string;
+    guest: boolean;
+    role: string;
+    /** Whether the connection must send `auth` before anything but `ping`. */
+    authRequired: boolean;
     defaultRoom: string;
     limits: ClientLimits;
   }
   | {
+    type: "authenticated";
+    user: UserInfo;
+    /** When the token expires, in milliseconds since the Unix epoch, if it does. */
+    expiresAt?: number;
+    nonce?: string;
+  }
+  | {
     type: "joined";
     room: string;
-    members: string[];
+    members: Member[];
     memberCount: number;
     messages: ChatMessage[];
     truncated: boolean;
     hasMore: boolean;
     epoch: string;
   }
-  | { type: "left"; room: string }
+  | {
+    type: "left";
+    room: string;
+    /** Why the server took the connection out of the room, when the client did not ask. */
+    reason?: ErrorCode;
+  }
   | {
     type: "history";
     room: string;
@@ -485,6 +532,20 @@ export function parseClientMessage(
       };
     case "ping":
       return { type: "ping", ...withNonce };
+    case "auth": {
+      const { token, guestKey } = data;
+      if (typeof token === "string" && guestKey === undefined) {
+        return { type: "auth", token, ...withNonce };
+      }
+      if (typeof guestKey === "string" && token === undefined) {
+        return { type: "auth", guestKey, ...withNonce };
+      }
+      throw new ProtocolError(
+        "bad_request",
+        'Cannot sign in: send either "token" or "guestKey", a string',
+        nonce,
+      );
+    }
     default:
       throw new ProtocolError(
         "bad_request",

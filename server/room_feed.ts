@@ -5,7 +5,7 @@
  * @module
  */
 import { SlowConsumerError } from "../broker.ts";
-import type { Broadcast } from "../chat/events.ts";
+import type { Broadcast, Member } from "../chat/events.ts";
 import type { Joined } from "../chat/chat.ts";
 import type { DrainWatcher } from "./drain_watcher.ts";
 import type { SocketWriter } from "./socket_writer.ts";
@@ -42,8 +42,8 @@ export interface FeedSubscribeOptions {
 export class RoomFeed {
   /** Ends this membership's subscription. */
   readonly controller: AbortController = new AbortController();
-  /** Name under which the connection is present in the room. */
-  user: string;
+  /** Who the connection is present in the room as. */
+  member: Member;
   /** Whether the join completed, so presence must be undone on leave. */
   ready = false;
   #context: FeedContext;
@@ -58,10 +58,10 @@ export class RoomFeed {
   /** Set when a direct delivery left the send buffer over its bound: wait for it to drain before sending more. */
   #paused = false;
 
-  /** A feed for `context`'s connection, present in the room as `user`. */
-  constructor(context: FeedContext, user: string) {
+  /** A feed for `context`'s connection, present in the room as `member`. */
+  constructor(context: FeedContext, member: Member) {
     this.#context = context;
-    this.user = user;
+    this.member = member;
   }
 
   /** Whether the room was left or the connection ended. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Member } from "../chat/events.ts";
 import {
   connect,
   connectJson,
@@ -8,6 +9,11 @@ import {
 import { startServer } from "../testing/server.ts";
 import { spawnServer } from "../testing/server_process.ts";
 import { openSilentPeer } from "../testing/wire.ts";
+
+/** The names of a member list. */
+function names(members: readonly Member[] | undefined): string[] {
+  return (members ?? []).map((member) => member.name);
+}
 
 Deno.test("join/leave: messages reach only the members of their room", async () => {
   await using server = startServer();
@@ -239,11 +245,21 @@ Deno.test("send: the same nonce after a reconnect posts one message and acks its
   await using server = startServer();
   const { client: watcher } = await connectJson(server.wsUrl);
   await using _ = watcher;
-  const { client: first } = await connectJson(`${server.wsUrl}?name=Ada`);
+  // A guest keeps its id across the reconnect with its key.
+  const key = { guestKey: crypto.randomUUID() };
+  const { client: first } = await connectJson(
+    `${server.wsUrl}?name=Ada`,
+    undefined,
+    key,
+  );
   const ack = await sendAndAck(first, "general", "once", "nonce-1");
   first.socket.close();
   await first.closed;
-  const { client: second } = await connectJson(`${server.wsUrl}?name=Ada`);
+  const { client: second } = await connectJson(
+    `${server.wsUrl}?name=Ada`,
+    undefined,
+    key,
+  );
   await using _second = second;
   const again = await sendAndAck(second, "general", "once", "nonce-1");
   assert.equal(again.id, ack.id);
@@ -252,6 +268,29 @@ Deno.test("send: the same nonce after a reconnect posts one message and acks its
   await sendAndAck(second, "general", "next", "nonce-2");
   const received = await nextMessages(watcher, 2);
   assert.deepEqual(received.map((message) => message.text), ["once", "next"]);
+});
+
+Deno.test("send: two guests who share a name and a nonce both get their message stored", async () => {
+  await using server = startServer();
+  const { client: watcher } = await connectJson(server.wsUrl);
+  await using _ = watcher;
+  const [{ client: first }, { client: second }] = await Promise.all([
+    connectJson(`${server.wsUrl}?name=Sam`),
+    connectJson(`${server.wsUrl}?name=Sam`),
+  ]);
+  await using _first = first;
+  await using _second = second;
+  const a = await sendAndAck(first, "general", "from the first", "1");
+  const b = await sendAndAck(second, "general", "from the second", "1");
+  assert.equal(b.duplicate, false);
+  assert.notEqual(a.id, b.id);
+  const received = await nextMessages(watcher, 2);
+  assert.deepEqual(received.map((message) => message.text), [
+    "from the first",
+    "from the second",
+  ]);
+  assert.notEqual(received[0]!.userId, received[1]!.userId);
+  assert(received.every((message) => message.guest === true));
 });
 
 Deno.test("send: 20 concurrent senders, every member sees one order", async () => {
@@ -326,35 +365,41 @@ Deno.test("presence: members on join, events on join, rename and leave; two tabs
     `${server.wsUrl}?name=Ada`,
   );
   await using _ada = ada;
-  assert.deepEqual(adaJoined?.members, ["Ada"]);
+  assert.deepEqual(names(adaJoined?.members), ["Ada"]);
 
+  // Bo's two tabs share the browser's guest key: one user.
+  const key = { guestKey: crypto.randomUUID() };
   const { client: bo, joined: [boJoined] } = await connectJson(
     `${server.wsUrl}?name=Bo`,
+    undefined,
+    key,
   );
-  assert.deepEqual(boJoined?.members, ["Ada", "Bo"]);
-  assert.deepEqual(await ada.nextOfType("presence"), {
-    type: "presence",
-    room: "general",
-    joined: ["Bo"],
-    left: [],
-  });
+  assert.deepEqual(names(boJoined?.members), ["Ada", "Bo"]);
+  const arrival = await ada.nextOfType("presence");
+  assert.deepEqual([names(arrival.joined), arrival.left], [["Bo"], []]);
+  const boId = arrival.joined[0]!.id;
+  assert.equal(arrival.joined[0]!.guest, true);
 
   const { client: boTab2, joined: [tabJoined] } = await connectJson(
     `${server.wsUrl}?name=Bo`,
+    undefined,
+    key,
   );
-  assert.deepEqual(tabJoined?.members, ["Ada", "Bo"]);
+  assert.deepEqual(names(tabJoined?.members), ["Ada", "Bo"]);
   assert.equal(tabJoined?.memberCount, 2);
   boTab2.socket.close();
   await boTab2.closed;
 
   bo.sendJson({ type: "set_name", name: "Bob" });
   const rename = await ada.nextOfType("presence");
-  assert.deepEqual([rename.joined, rename.left], [["Bob"], ["Bo"]]);
+  assert.deepEqual([rename.joined, rename.left], [[
+    { id: boId, name: "Bob", guest: true },
+  ], []]);
 
   bo.socket.close();
   await bo.closed;
   const left = await ada.nextOfType("presence");
-  assert.deepEqual([left.joined, left.left], [[], ["Bob"]]);
+  assert.deepEqual([left.joined, names(left.left)], [[], ["Bob"]]);
 });
 
 Deno.test("presence: a join lists at most largeRoom names and counts them all", async () => {
@@ -369,7 +414,7 @@ Deno.test("presence: a join lists at most largeRoom names and counts them all", 
     );
     clients.push(dee);
     assert.equal(hello.limits.largeRoom, 2);
-    assert.deepEqual(joined?.members, ["Ada", "Bo"]);
+    assert.deepEqual(names(joined?.members), ["Ada", "Bo"]);
     assert.equal(joined?.memberCount, 4);
   } finally {
     for (const client of clients) await client[Symbol.asyncDispose]();
@@ -383,7 +428,7 @@ Deno.test("presence: a large room announces its member count instead of names", 
     const { client: ada } = await connectJson(`${server.wsUrl}?name=Ada`);
     clients.push(ada);
     clients.push((await connectJson(`${server.wsUrl}?name=Bo`)).client);
-    assert.deepEqual((await ada.nextOfType("presence")).joined, ["Bo"]);
+    assert.deepEqual(names((await ada.nextOfType("presence")).joined), ["Bo"]);
     // Above two subscribers the room is large: one count for both arrivals.
     clients.push((await connectJson(`${server.wsUrl}?name=Dee`)).client);
     const { client: cy } = await connectJson(`${server.wsUrl}?name=Cy`);
@@ -409,12 +454,12 @@ Deno.test("presence: an abrupt disconnect leaves the room", async () => {
   const silent = await openSilentPeer(server.port, "/ws?name=Ghost");
   try {
     const arrived = await ada.nextOfType("presence");
-    assert.deepEqual(arrived.joined, ["Ghost"]);
+    assert.deepEqual(names(arrived.joined), ["Ghost"]);
   } finally {
     silent.close();
   }
   const gone = await ada.nextOfType("presence");
-  assert.deepEqual(gone.left, ["Ghost"]);
+  assert.deepEqual(names(gone.left), ["Ghost"]);
   await server.untilConnections(1);
 });
 

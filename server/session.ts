@@ -1,12 +1,13 @@
 /**
- * A connection's part in the chat: its display name, the rooms it is in, its
- * send budget, and the requests that change them (join, leave, send,
+ * A connection's part in the chat: who it is, the rooms it is in, its send
+ * budget, and the requests that change them (auth, join, leave, send,
  * history, set_name, ping).
  *
  * @module
  */
 import type { Chat, Joined } from "../chat/chat.ts";
-import type { Broadcast } from "../chat/events.ts";
+import type { Broadcast, Member } from "../chat/events.ts";
+import type { Draft } from "../chat/history.ts";
 import { log } from "../observability/log.ts";
 import type { ChatMetrics } from "./chat_metrics.ts";
 import type { Config } from "./config.ts";
@@ -17,6 +18,8 @@ import {
   ProtocolError,
   type ServerEvent,
 } from "./protocol.ts";
+import type { Credential, Credentials } from "./credentials.ts";
+import type { Identity } from "./identity.ts";
 import { TokenBucket } from "./rate_limiter.ts";
 import { type FeedContext, RoomFeed } from "./room_feed.ts";
 
@@ -24,8 +27,8 @@ import { type FeedContext, RoomFeed } from "./room_feed.ts";
 export interface SessionOptions {
   /** The connection's id, for logs and to mark its own arrival. */
   id: string;
-  /** Initial display name. */
-  user: string;
+  /** Who the connection is, and its sign-in. */
+  credentials: Credentials;
   /** Server settings (limits). */
   config: Config;
   /** Where messages are posted and rooms joined. */
@@ -46,6 +49,9 @@ export interface PlainJoin {
   feed: RoomFeed;
 }
 
+/** Requests a connection may send while its sign-in is verified; the rest wait for it. */
+const MAX_WAITING_REQUESTS = 64;
+
 /** Whether a plain-text client sees `broadcast` (it sees chat text only, no presence). */
 function hasPlainText(broadcast: Broadcast): boolean {
   return broadcast.plain !== null;
@@ -54,8 +60,9 @@ function hasPlainText(broadcast: Broadcast): boolean {
 /** One connection's chat state and request handlers. */
 export class Session {
   #options: SessionOptions;
-  #user: string;
   #rooms = new Map<string, RoomFeed>();
+  /** Requests that arrived while a sign-in was being verified, in order. */
+  #waiting: ClientMessage[] | undefined;
   /** Created at the first request that needs a token: an idle connection never does. */
   #bucket: TokenBucket | undefined;
   #strikes = 0;
@@ -63,12 +70,17 @@ export class Session {
   /** A session for one connection. */
   constructor(options: SessionOptions) {
     this.#options = options;
-    this.#user = options.user;
   }
 
-  /** Current display name. */
-  get user(): string {
-    return this.#user;
+  /** Who the connection is now. */
+  get identity(): Identity {
+    return this.#options.credentials.identity;
+  }
+
+  /** The connection's user as room members see them. */
+  get #member(): Member {
+    const { id, name, guest } = this.identity;
+    return guest ? { id, name, guest } : { id, name };
   }
 
   get #writer() {
@@ -83,7 +95,7 @@ export class Session {
    */
   joinPlain(): PlainJoin {
     const feed = this.#addFeed(DEFAULT_ROOM);
-    const joined = this.#options.chat.join(DEFAULT_ROOM, this.#user, {
+    const joined = this.#options.chat.join(DEFAULT_ROOM, feed.member, {
       ...feed.subscribeOptions(),
       since: false,
       origin: this.#options.id,
@@ -93,7 +105,7 @@ export class Session {
     joined.then(() => {
       feed.ready = true;
       if (feed.ended) {
-        this.#options.chat.leave(DEFAULT_ROOM, feed.user).catch(() => {});
+        this.#options.chat.leave(DEFAULT_ROOM, feed.member).catch(() => {});
       }
     }, () => {});
     return { joined, feed };
@@ -106,6 +118,10 @@ export class Session {
    */
   postPlain(text: string): void {
     if (!this.#withinRate()) return;
+    if (this.#options.credentials.readOnly) {
+      this.#options.close(CloseCode.policyViolation, "Guests may only read");
+      return;
+    }
     this.#post(DEFAULT_ROOM, text);
   }
 
@@ -115,7 +131,42 @@ export class Session {
    * @param request The validated request.
    */
   handle(request: ClientMessage): void {
+    if (this.#waiting) {
+      if (this.#waiting.length < MAX_WAITING_REQUESTS) {
+        this.#waiting.push(request);
+      } else {
+        this.#options.close(
+          CloseCode.policyViolation,
+          "Too many requests before sign-in",
+        );
+      }
+      return;
+    }
+    const { credentials } = this.#options;
+    if (
+      credentials.required && request.type !== "auth" &&
+      request.type !== "ping"
+    ) {
+      this.#writer.error(
+        new ProtocolError(
+          "auth_required",
+          'Cannot answer request: sign in first with "auth"',
+          request.nonce,
+        ),
+      );
+      return;
+    }
     switch (request.type) {
+      case "auth":
+        // Free like a join, so a reconnect signs in at once; a refused one
+        // takes a token (below), so guessing is rate-limited.
+        this.#signIn(
+          "token" in request
+            ? { token: request.token }
+            : { guestKey: request.guestKey },
+          request.nonce,
+        );
+        return;
       case "join":
         this.#join(request);
         return;
@@ -129,6 +180,16 @@ export class Session {
       case "send":
         if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
+        if (credentials.readOnly) {
+          this.#writer.error(
+            new ProtocolError(
+              "read_only",
+              "Cannot send message: guests may only read here; sign in to send",
+              request.nonce,
+            ),
+          );
+          return;
+        }
         this.#post(request.room, request.text, request.nonce);
         return;
       case "history":
@@ -143,7 +204,7 @@ export class Session {
         return;
       case "set_name":
         if (!this.#withinRate(request.nonce)) return;
-        this.#rename(request.name);
+        this.#rename(request.name, request.nonce);
         return;
       case "ping":
         this.#writer.reply(
@@ -161,15 +222,96 @@ export class Session {
   }
 
   #addFeed(room: string): RoomFeed {
-    const feed = new RoomFeed(this.#options.feeds, this.#user);
+    const feed = new RoomFeed(this.#options.feeds, this.#member);
     this.#rooms.set(room, feed);
     return feed;
+  }
+
+  /**
+   * Verifies a sign-in while later requests wait, then answers it and lets
+   * them through in order. A connection with nobody to fall back on (guests
+   * are not allowed) is closed when its sign-in fails.
+   */
+  #signIn(credential: Credential, nonce?: string): void {
+    const { credentials } = this.#options;
+    this.#waiting = [];
+    credentials.signIn(credential, this.#rooms.size > 0).then(
+      (identity) => {
+        const reply: ServerEvent = {
+          type: "authenticated",
+          user: {
+            id: identity.id,
+            name: identity.name,
+            role: identity.role,
+            guest: identity.guest,
+          },
+        };
+        if (identity.expiresAt !== undefined) {
+          reply.expiresAt = identity.expiresAt;
+        }
+        if (nonce !== undefined) reply.nonce = nonce;
+        this.#writer.reply(reply);
+        this.#afterSignIn();
+      },
+      (error) => {
+        if (!(error instanceof ProtocolError)) {
+          log("error", "connection.sign_in_failed", {
+            id: this.#options.id,
+            error,
+          });
+          error = new ProtocolError(
+            "unavailable",
+            "Cannot sign in now: try again later",
+          );
+        }
+        this.#writer.error(
+          new ProtocolError(error.code, error.message, nonce),
+        );
+        if (!this.#withinRate(nonce)) return;
+        if (error.code === "too_many_connections") {
+          this.#options.close(
+            CloseCode.tooManyUserConnections,
+            "Too many connections for this user",
+          );
+        } else if (credentials.required && error.code !== "unavailable") {
+          this.#options.close(CloseCode.unauthorized, "Invalid token");
+        }
+      },
+    ).finally(() => {
+      const waiting = this.#waiting ?? [];
+      this.#waiting = undefined;
+      if (this.#options.closed()) return;
+      for (const request of waiting) this.handle(request);
+    });
+  }
+
+  /**
+   * After a sign-in or a token refresh: each room is told the user's name
+   * if it changed, and rooms the new token no longer opens are left.
+   */
+  #afterSignIn(): void {
+    const { credentials, chat, id } = this.#options;
+    const member = this.#member;
+    const renamed: string[] = [];
+    for (const [room, feed] of [...this.#rooms]) {
+      if (!credentials.mayUse(room)) {
+        this.#dropFeed(room);
+        this.#writer.reply({ type: "left", room, reason: "forbidden" });
+        continue;
+      }
+      if (feed.member.name !== member.name) renamed.push(room);
+      feed.member = member;
+    }
+    if (renamed.length === 0) return;
+    chat.rename(renamed, member).catch((error) =>
+      log("error", "room.rename_failed", { id, error })
+    );
   }
 
   #join(
     { room, since, epoch, nonce }: Extract<ClientMessage, { type: "join" }>,
   ): void {
-    const { chat, config, id } = this.#options;
+    const { config } = this.#options;
     if (this.#rooms.has(room)) {
       this.#writer.error(
         new ProtocolError(
@@ -190,8 +332,37 @@ export class Session {
       );
       return;
     }
+    if (!this.#options.credentials.mayUse(room)) {
+      this.#writer.error(
+        new ProtocolError(
+          "forbidden",
+          `Cannot join room: "${room}" is not open to this user`,
+          nonce,
+        ),
+      );
+      return;
+    }
     const feed = this.#addFeed(room);
-    chat.join(room, feed.user, {
+    this.#nameFree([room]).then((free) => {
+      if (feed.ended) return;
+      if (free) {
+        this.#enter(room, feed, { since, epoch, nonce });
+        return;
+      }
+      this.#rooms.delete(room);
+      feed.controller.abort();
+      this.#writer.error(this.#nameTaken(nonce));
+    }, (error) => this.#joinFailed(room, feed, error, nonce));
+  }
+
+  /** Joins `room` as `feed`'s member and answers with `joined`. */
+  #enter(
+    room: string,
+    feed: RoomFeed,
+    { since, epoch, nonce }: { since?: number; epoch?: string; nonce?: string },
+  ): void {
+    const { chat, config, id } = this.#options;
+    chat.join(room, feed.member, {
       ...feed.subscribeOptions(),
       since,
       epoch,
@@ -202,7 +373,7 @@ export class Session {
       (joined) => {
         feed.ready = true;
         if (feed.ended) {
-          chat.leave(room, feed.user).catch(() => {});
+          chat.leave(room, feed.member).catch(() => {});
           return;
         }
         this.#writer.reply({
@@ -217,24 +388,56 @@ export class Session {
         });
         feed.start(joined);
       },
-      (error) => {
-        // A join still running when the connection ended (as every one does
-        // at shutdown, which then closes the store under it) fails harmlessly.
-        log(this.#options.closed() ? "debug" : "error", "room.join_failed", {
-          id,
-          room,
-          error,
-        });
-        if (this.#rooms.get(room) === feed) this.#rooms.delete(room);
-        feed.controller.abort();
-        this.#writer.error(
-          new ProtocolError(
-            "unavailable",
-            "Cannot join room: the server cannot read its history now",
-            nonce,
-          ),
-        );
-      },
+      (error) => this.#joinFailed(room, feed, error, nonce),
+    );
+  }
+
+  #joinFailed(room: string, feed: RoomFeed, error: unknown, nonce?: string) {
+    // A join still running when the connection ended (as every one does at
+    // shutdown, which then closes the store under it) fails harmlessly.
+    log(this.#options.closed() ? "debug" : "error", "room.join_failed", {
+      id: this.#options.id,
+      room,
+      error,
+    });
+    if (this.#rooms.get(room) === feed) this.#rooms.delete(room);
+    feed.controller.abort();
+    this.#writer.error(
+      new ProtocolError(
+        "unavailable",
+        "Cannot join room: the server cannot read its history now",
+        nonce,
+      ),
+    );
+  }
+
+  /**
+   * Whether a guest's name is free in each of `rooms`: a guest may not go by
+   * the name of a verified user who is present there.
+   */
+  async #nameFree(rooms: readonly string[], name = this.identity.name) {
+    if (!this.identity.guest) return true;
+    const folded = foldName(name);
+    for (const room of rooms) {
+      const members = await this.#options.chat.members(
+        room,
+        this.#options.config.largeRoom,
+      );
+      if (
+        members.some((member) =>
+          !member.guest && member.id !== this.identity.id &&
+          foldName(member.name) === folded
+        )
+      ) return false;
+    }
+    return true;
+  }
+
+  #nameTaken(nonce?: string): ProtocolError {
+    return new ProtocolError(
+      "name_taken",
+      "Cannot use name: a signed-in user here goes by it; pick another",
+      nonce,
     );
   }
 
@@ -251,32 +454,62 @@ export class Session {
     feed.controller.abort();
     // A join still in flight undoes its own presence when it completes.
     if (!feed.ready) return;
-    this.#options.chat.leave(room, feed.user).catch((error) =>
+    this.#options.chat.leave(room, feed.member).catch((error) =>
       log("error", "room.leave_failed", { id: this.#options.id, room, error })
     );
   }
 
+  /** Whether the connection is in `room` and may still use it; answers the refusal otherwise. */
   #requireJoined(room: string, nonce?: string): boolean {
-    if (this.#rooms.has(room)) return true;
+    if (!this.#rooms.has(room)) {
+      this.#writer.error(
+        new ProtocolError(
+          "not_joined",
+          `Cannot use room: join "${room}" first`,
+          nonce,
+        ),
+      );
+      return false;
+    }
+    if (this.#options.credentials.mayUse(room)) return true;
     this.#writer.error(
       new ProtocolError(
-        "not_joined",
-        `Cannot use room: join "${room}" first`,
+        "forbidden",
+        `Cannot use room: "${room}" is not open to this user`,
         nonce,
       ),
     );
     return false;
   }
 
-  #rename(name: string): void {
-    const previous = this.#user;
-    this.#user = name;
-    this.#writer.reply({ type: "renamed", user: name });
-    if (previous === name) return;
-    for (const feed of this.#rooms.values()) feed.user = name;
-    this.#options.chat.rename(this.#rooms.keys(), previous, name).catch((
-      error,
-    ) => log("error", "room.rename_failed", { id: this.#options.id, error }));
+  #rename(name: string, nonce?: string): void {
+    const { credentials } = this.#options;
+    if (!this.identity.guest) {
+      this.#writer.error(
+        new ProtocolError(
+          "bad_request",
+          "Cannot set name: a signed-in user's name comes from their token",
+          nonce,
+        ),
+      );
+      return;
+    }
+    this.#nameFree([...this.#rooms.keys()], name).then((free) => {
+      if (this.#options.closed()) return;
+      if (!free) {
+        this.#writer.error(this.#nameTaken(nonce));
+        return;
+      }
+      const previous = this.identity.name;
+      credentials.rename(name);
+      this.#writer.reply({ type: "renamed", user: name });
+      if (previous !== name) this.#afterSignIn();
+    }, (error) => {
+      log("error", "room.rename_failed", { id: this.#options.id, error });
+      this.#writer.error(
+        new ProtocolError("unavailable", "Cannot set name now", nonce),
+      );
+    });
   }
 
   #history(room: string, before: number, limit: number, nonce?: string): void {
@@ -334,9 +567,10 @@ export class Session {
 
   #post(room: string, text: string, nonce?: string): void {
     const { chat, metrics, id } = this.#options;
-    const draft = nonce === undefined
-      ? { user: this.#user, text }
-      : { user: this.#user, text, nonce };
+    const { id: userId, name: user, guest } = this.identity;
+    const draft: Draft = { userId, user, text };
+    if (guest) draft.guest = true;
+    if (nonce !== undefined) draft.nonce = nonce;
     const started = performance.now();
     chat.post(room, draft).then(
       ({ message, duplicate }) => {
@@ -379,4 +613,9 @@ export class Session {
       },
     );
   }
+}
+
+/** A name as compared for `name_taken`: case and canonical form aside. */
+function foldName(name: string): string {
+  return name.normalize("NFKC").toLowerCase();
 }

@@ -15,6 +15,12 @@ import {
 import { MessageList } from "./message_list.js";
 
 const NAME_KEY = "chat.name";
+/**
+ * This browser's guest key: sent with `auth` on every connection, it keeps
+ * the same guest id across reconnects and reloads, so a message re-sent with
+ * its nonce is never stored twice.
+ */
+const GUEST_KEY = "chat.guest-key";
 const ROOMS_KEY = "chat.rooms";
 /** Messages kept in memory per room; older ones are paged in again on demand. */
 const MAX_MESSAGES = 20_000;
@@ -63,13 +69,16 @@ const ui = {
 };
 
 /**
- * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, text: string }} Message
+ * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, userId?: string, guest?: true, text: string }} Message
+ * @typedef {{ id: string, name: string, guest?: true }} Member
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string, id?: number }} Pending
- * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, epoch: string, resumedFrom: number, hasMore: boolean, loadingOlder: boolean, members: string[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
+ * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, epoch: string, resumedFrom: number, hasMore: boolean, loadingOlder: boolean, members: Member[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
  */
 
 const state = {
   me: localStorage.getItem(NAME_KEY) ?? "",
+  /** Our user id, from `hello` and `authenticated`. */
+  myId: "",
   limits: DEFAULT_LIMITS,
   defaultRoom: "general",
   /** @type {Map<string, Room>} */
@@ -112,7 +121,7 @@ const messageList = new MessageList({
   jump: $("jump"),
   empty: $("empty"),
   top: $("history-top"),
-  isOwn: (user) => user === state.me,
+  isOwn,
   onNeedOlder: requestOlder,
 });
 
@@ -170,6 +179,9 @@ function handleEvent(event) {
       return onPresence(event);
     case "reset":
       return onReset(event);
+    case "authenticated":
+      state.myId = event.user.id;
+      return;
     case "renamed":
       return setMe(event.user);
     case "error":
@@ -183,11 +195,35 @@ function onHello(event) {
   state.limits = { ...DEFAULT_LIMITS, ...event.limits };
   state.defaultRoom = event.defaultRoom ?? event.room ?? state.defaultRoom;
   state.legacy = false;
+  state.myId = event.userId ?? "";
   setMe(event.user, { remember: false });
+  connection.send({ type: "auth", guestKey: guestKey() });
   for (const room of state.rooms.values()) {
     room.joined = false;
     sendJoin(room);
   }
+}
+
+/** Whether a message (or a pending one, which has no user id) is ours. */
+function isOwn(message) {
+  return message.userId
+    ? message.userId === state.myId
+    : message.user === state.me;
+}
+
+/** Orders members as the server lists them: by name, then id. */
+function byName(a, b) {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function guestKey() {
+  let key = localStorage.getItem(GUEST_KEY);
+  if (!key) {
+    key = crypto.randomUUID();
+    localStorage.setItem(GUEST_KEY, key);
+  }
+  return key;
 }
 
 function sendJoin(room) {
@@ -271,7 +307,7 @@ function onLeft(name) {
 function onMessage(event) {
   const room = state.rooms.get(event.room ?? state.defaultRoom);
   if (!room) return;
-  if (event.user === state.me) {
+  if (isOwn(event)) {
     // Our own message may arrive before its ack: settle the pending copy now.
     for (const [nonce, entry] of room.pending) {
       if (entry.sent && !entry.error && entry.text === event.text) {
@@ -359,19 +395,20 @@ function onPresence(event) {
     if (room.name === state.current) schedule("members");
     return;
   }
-  const members = new Set(room.members);
+  const members = new Map(room.members.map((member) => [member.id, member]));
   // In a large room the list is partial (`memberCount` has the total): a
-  // name that leaves may never have been listed.
-  for (const name of event.left ?? []) {
-    members.delete(name);
+  // user who leaves may never have been listed. A `joined` entry for a user
+  // already listed is their new name.
+  for (const member of event.left ?? []) {
+    members.delete(member.id);
     room.memberCount--;
   }
-  for (const name of event.joined ?? []) {
-    if (!members.has(name)) room.memberCount++;
-    members.add(name);
+  for (const member of event.joined ?? []) {
+    if (!members.has(member.id)) room.memberCount++;
+    members.set(member.id, member);
   }
   room.memberCount = Math.max(room.memberCount, members.size);
-  room.members = [...members].sort();
+  room.members = [...members.values()].sort(byName);
   if (room.name === state.current) schedule("members");
 }
 
@@ -601,15 +638,21 @@ function renderRooms() {
 function renderMembers() {
   const room = currentRoom();
   const members = room?.members ?? [];
-  const items = members.map((name) => {
+  const items = members.map((member) => {
     const item = document.createElement("li");
     item.className = "member";
-    item.append(avatarFor(name));
+    item.append(avatarFor(member.name));
     const label = document.createElement("span");
     label.className = "member-name";
-    label.textContent = name;
+    label.textContent = member.name;
     item.append(label);
-    if (name === state.me) {
+    if (member.guest) {
+      const guest = document.createElement("span");
+      guest.className = "guest";
+      guest.textContent = "guest";
+      item.append(guest);
+    }
+    if (member.id === state.myId) {
       const you = document.createElement("span");
       you.className = "you";
       you.textContent = "you";

@@ -53,7 +53,7 @@ export class MessageList {
   #sliding = false;
 
   /**
-   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (user: string) => boolean, onNeedOlder: (room: Room) => void }} parts
+   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, onNeedOlder: (room: Room) => void }} parts
    */
   constructor(parts) {
     this.#scroller = parts.scroller;
@@ -125,11 +125,11 @@ export class MessageList {
         const fresh = messages.slice(lastIndex + 1);
         this.#append(fresh, messages[lastIndex]);
         if (!stick) {
-          this.#newBelow += fresh.filter((m) => !this.#isOwn(m.user)).length;
+          this.#newBelow += fresh.filter((m) => !this.#isOwn(m)).length;
         }
       } else {
         this.#newBelow += messages.slice(lastIndex + 1)
-          .filter((m) => !this.#isOwn(m.user)).length;
+          .filter((m) => !this.#isOwn(m)).length;
       }
       if (stick && this.#count > MAX_RENDERED) {
         this.#renderRange(
@@ -237,7 +237,7 @@ export class MessageList {
       day.append(label);
       nodes.push(day);
     }
-    const own = this.#isOwn(message.user);
+    const own = this.#isOwn(message);
     const item = document.createElement("li");
     item.className = "message";
     if (own) item.classList.add("own");

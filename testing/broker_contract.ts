@@ -46,7 +46,11 @@ async function post(
   room: string,
   text: string,
 ): Promise<ChatMessage> {
-  const [stored] = await history.append(room, [{ user: "u", text }]);
+  const [stored] = await history.append(room, [{
+    userId: "u",
+    user: "u",
+    text,
+  }]);
   await broker.publish(room, broadcastOf(stored!.message));
   return stored!.message;
 }
@@ -143,7 +147,7 @@ export function brokerContract(
     const event = presenceBroadcast({
       type: "presence",
       room: "room",
-      joined: ["ada"],
+      joined: [{ id: "ada", name: "ada" }],
       left: [],
     });
     await pair.a.broker.publish("room", event);

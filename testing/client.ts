@@ -111,10 +111,14 @@ export async function connect(
   return client;
 }
 
-/** Opens a JSON client, consumes its `hello` and joins `rooms` (default: `general`). */
+/**
+ * Opens a JSON client, consumes its `hello`, signs in when given a token or a
+ * guest key, and joins `rooms` (default: `general`).
+ */
 export async function connectJson(
   url: string,
   rooms: string[] = [DEFAULT_ROOM],
+  signIn?: { token: string } | { guestKey: string },
 ): Promise<{
   client: TestClient;
   hello: Extract<ServerEvent, { type: "hello" }>;
@@ -122,6 +126,14 @@ export async function connectJson(
 }> {
   const client = await connect(url, { json: true });
   const hello = await client.nextOfType("hello");
+  if (signIn) {
+    client.sendJson({ type: "auth", ...signIn, nonce: "sign-in" });
+    const reply = await client.nextEvent();
+    if (reply.type !== "authenticated") {
+      await client[Symbol.asyncDispose]();
+      throw new Error(`Cannot sign in: ${JSON.stringify(reply)}`);
+    }
+  }
   const joined = [];
   for (const room of rooms) {
     client.sendJson({ type: "join", room });

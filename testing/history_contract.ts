@@ -14,10 +14,24 @@ export interface ContractOptions {
   now?: () => number;
 }
 
+/** A message as older versions of the server stored it: no user id. */
+export interface OldMessage {
+  id: number;
+  ts: number;
+  user: string;
+  text: string;
+}
+
+/** A fresh history, and a way to write to its store as older versions did. */
+export interface ContractHistory extends History, AsyncDisposable {
+  /** Writes `message` and the room's head as they were stored before epochs and user ids. */
+  writeOld(room: string, message: OldMessage): Promise<void>;
+}
+
 /** Opens a fresh, empty history; disposing it releases everything it used. */
 export type OpenHistory = (
   options?: ContractOptions,
-) => Promise<History & AsyncDisposable>;
+) => Promise<ContractHistory>;
 
 function texts(page: Pick<HistoryPage, "messages">): string[] {
   return page.messages.map((message) => message.text);
@@ -26,6 +40,7 @@ function texts(page: Pick<HistoryPage, "messages">): string[] {
 /** Drafts with the texts "1" to `count`. */
 function numbered(count: number) {
   return Array.from({ length: count }, (_, i) => ({
+    userId: "u",
     user: "u",
     text: String(i + 1),
   }));
@@ -49,12 +64,20 @@ export function historyContract(
 
   test("append() numbers a batch in order after the room's last id", async () => {
     await using history = await open();
-    const first = await history.append("a", [{ user: "u", text: "1" }]);
+    const first = await history.append("a", [{
+      userId: "u",
+      user: "u",
+      text: "1",
+    }]);
     const batch = await history.append("a", [
-      { user: "u", text: "2" },
-      { user: "v", text: "3" },
+      { userId: "u", user: "u", text: "2" },
+      { userId: "v", user: "v", text: "3" },
     ]);
-    const other = await history.append("b", [{ user: "u", text: "x" }]);
+    const other = await history.append("b", [{
+      userId: "u",
+      user: "u",
+      text: "x",
+    }]);
     assert.deepEqual(
       [...first, ...batch].map((stored) => stored.message.id),
       [1, 2, 3],
@@ -65,12 +88,12 @@ export function historyContract(
   test("append() stores a (user, nonce) once and returns the original", async () => {
     await using history = await open();
     const [first] = await history.append("a", [
-      { user: "u", text: "hi", nonce: "n" },
+      { userId: "u", user: "u", text: "hi", nonce: "n" },
     ]);
     const [again, fresh, otherUser] = await history.append("a", [
-      { user: "u", text: "hi", nonce: "n" },
-      { user: "u", text: "new", nonce: "m" },
-      { user: "v", text: "hi", nonce: "n" },
+      { userId: "u", user: "u", text: "hi", nonce: "n" },
+      { userId: "u", user: "u", text: "new", nonce: "m" },
+      { userId: "v", user: "v", text: "hi", nonce: "n" },
     ]);
     assert.equal(first?.duplicate, false);
     assert.equal(again?.duplicate, true);
@@ -80,11 +103,71 @@ export function historyContract(
     assert.deepEqual(texts(await history.latest("a", 10)), ["hi", "new", "hi"]);
   });
 
+  test("append() keeps apart two users who share a name and a nonce", async () => {
+    await using history = await open();
+    const [ada, other] = await history.append("a", [
+      { userId: "u1", user: "Sam", text: "from u1", nonce: "1" },
+      { userId: "u2", user: "Sam", text: "from u2", nonce: "1" },
+    ]);
+    const [again] = await history.append("a", [
+      { userId: "u2", user: "Sam", text: "from u2", nonce: "1" },
+    ]);
+    assert.equal(ada?.duplicate, false);
+    assert.equal(other?.duplicate, false);
+    assert.equal(again?.duplicate, true);
+    assert.equal(again?.message.id, other?.message.id);
+    const page = await history.latest("a", 10);
+    assert.deepEqual(
+      page.messages.map(({ userId, user, text }) => ({ userId, user, text })),
+      [
+        { userId: "u1", user: "Sam", text: "from u1" },
+        { userId: "u2", user: "Sam", text: "from u2" },
+      ],
+    );
+  });
+
+  test("append() keeps a guest's mark on its messages", async () => {
+    await using history = await open();
+    await history.append("a", [
+      { userId: "guest:1", user: "g", text: "hi", guest: true },
+      { userId: "u1", user: "Ada", text: "hello" },
+    ]);
+    const page = await history.latest("a", 10);
+    assert.deepEqual(page.messages.map((message) => message.guest), [
+      true,
+      undefined,
+    ]);
+  });
+
+  test("reads back messages stored before users had ids", async () => {
+    await using history = await open();
+    await history.writeOld("r", {
+      id: 1,
+      ts: Date.now(),
+      user: "Bo",
+      text: "old",
+    });
+    await history.append("r", [{ userId: "u1", user: "Ada", text: "new" }]);
+    const page = await history.latest("r", 10);
+    assert.deepEqual(
+      page.messages.map(({ id, user, userId, text }) => ({
+        id,
+        user,
+        userId,
+        text,
+      })),
+      [
+        { id: 1, user: "Bo", userId: undefined, text: "old" },
+        { id: 2, user: "Ada", userId: "u1", text: "new" },
+      ],
+    );
+  });
+
   test("append() de-duplicates within one batch", async () => {
     await using history = await open();
     const results = await history.append("a", [
-      { user: "u", text: "hi", nonce: "n" },
-      { user: "u", text: "hi", nonce: "n" },
+      { userId: "u", user: "u", text: "hi", nonce: "n" },
+      { userId: "u", user: "u", text: "hi", nonce: "n" },
     ]);
     assert.deepEqual(results.map((stored) => stored.duplicate), [false, true]);
     assert.equal(results[1]?.message.id, results[0]?.message.id);
@@ -93,7 +176,7 @@ export function historyContract(
   test("keeps at most maxMessages per room", async () => {
     await using history = await open({ maxMessages: 3 });
     for (let i = 1; i <= 5; i++) {
-      await history.append("a", [{ user: "u", text: String(i) }]);
+      await history.append("a", [{ userId: "u", user: "u", text: String(i) }]);
     }
     assert.deepEqual(texts(await history.latest("a", 10)), ["3", "4", "5"]);
     const caughtUp = await history.resume("a", 1, 10);
@@ -107,9 +190,9 @@ export function historyContract(
   test("hides messages older than maxAgeMs", async () => {
     let now = Date.now();
     await using history = await open({ maxAgeMs: 1000, now: () => now });
-    await history.append("a", [{ user: "u", text: "old" }]);
+    await history.append("a", [{ userId: "u", user: "u", text: "old" }]);
     now += 600;
-    await history.append("a", [{ user: "u", text: "new" }]);
+    await history.append("a", [{ userId: "u", user: "u", text: "new" }]);
     now += 600;
     assert.deepEqual(texts(await history.latest("a", 10)), ["new"]);
     const after = await history.resume("a", 0, 10);
@@ -134,7 +217,7 @@ export function historyContract(
 
   test("resume() says truncated when since is beyond the last id", async () => {
     await using history = await open();
-    await history.append("a", [{ user: "u", text: "1" }]);
+    await history.append("a", [{ userId: "u", user: "u", text: "1" }]);
     assert.equal((await history.resume("a", 1, 10)).truncated, false);
     assert.equal((await history.resume("a", 7, 10)).truncated, true);
     assert.equal((await history.resume("empty", 0, 10)).truncated, false);

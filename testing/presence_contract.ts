@@ -6,7 +6,22 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type { Member } from "../chat/events.ts";
 import type { Presence } from "../chat/presence.ts";
+
+/** A member whose id is their name, as these tests use them. */
+function member(name: string): Member {
+  return { id: name, name };
+}
+
+/** Reads the names `members()` lists. */
+async function names(
+  presence: Presence,
+  room: string,
+  limit?: number,
+): Promise<string[]> {
+  return (await presence.members(room, limit)).map((member) => member.name);
+}
 
 /** Settings a contract test needs from fresh presences. */
 export interface PresenceContractOptions {
@@ -78,68 +93,107 @@ export function presenceContract(
     Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
   }
 
-  test("join() and leave() report a name's first arrival and last departure over every instance", async () => {
+  test("join() and leave() report a user's first arrival and last departure over every instance", async () => {
     await using pair = await open();
     const { a, b } = pair;
-    assert.equal(await a.join("general", "ada"), true);
-    assert.equal(await a.join("general", "ada"), false, "a second tab");
-    assert.equal(await b.join("general", "ada"), false, "a tab elsewhere");
-    assert.equal(await a.leave("general", "ada"), false, "tabs are left");
-    assert.equal(await a.leave("general", "ada"), false, "one is left");
-    assert.deepEqual(await a.members("general"), ["ada"]);
-    assert.equal(await b.leave("general", "ada"), true);
-    assert.equal(await b.leave("general", "ada"), false, "already gone");
-    assert.deepEqual(await a.members("general"), []);
+    assert.equal(await a.join("general", member("ada")), true);
+    assert.equal(await a.join("general", member("ada")), false, "a second tab");
+    assert.equal(
+      await b.join("general", member("ada")),
+      false,
+      "a tab elsewhere",
+    );
+    assert.equal(
+      await a.leave("general", member("ada")),
+      false,
+      "tabs are left",
+    );
+    assert.equal(await a.leave("general", member("ada")), false, "one is left");
+    assert.deepEqual(await names(a, "general"), ["ada"]);
+    assert.equal(await b.leave("general", member("ada")), true);
+    assert.equal(
+      await b.leave("general", member("ada")),
+      false,
+      "already gone",
+    );
+    assert.deepEqual(await names(a, "general"), []);
   });
 
-  test("members() lists every instance's names once, sorted, per room", async () => {
+  test("join() under a new name lists the user once, under the latest name", async () => {
     await using pair = await open();
     const { a, b } = pair;
-    const names = ["mia", "Ada", "bo", "zoë", "bo", "émile", "al"];
-    for (const [i, name] of names.entries()) {
-      await (i % 2 === 0 ? a : b).join("general", name);
+    const ada = { id: "u1", name: "Ada" };
+    const renamed = { id: "u1", name: "Ada L." };
+    await a.join("general", ada);
+    await b.join("general", ada);
+    assert.equal(await b.join("general", renamed), false, "already present");
+    assert.equal(await b.leave("general", renamed), false);
+    assert.deepEqual(await a.members("general"), [renamed]);
+    assert.deepEqual(await b.members("general"), [renamed]);
+    assert.equal(await a.count("general"), 1);
+  });
+
+  test("members() keeps a guest's mark and tells apart users who share a name", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    const guest: Member = { id: "guest:1", name: "Sam", guest: true };
+    const sam: Member = { id: "u2", name: "Sam" };
+    await a.join("general", guest);
+    await b.join("general", sam);
+    assert.deepEqual(await a.members("general"), [guest, sam]);
+    assert.equal(await b.count("general"), 2);
+  });
+
+  test("members() lists every instance's users once, sorted by name, per room", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    const joining = ["mia", "Ada", "bo", "zoë", "bo", "émile", "al"];
+    for (const [i, name] of joining.entries()) {
+      await (i % 2 === 0 ? a : b).join("general", member(name));
     }
-    await b.join("other", "dee");
+    await b.join("other", member("dee"));
     const sorted = ["Ada", "al", "bo", "mia", "zoë", "émile"];
-    assert.deepEqual(await a.members("general"), sorted);
-    assert.deepEqual(await b.members("general"), sorted);
-    assert.deepEqual(await a.members("other"), ["dee"]);
-    assert.deepEqual(await a.members("empty"), []);
+    assert.deepEqual(await names(a, "general"), sorted);
+    assert.deepEqual(await names(b, "general"), sorted);
+    assert.deepEqual(await names(a, "other"), ["dee"]);
+    assert.deepEqual(await names(a, "empty"), []);
     const members = await b.members("general");
-    members.push("mutated");
-    assert.deepEqual(await b.members("general"), sorted, "a copy");
+    members.push(member("mutated"));
+    assert.deepEqual(await names(b, "general"), sorted, "a copy");
   });
 
-  test("members() with a limit lists that many names; count() counts them all", async () => {
+  test("members() with a limit lists that many users; count() counts them all", async () => {
     await using pair = await open();
     const { a, b } = pair;
-    for (const name of ["cy", "ada", "bo"]) await a.join("general", name);
-    await b.join("general", "ada");
-    await b.join("general", "dee");
-    const listed = await b.members("general", 2);
+    for (const name of ["cy", "ada", "bo"]) {
+      await a.join("general", member(name));
+    }
+    await b.join("general", member("ada"));
+    await b.join("general", member("dee"));
+    const listed = await names(b, "general", 2);
     assert.equal(listed.length, 2);
     assert.deepEqual(listed, [...listed].sort());
     for (const name of listed) {
       assert(["ada", "bo", "cy", "dee"].includes(name));
     }
-    assert.deepEqual(await a.members("general", 0), []);
+    assert.deepEqual(await names(a, "general", 0), []);
     assert.equal(await a.count("general"), 4);
     assert.equal(await b.count("empty"), 0);
   });
 
-  test("join() racing on two instances announces a name once, and leave() once", async () => {
+  test("join() racing on two instances announces a user once, and leave() once", async () => {
     await using pair = await open();
     const { a, b } = pair;
     for (let round = 0; round < 5; round++) {
       const user = `user${round}`;
       const joined = await Promise.all([
-        a.join("general", user),
-        b.join("general", user),
+        a.join("general", member(user)),
+        b.join("general", member(user)),
       ]);
       assert.equal(joined.filter(Boolean).length, 1, `joins of ${user}`);
       const left = await Promise.all([
-        a.leave("general", user),
-        b.leave("general", user),
+        a.leave("general", member(user)),
+        b.leave("general", member(user)),
       ]);
       assert.equal(left.filter(Boolean).length, 1, `leaves of ${user}`);
     }
@@ -147,33 +201,37 @@ export function presenceContract(
 
   if (!shared) return;
 
-  test("close() removes its instance's names and keeps the others'", async () => {
+  test("close() removes its instance's users and keeps the others'", async () => {
     await using pair = await open();
     const { a, b } = pair;
-    await a.join("general", "ada");
-    await a.join("other", "ada");
-    await a.join("general", "bo");
-    await b.join("general", "bo");
+    await a.join("general", member("ada"));
+    await a.join("other", member("ada"));
+    await a.join("general", member("bo"));
+    await b.join("general", member("bo"));
     await a.close();
     await a.close();
-    assert.deepEqual(await b.members("general"), ["bo"]);
-    assert.deepEqual(await b.members("other"), []);
+    assert.deepEqual(await names(b, "general"), ["bo"]);
+    assert.deepEqual(await names(b, "other"), []);
     assert.equal(await b.count("general"), 1);
   });
 
-  test("members() drops a dead instance's names once the TTL has passed, not before", async () => {
+  test("members() drops a dead instance's users once the TTL has passed, not before", async () => {
     const ttlMs = 60_000;
     let now = Date.now();
     await using pair = await open({ ttlMs, now: () => now });
     const { a, b } = pair;
-    await a.join("general", "ada");
+    await a.join("general", member("ada"));
     pair.killA!();
     now += ttlMs - 1;
-    assert.deepEqual(await b.members("general"), ["ada"]);
+    assert.deepEqual(await names(b, "general"), ["ada"]);
     assert.equal(await b.count("general"), 1);
     now += 2;
-    assert.deepEqual(await b.members("general"), []);
+    assert.deepEqual(await names(b, "general"), []);
     assert.equal(await b.count("general"), 0);
-    assert.equal(await b.join("general", "ada"), true, "ada is new again");
+    assert.equal(
+      await b.join("general", member("ada")),
+      true,
+      "ada is new again",
+    );
   });
 }
