@@ -62,6 +62,8 @@ export interface Config {
   authPublicKey: string;
   /** URL of the JSON Web Key Set that verifies tokens; empty for none. */
   authJwksUrl: string;
+  /** Seconds after a fetch of the key set before a token with an unknown key id may fetch it again. */
+  authJwksCooldown: number;
   /** Required `iss` of tokens; empty accepts any. */
   authIssuer: string;
   /** Required `aud` of tokens; empty accepts any. */
@@ -436,6 +438,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: "",
     description: "JWKS URL of an identity provider that verifies tokens",
     parse: url(["https", "http"]),
+  }),
+  define({
+    key: "authJwksCooldown",
+    env: "CHAT_AUTH_JWKS_COOLDOWN",
+    flag: "auth-jwks-cooldown",
+    defaultValue: 30,
+    description:
+      "Seconds before an unknown key id may fetch the JWKS again (key rotation)",
+    parse: integer(0, 86_400),
   }),
   define({
     key: "authIssuer",

@@ -180,7 +180,7 @@ export type ServerEvent =
     ts: number;
     duplicate: boolean;
   }
-  | { type: "renamed"; user: string }
+  | { type: "renamed"; user: string; nonce?: string }
   | { type: "pong"; nonce?: string }
   | { type: "error"; code: ErrorCode; message: string; nonce?: string };
 

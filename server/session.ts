@@ -502,7 +502,11 @@ export class Session {
       }
       const previous = this.identity.name;
       credentials.rename(name);
-      this.#writer.reply({ type: "renamed", user: name });
+      this.#writer.reply(
+        nonce === undefined
+          ? { type: "renamed", user: name }
+          : { type: "renamed", user: name, nonce },
+      );
       if (previous !== name) this.#afterSignIn();
     }, (error) => {
       log("error", "room.rename_failed", { id: this.#options.id, error });

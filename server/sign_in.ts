@@ -35,6 +35,7 @@ function verifierOptions(config: Config): TokenVerifierOptions {
     requireExpiry: config.authRequireExpiry,
     clockSkewSeconds: config.authClockSkew,
     maxTokenBytes: config.authMaxTokenBytes,
+    jwksCooldownMs: config.authJwksCooldown * 1000,
   };
 }
 

@@ -4,7 +4,11 @@
  * @module
  */
 import type { Config } from "../server/config.ts";
-import { type ChatHandler, createHandler } from "../main.ts";
+import {
+  type ChatHandler,
+  createHandler,
+  type HandlerOptions,
+} from "../main.ts";
 import { withTimeout } from "./async.ts";
 
 /** A chat server listening on a free loopback port. */
@@ -21,12 +25,12 @@ export interface TestServer extends AsyncDisposable {
 }
 
 /**
- * Starts a real server with `config` overrides (and, optionally, another UI
- * folder); dispose it to stop it.
+ * Starts a real server with `config` overrides and, optionally, other
+ * handler options (a UI folder, a backend); dispose it to stop it.
  */
 export function startServer(
   config: Partial<Config> = {},
-  options: { staticDir?: string } = {},
+  options: Omit<HandlerOptions, "config"> = {},
 ): TestServer {
   const handler = createHandler({
     config: { logLevel: "error", ...config },
