@@ -16,6 +16,7 @@ import { startServer } from "../testing/server.ts";
 import { spawnServer } from "../testing/server_process.ts";
 import { signTestToken, TEST_SECRET } from "../testing/tokens.ts";
 import { openBackend } from "./backend.ts";
+import { createHandler } from "./handler.ts";
 import { defaultConfig } from "./config.ts";
 import type { ServerEvent } from "./protocol.ts";
 
@@ -80,6 +81,23 @@ Deno.test("auth: a token signs the connection in, and its messages and presence 
     { user: message!.user, userId: message!.userId, guest: message!.guest },
     { user: "Ada", userId: "auth0|ada", guest: undefined },
   );
+});
+
+Deno.test("GET /config.json tells the web UI where to get a token and whether guests may stay", async () => {
+  await using handler = createHandler({
+    config: {
+      authSecret: TEST_SECRET,
+      authTokenUrl: "https://app.example/chat-token",
+    },
+  });
+  const res = await handler(new Request("http://localhost/config.json"));
+  assert.deepEqual(await res.json(), {
+    tokenUrl: "https://app.example/chat-token",
+    guests: "off",
+  });
+  await using open = createHandler();
+  const guests = await open(new Request("http://localhost/config.json"));
+  assert.deepEqual(await guests.json(), { tokenUrl: null, guests: "on" });
 });
 
 Deno.test("auth: a token in the URL signs in a plain-text client; without one it is closed with 4401", async () => {

@@ -245,6 +245,14 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     const { pathname } = new URL(req.url);
     if (pathname === "/ws") return upgrade(req);
     if (pathname === "/metrics") return metrics.respond(req);
+    if (pathname === "/config.json") {
+      // What the web UI needs before it connects: where to get a token,
+      // and whether it may go on as a guest.
+      return json({
+        tokenUrl: config.authTokenUrl || null,
+        guests: signIn.guests,
+      });
+    }
     if (pathname === "/healthz") {
       if (req.method !== "GET" && req.method !== "HEAD") {
         return new Response("Method not allowed\n", {

@@ -7,21 +7,20 @@
 import { Connection } from "./connection.js";
 import {
   checkName,
+  directRoom,
+  directRoomUsers,
   hueFor,
   initials,
   normalizeRoom,
   utf8Length,
 } from "./format.js";
 import { MessageList } from "./message_list.js";
+import { loadConfig, SignIn } from "./sign_in.js";
 
 const NAME_KEY = "chat.name";
-/**
- * This browser's guest key: sent with `auth` on every connection, it keeps
- * the same guest id across reconnects and reloads, so a message re-sent with
- * its nonce is never stored twice.
- */
-const GUEST_KEY = "chat.guest-key";
 const ROOMS_KEY = "chat.rooms";
+/** What direct rooms are called here: `@` and the other user's name, by room. */
+const LABELS_KEY = "chat.room-labels";
 /** Messages kept in memory per room; older ones are paged in again on demand. */
 const MAX_MESSAGES = 20_000;
 /** Older messages asked for per `history` request. */
@@ -46,6 +45,7 @@ const ui = {
   headerMembers: $("header-members"),
   meAvatar: $("me-avatar"),
   meName: $("me-name"),
+  meStatus: $("me-status"),
   rename: $("rename"),
   roomName: $("room-name"),
   leave: $("leave"),
@@ -79,6 +79,10 @@ const state = {
   me: localStorage.getItem(NAME_KEY) ?? "",
   /** Our user id, from `hello` and `authenticated`. */
   myId: "",
+  /** Whether a token signed us in (otherwise we are a guest). */
+  signedIn: false,
+  /** @type {Record<string, string>} labels of direct rooms */
+  labels: readLabels(),
   limits: DEFAULT_LIMITS,
   defaultRoom: "general",
   /** @type {Map<string, Room>} */
@@ -129,7 +133,7 @@ const connection = new Connection({
   url() {
     const url = new URL("/ws", location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    if (state.me) url.searchParams.set("name", state.me);
+    if (state.me && !signIn.usesTokens) url.searchParams.set("name", state.me);
     return url;
   },
   onEvent: handleEvent,
@@ -180,8 +184,7 @@ function handleEvent(event) {
     case "reset":
       return onReset(event);
     case "authenticated":
-      state.myId = event.user.id;
-      return;
+      return onAuthenticated(event);
     case "renamed":
       return setMe(event.user);
     case "error":
@@ -196,8 +199,8 @@ function onHello(event) {
   state.defaultRoom = event.defaultRoom ?? event.room ?? state.defaultRoom;
   state.legacy = false;
   state.myId = event.userId ?? "";
-  setMe(event.user, { remember: false });
-  connection.send({ type: "auth", guestKey: guestKey() });
+  if (!signIn.usesTokens) setMe(event.user, { remember: false });
+  connection.send({ type: "auth", ...signIn.credential(), nonce: "sign-in" });
   for (const room of state.rooms.values()) {
     room.joined = false;
     sendJoin(room);
@@ -217,13 +220,17 @@ function byName(a, b) {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function guestKey() {
-  let key = localStorage.getItem(GUEST_KEY);
-  if (!key) {
-    key = crypto.randomUUID();
-    localStorage.setItem(GUEST_KEY, key);
-  }
-  return key;
+function onAuthenticated(event) {
+  state.myId = event.user.id;
+  state.signedIn = !event.user.guest;
+  if (state.signedIn) setMe(event.user.name, { remember: false });
+  ui.rename.hidden = state.signedIn;
+  ui.meStatus.textContent = state.signedIn ? "Signed in" : "Guest";
+  signIn.renewBefore(
+    event.expiresAt,
+    (credential) => connection.send({ type: "auth", ...credential }),
+  );
+  schedule("members");
 }
 
 function sendJoin(room) {
@@ -420,10 +427,22 @@ const ERROR_TEXT = {
   "too_many_rooms": "You are in too many rooms. Leave one first.",
   "invalid_name": "That name cannot be used.",
   "unavailable": "The server is busy. Your message will be sent again shortly.",
+  "unauthorized": "You could not be signed in.",
+  "token_expired": "Your sign-in expired; signing in again.",
+  "auth_required": "Sign in to chat here.",
+  "read_only": "Guests may only read here. Sign in to send messages.",
+  "forbidden": "You cannot use this room.",
+  "name_taken": "Someone signed in here uses that name. Pick another.",
+  "too_many_connections": "You have too many chat tabs open.",
 };
 
 function onError(event) {
   const nonce = typeof event.nonce === "string" ? event.nonce : "";
+  if (nonce === "sign-in") {
+    // A stale token: fetch a fresh one for the next connection; the server
+    // keeps this one as a guest, or closes it where guests are off.
+    signIn.refresh();
+  }
   const reason = ERROR_TEXT[event.code] ?? event.message ?? "Request failed.";
   if (nonce.startsWith("join:")) return onJoinError(nonce.slice(5), event);
   if (event.code === "invalid_name" && ui.nameDialog.open) {
@@ -528,7 +547,42 @@ function requestOlder(room) {
 
 function roomFromHash() {
   const match = location.hash.match(/^#\/(.+)$/);
-  return match ? normalizeRoom(decodeURIComponent(match[1])) : null;
+  if (!match) return null;
+  try {
+    return normalizeRoom(decodeURIComponent(match[1]));
+  } catch {
+    return null;
+  }
+}
+
+/** The room's link: a direct room's name holds `%` and `:`, which a URL must escape. */
+function hashFor(name) {
+  return `#/${encodeURIComponent(name)}`;
+}
+
+/** What the page calls a room: `#name`, or `@` and the other user's name. */
+function labelFor(name) {
+  if (!directRoomUsers(name)) return `#${name}`;
+  return state.labels[name] ?? "@direct message";
+}
+
+function readLabels() {
+  try {
+    const labels = JSON.parse(localStorage.getItem(LABELS_KEY) ?? "{}");
+    return labels && typeof labels === "object" ? labels : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Opens the direct-message room with `member`. */
+function messageDirectly(member) {
+  const room = directRoom(state.myId, member.id);
+  if (!room) return;
+  state.labels[room] = `@${member.name}`;
+  localStorage.setItem(LABELS_KEY, JSON.stringify(state.labels));
+  navigate(room);
+  ui.text.focus();
 }
 
 function saveRooms() {
@@ -559,7 +613,7 @@ function ensureRoom(name) {
 }
 
 function navigate(name, { replace = false } = {}) {
-  const hash = `#/${name}`;
+  const hash = hashFor(name);
   if (location.hash !== hash) {
     if (replace) history.replaceState(null, "", hash);
     else history.pushState(null, "", hash);
@@ -571,13 +625,14 @@ function switchTo(name) {
   const room = ensureRoom(name);
   state.current = name;
   room.unread = 0;
-  document.title = `#${name} · Chat`;
-  ui.roomName.textContent = name;
-  ui.emptyRoom.textContent = `#${name}`;
-  ui.composerLabel.textContent = `Message #${name}`;
-  ui.text.placeholder = `Message #${name}`;
-  ui.scroller.setAttribute("aria-label", `Messages in #${name}`);
-  ui.leave.setAttribute("aria-label", `Leave #${name}`);
+  const label = labelFor(name);
+  document.title = `${label} · Chat`;
+  ui.roomName.textContent = label.slice(1);
+  ui.emptyRoom.textContent = label;
+  ui.composerLabel.textContent = `Message ${label}`;
+  ui.text.placeholder = `Message ${label}`;
+  ui.scroller.setAttribute("aria-label", `Messages in ${label}`);
+  ui.leave.setAttribute("aria-label", `Leave ${label}`);
   messageList.show(room);
   renderRooms();
   renderMembers();
@@ -602,16 +657,17 @@ function renderRooms() {
   for (const room of state.rooms.values()) {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = `#/${room.name}`;
+    link.href = hashFor(room.name);
     link.className = "room-link";
     if (room.name === state.current) link.setAttribute("aria-current", "page");
     const hash = document.createElement("span");
     hash.className = "hash";
     hash.setAttribute("aria-hidden", "true");
-    hash.textContent = "#";
+    const name = labelFor(room.name);
+    hash.textContent = name[0];
     const label = document.createElement("span");
     label.className = "room-label";
-    label.textContent = room.name;
+    label.textContent = name.slice(1);
     link.append(hash, label);
     if (room.unread > 0 && room.name !== state.current) {
       link.classList.add("has-unread");
@@ -657,6 +713,14 @@ function renderMembers() {
       you.className = "you";
       you.textContent = "you";
       item.append(you);
+    } else if (state.signedIn && !member.guest) {
+      const message = document.createElement("button");
+      message.type = "button";
+      message.className = "ghost message-member";
+      message.textContent = "Message";
+      message.setAttribute("aria-label", `Message ${member.name} directly`);
+      message.addEventListener("click", () => messageDirectly(member));
+      item.append(message);
     }
     return item;
   });
@@ -867,9 +931,13 @@ setInterval(() => messageList.updateTimes(), 30_000);
 
 // ---- Start.
 
+const signIn = new SignIn(await loadConfig());
+const signedIn = await signIn.refresh();
 for (const name of ["general", ...loadRooms()]) ensureRoom(name);
 ui.meName.textContent = state.me || "Guest";
+ui.meStatus.textContent = signedIn ? "Signed in" : "Guest";
+ui.rename.hidden = signedIn;
 navigate(roomFromHash() ?? "general", { replace: true });
 connection.connect();
-if (!state.me) openNameDialog();
+if (!state.me && !signedIn) openNameDialog();
 else ui.text.focus();

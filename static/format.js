@@ -1,6 +1,7 @@
 // Pure helpers of the chat page: names, rooms, colours and times. No DOM.
-// The name and room rules repeat the server's (server/protocol.ts), which a
-// page served as it is cannot import: static/format_test.ts holds them equal.
+// The name and room rules repeat the server's (server/protocol.ts and
+// chat/rooms.ts), which a page served as it is cannot import:
+// static/format_test.ts holds them equal.
 
 /** Longest display name in code points (docs/protocol.md "Display names"). */
 export const MAX_NAME_LENGTH = 32;
@@ -13,14 +14,60 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/** Prefix of a direct-message room's name (chat/rooms.ts). */
+const DIRECT_PREFIX = "dm:";
+/** Longest user id. */
+const MAX_USER_ID_LENGTH = 128;
+
 /**
- * Folds a room name to the server's form, or returns null when it is invalid.
+ * Folds a room name to the server's form, or returns null when it is
+ * invalid. A direct room (`dm:` and two user ids) keeps its case and must be
+ * in its canonical form.
  * @param {string} name
  * @returns {string | null}
  */
 export function normalizeRoom(name) {
   const trimmed = name.trim().replace(/^#/, "");
+  if (trimmed.startsWith(DIRECT_PREFIX)) {
+    return directRoomUsers(trimmed) ? trimmed : null;
+  }
   return ROOM_PATTERN.test(trimmed) ? trimmed.toLowerCase() : null;
+}
+
+/**
+ * The direct-message room of two users: `dm:` and both ids percent-encoded
+ * and sorted, so either computes the same name.
+ * @param {string} userId
+ * @param {string} otherId
+ * @returns {string | null} null when the ids are the same, empty or too long
+ */
+export function directRoom(userId, otherId) {
+  const ids = [userId, otherId];
+  if (
+    userId === otherId ||
+    ids.some((id) => id.length < 1 || id.length > MAX_USER_ID_LENGTH)
+  ) {
+    return null;
+  }
+  const [first, second] = ids.map(encodeURIComponent).sort();
+  return `${DIRECT_PREFIX}${first}:${second}`;
+}
+
+/**
+ * The two user ids of a direct room in its canonical form, or null.
+ * @param {string} room
+ * @returns {[string, string] | null}
+ */
+export function directRoomUsers(room) {
+  if (!room.startsWith(DIRECT_PREFIX)) return null;
+  const parts = room.slice(DIRECT_PREFIX.length).split(":");
+  if (parts.length !== 2) return null;
+  try {
+    const [first, second] = parts.map(decodeURIComponent);
+    return directRoom(first, second) === room ? [first, second] : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

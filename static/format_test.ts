@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as ui from "./format.js";
+import * as serverRooms from "../chat/rooms.ts";
 import * as server from "../server/protocol.ts";
 
 // The page checks names before it sends them, with its own copy of the
@@ -30,6 +31,13 @@ const ROOM_NAMES = [
   "dev/team",
   "émile",
   "ｄｅｖ",
+  "dm:Ada:bo",
+  "dm:bo:Ada",
+  "dm:auth0%7Cada:bo",
+  "dm:auth0|ada:bo",
+  "dm:ada:ada",
+  "dm:ada",
+  `dm:${"x".repeat(129)}:bo`,
 ];
 
 Deno.test("normalizeRoom() of the page and of the server agree on every room name", () => {
@@ -40,6 +48,17 @@ Deno.test("normalizeRoom() of the page and of the server agree on every room nam
       JSON.stringify(name),
     );
   }
+});
+
+Deno.test("directRoom() of the page and of the server name a pair the same", () => {
+  const ids = ["auth0|5f:1", "Zoë", "user_2NxY", "guest:0123456789abcdef"];
+  for (const a of ids) {
+    for (const b of ids) {
+      if (a === b) continue;
+      assert.equal(ui.directRoom(a, b), serverRooms.directRoom(a, b));
+    }
+  }
+  assert.equal(ui.directRoom("ada", "ada"), null);
 });
 
 Deno.test("normalizeRoom() of the page also takes a leading # and spaces, which it removes", () => {

@@ -1,0 +1,178 @@
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import { startServer } from "../testing/server.ts";
+import { signTestToken, TEST_SECRET } from "../testing/tokens.ts";
+import {
+  browserTest,
+  launchBrowser,
+  sendMessage,
+  waitForMessage,
+} from "./_browser.ts";
+
+/** A host application with its own login, which issues chat tokens to its users. */
+interface HostApp extends AsyncDisposable {
+  origin: string;
+  /** Tokens issued so far, with their expiry (seconds since the epoch). */
+  issued: { sub: string; exp: number }[];
+  /** Resolves once `count` tokens have been issued. */
+  untilIssued(count: number): Promise<void>;
+}
+
+/**
+ * Serves `/login?user=ID&name=NAME` (a session cookie, then off to the chat)
+ * and `/token` (a token for the session's user, to the chat page's origin,
+ * with the browser's cookies), as a host application would.
+ */
+function startHostApp(chatOrigin: () => string, ttlSeconds: number): HostApp {
+  const issued: { sub: string; exp: number }[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const url = new URL(req.url);
+      if (url.pathname === "/login") {
+        const session = JSON.stringify([
+          url.searchParams.get("user"),
+          url.searchParams.get("name"),
+        ]);
+        return new Response(null, {
+          status: 302,
+          headers: {
+            location: `${chatOrigin()}/`,
+            "set-cookie": `session=${
+              encodeURIComponent(session)
+            }; Path=/; SameSite=Lax`,
+          },
+        });
+      }
+      const cors = {
+        "access-control-allow-origin": chatOrigin(),
+        "access-control-allow-credentials": "true",
+      };
+      const session = req.headers.get("cookie")?.match(/session=([^;]+)/)?.[1];
+      if (url.pathname !== "/token" || !session) {
+        return new Response("Not signed in\n", { status: 401, headers: cors });
+      }
+      const [sub, name] = JSON.parse(decodeURIComponent(session)) as [
+        string,
+        string,
+      ];
+      const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+      const token = await signTestToken({ sub, name, exp });
+      issued.push({ sub, exp });
+      for (const waiter of waiters) {
+        if (issued.length >= waiter.count) waiter.resolve();
+      }
+      return Response.json({ token }, { headers: cors });
+    },
+  );
+  return {
+    origin: `http://127.0.0.1:${server.addr.port}`,
+    issued,
+    untilIssued(count) {
+      if (issued.length >= count) return Promise.resolve();
+      const { promise, resolve } = Promise.withResolvers<void>();
+      waiters.push({ count, resolve });
+      return promise;
+    },
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+browserTest(
+  "UI signs users in with the host application's token; they chat and open a direct message",
+  async () => {
+    let chatOrigin = "";
+    await using host = startHostApp(() => chatOrigin, 3600);
+    await using server = startServer({
+      authSecret: TEST_SECRET,
+      authTokenUrl: `${host.origin}/token`,
+    });
+    chatOrigin = server.origin;
+    await using browser = await launchBrowser();
+    const ada = await browser.openChat(host.origin, {
+      path: "/login?user=auth0|ada&name=Ada",
+    });
+    const bo = await browser.openChat(host.origin, {
+      path: "/login?user=bo&name=Bo",
+    });
+    for (const [{ page }, name] of [[ada, "Ada"], [bo, "Bo"]] as const) {
+      await page.waitForFunction(
+        (expected: string) =>
+          document.querySelector("#me-name")?.textContent === expected &&
+          document.querySelector("#me-status")?.textContent === "Signed in",
+        {},
+        name,
+      );
+      assert.equal(await page.$("#name-dialog[open]"), null, "asked a name");
+      assert(
+        await page.$eval("#rename", (button) => (button as HTMLElement).hidden),
+      );
+    }
+
+    await sendMessage(ada.page, "Hello from Ada");
+    await waitForMessage(bo.page, "Hello from Ada");
+    const author = await bo.page.$eval(
+      "#messages .message:last-child .author",
+      (node) => node.textContent,
+    );
+    assert.equal(author, "Ada");
+
+    // Ada opens a direct message with Bo from the member list; Bo opens it
+    // from his and finds her message there.
+    const messageBo = '#members button[aria-label="Message Bo directly"]';
+    await (await ada.page.waitForSelector(messageBo))!.click();
+    await ada.page.waitForFunction(() => document.title === "@Bo · Chat");
+    await sendMessage(ada.page, "Just between us");
+    await waitForMessage(ada.page, "Just between us");
+    const messageAda = '#members button[aria-label="Message Ada directly"]';
+    await (await bo.page.waitForSelector(messageAda))!.click();
+    await bo.page.waitForFunction(() => document.title === "@Ada · Chat");
+    await waitForMessage(bo.page, "Just between us");
+    await bo.page.waitForFunction(() =>
+      [...document.querySelectorAll("#members .member-name")]
+        .map((node) => node.textContent).join() === "Ada,Bo"
+    );
+    assert.deepEqual([...ada.errors, ...bo.errors], []);
+  },
+);
+
+browserTest(
+  "UI fetches a fresh token before the old one expires and stays connected",
+  async () => {
+    let chatOrigin = "";
+    const ttlSeconds = 3;
+    await using host = startHostApp(() => chatOrigin, ttlSeconds);
+    await using server = startServer({
+      authSecret: TEST_SECRET,
+      authTokenUrl: `${host.origin}/token`,
+      authClockSkew: 0,
+    });
+    chatOrigin = server.origin;
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(host.origin, {
+      path: "/login?user=ada&name=Ada",
+    });
+    await host.untilIssued(2);
+    const firstExpiry = host.issued[0]!.exp * 1000;
+    // Past the first token's expiry, the page is still on its first connection.
+    await page.waitForFunction(
+      (after: number) => Date.now() > after,
+      { timeout: 10_000 },
+      firstExpiry + 1000,
+    );
+    assert.equal(
+      server.handler.metrics.serverCloses.value({ code: "4440" }),
+      0,
+    );
+    assert.equal(
+      server.handler.metrics.connectionsOpened.value({
+        protocol: "json",
+      }),
+      1,
+    );
+    await sendMessage(page, "still here");
+    await waitForMessage(page, "still here");
+    assert.deepEqual(errors, []);
+  },
+);
