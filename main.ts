@@ -77,6 +77,17 @@ export async function run(args: readonly string[]): Promise<number> {
     health,
     busMetrics,
   });
+  try {
+    await handler.ready();
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) {
+      throw error;
+    }
+    print(`error: ${error.message}`, "stderr");
+    await handler.shutdown();
+    await backend[Symbol.asyncDispose]();
+    return 2;
+  }
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,

@@ -432,6 +432,24 @@ Deno.test("main.ts exits 2 with a one-line error for bad settings", async (t) =>
       /^error: Invalid CHAT_MAX_CONNECTIONS "-1"/,
     ],
     [["--frobnicate"], {}, /^error: Cannot parse arguments/],
+    [
+      ["--kv-path", ":memory:"],
+      { CHAT_AUTH_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----\nnot a key" },
+      /^error: Cannot verify tokens: the public key is not a PEM/m,
+    ],
+    [
+      ["--kv-path", ":memory:", "--auth-algorithms", "RS256"],
+      { CHAT_AUTH_SECRET: "a shared secret long enough for HS256 tokens" },
+      /^error: Cannot verify tokens: algorithm "RS256" does not suit the key/m,
+    ],
+    [
+      ["--kv-path", ":memory:"],
+      {
+        CHAT_AUTH_SECRET: "a shared secret long enough for HS256 tokens",
+        CHAT_AUTH_JWKS_URL: "https://id.example/jwks.json",
+      },
+      /^error: Cannot verify tokens: set exactly one/m,
+    ],
   ];
   for (const [args, env, pattern] of cases) {
     await t.step(args.join(" ") || Object.keys(env).join(" "), async () => {

@@ -99,6 +99,13 @@ export interface ChatHandler extends AsyncDisposable {
    * and closes the broker; idempotent.
    */
   shutdown(): Promise<void>;
+  /**
+   * Resolves once the settings that need work to check are checked: the
+   * token key is read.
+   *
+   * @throws {TypeError|RangeError} When the token key cannot be used.
+   */
+  ready(): Promise<void>;
 }
 
 const STATIC_DIR = `${import.meta.dirname}/../static`;
@@ -317,6 +324,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     broker: { value: broker },
     metrics: { value: metrics },
     shutdown: { value: shutdown },
+    ready: { value: () => signIn.ready() },
     [Symbol.asyncDispose]: { value: shutdown },
   }) as ChatHandler;
 }
