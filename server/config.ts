@@ -27,6 +27,12 @@ export interface Config {
   rateLimitStrikes: number;
   /** Concurrent WebSocket connections; further upgrades get 503. */
   maxConnections: number;
+  /** Open TCP connections from one IP address; more are refused with 503. 0 turns the cap off. */
+  maxConnectionsPerAddress: number;
+  /** Milliseconds a connection may take to complete each request, and may stay idle between requests, before it is closed. */
+  handshakeTimeout: number;
+  /** How connections are accepted: the server's own loop, `Deno.serve`, or `auto` (own where the runtime allows). */
+  acceptLoop: AcceptLoop;
   /** Origins allowed to open a WebSocket besides the page's own; `*` allows any. */
   allowedOrigins: string[];
   /** Seconds without a pong before a peer is dropped; 0 turns heartbeats off. */
@@ -56,6 +62,11 @@ export interface Config {
   /** Seconds an instance's presence entries outlive its last heartbeat (Redis and KV). */
   presenceTtl: number;
 }
+
+/** Ways to accept connections, and `auto`. */
+export const ACCEPT_LOOPS = ["auto", "own", "deno"] as const;
+/** One of {@linkcode ACCEPT_LOOPS}. */
+export type AcceptLoop = typeof ACCEPT_LOOPS[number];
 
 /** Ways to carry messages between instances, and `auto`. */
 export const BROKER_KINDS = ["auto", "memory", "kv", "redis"] as const;
@@ -125,14 +136,6 @@ function originList(raw: string): string[] {
   return origins;
 }
 
-function logLevel(raw: string): LogLevel {
-  const level = LOG_LEVELS.find((candidate) => candidate === raw.trim());
-  if (level === undefined) {
-    throw new TypeError(`expected one of ${LOG_LEVELS.join(", ")}`);
-  }
-  return level;
-}
-
 function hostname(raw: string): string {
   const value = raw.trim();
   if (value === "" || /[\s/]/.test(value)) {
@@ -141,12 +144,14 @@ function hostname(raw: string): string {
   return value;
 }
 
-function brokerKind(raw: string): BrokerKind {
-  const kind = BROKER_KINDS.find((candidate) => candidate === raw.trim());
-  if (kind === undefined) {
-    throw new TypeError(`expected one of ${BROKER_KINDS.join(", ")}`);
-  }
-  return kind;
+function oneOf<T extends string>(choices: readonly T[]): (raw: string) => T {
+  return (raw) => {
+    const choice = choices.find((candidate) => candidate === raw.trim());
+    if (choice === undefined) {
+      throw new TypeError(`expected one of ${choices.join(", ")}`);
+    }
+    return choice;
+  };
 }
 
 function redisUrl(raw: string): string {
@@ -244,6 +249,33 @@ export const SETTINGS: readonly Setting[] = [
     parse: integer(1, 1_000_000),
   }),
   define({
+    key: "maxConnectionsPerAddress",
+    env: "CHAT_MAX_CONNECTIONS_PER_ADDRESS",
+    flag: "max-connections-per-address",
+    defaultValue: 256,
+    description:
+      "Open TCP connections per client IP address; more get HTTP 503 (0 = no cap; behind a proxy: 0)",
+    parse: integer(0, 1_000_000),
+  }),
+  define({
+    key: "handshakeTimeout",
+    env: "CHAT_HANDSHAKE_TIMEOUT",
+    flag: "handshake-timeout",
+    defaultValue: 10_000,
+    description:
+      "Milliseconds a connection may take per request, or idle between requests, before it is closed",
+    parse: integer(100, 600_000),
+  }),
+  define({
+    key: "acceptLoop",
+    env: "CHAT_ACCEPT_LOOP",
+    flag: "accept-loop",
+    defaultValue: "auto",
+    description:
+      "own (deadline and cap above), deno (Deno.serve: neither) or auto (own unless on Deploy)",
+    parse: oneOf(ACCEPT_LOOPS),
+  }),
+  define({
     key: "allowedOrigins",
     env: "CHAT_ALLOWED_ORIGINS",
     flag: "allowed-origins",
@@ -273,7 +305,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "log-level",
     defaultValue: "info",
     description: `Least severe log level (${LOG_LEVELS.join(", ")})`,
-    parse: logLevel,
+    parse: oneOf(LOG_LEVELS),
   }),
   define({
     key: "kvPath",
@@ -351,7 +383,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: "auto",
     description:
       "Fan-out: memory, kv or redis (auto: redis with REDIS_URL, else kv on Deploy)",
-    parse: brokerKind,
+    parse: oneOf(BROKER_KINDS),
   }),
   define({
     key: "presenceTtl",

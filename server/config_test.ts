@@ -25,6 +25,8 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
     logLevel: "debug",
     redisUrl: "redis://127.0.0.1:6379",
     broker: "kv",
+    handshakeTimeout: "500",
+    acceptLoop: "deno",
   };
   for (const setting of SETTINGS) {
     const raw = samples[setting.key] ?? "7";

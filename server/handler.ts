@@ -25,6 +25,7 @@ import {
   serveStatic,
   type StaticFiles,
 } from "./static_files.ts";
+import type { ConnectionInfo } from "./tcp_server.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
 
 /** Options for {@linkcode createHandler}. */
@@ -68,10 +69,22 @@ export interface HandlerOptions {
   staticDir?: string;
 }
 
+/**
+ * What a host may tell the handler about a request's connection:
+ * `TcpServer`'s {@linkcode ConnectionInfo}, or `Deno.serve`'s info, which
+ * has no `holdUntil`.
+ */
+export type RequestInfo = Partial<Omit<ConnectionInfo, "remoteAddr">> & {
+  readonly remoteAddr?: Deno.Addr;
+};
+
 /** A request handler for `Deno.serve` that also owns the chat's connections. */
 export interface ChatHandler extends AsyncDisposable {
-  /** Answers one HTTP request; `/ws` upgrades to a WebSocket. */
-  (req: Request): Promise<Response>;
+  /**
+   * Answers one HTTP request; `/ws` upgrades to a WebSocket, and keeps its
+   * TCP connection held through `info.holdUntil` until the socket closes.
+   */
+  (req: Request, info?: RequestInfo): Promise<Response>;
   /** WebSocket connections open now. */
   readonly connectionCount: number;
   /** The broker messages travel through. */
@@ -148,6 +161,12 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   });
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
+  /**
+   * Sockets until their `close` event: a connection the server ended may
+   * hold its socket (and descriptor) until the peer goes, and counts
+   * against `maxConnections` until then.
+   */
+  let openSockets = 0;
   const closingSweep = new ClosingSweep(connections);
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
@@ -158,13 +177,13 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     rooms: () => broker.roomCount?.(),
   });
 
-  function upgrade(req: Request): Response {
+  function upgrade(req: Request, info?: RequestInfo): Response {
     if (shuttingDown) {
       return new Response("Service unavailable: shutting down\n", {
         status: 503,
       });
     }
-    const admission = admitUpgrade(req, config, connections.size);
+    const admission = admitUpgrade(req, config, openSockets);
     if (admission instanceof Response) {
       metrics.upgradesRefused.inc({ status: String(admission.status) });
       log("debug", "connection.refused", { status: admission.status });
@@ -193,14 +212,22 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       metrics,
     });
     connections.add(connection);
+    openSockets++;
+    const socketClosed = new Promise<void>((resolve) =>
+      upgraded.socket.addEventListener("close", () => {
+        openSockets--;
+        resolve();
+      }, { once: true })
+    );
+    info?.holdUntil?.(socketClosed);
     closingSweep.start();
     metrics.connectionsOpened.inc({ protocol: admission.mode });
     return upgraded.response;
   }
 
-  async function route(req: Request): Promise<Response> {
+  async function route(req: Request, info?: RequestInfo): Promise<Response> {
     const { pathname } = new URL(req.url);
-    if (pathname === "/ws") return upgrade(req);
+    if (pathname === "/ws") return upgrade(req, info);
     if (pathname === "/metrics") return metrics.respond(req);
     if (pathname === "/healthz") {
       if (req.method !== "GET" && req.method !== "HEAD") {
@@ -227,13 +254,17 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       const ready = !shuttingDown && health().ready;
       return json({ ready }, ready ? 200 : 503);
     }
-    staticFiles ??= loadStaticFiles(staticDir);
+    // A failed read (out of descriptors, say) is tried again next time.
+    staticFiles ??= loadStaticFiles(staticDir).catch((error) => {
+      staticFiles = undefined;
+      throw error;
+    });
     return serveStatic(await staticFiles, req);
   }
 
-  async function handler(req: Request): Promise<Response> {
+  async function handler(req: Request, info?: RequestInfo): Promise<Response> {
     try {
-      return await route(req);
+      return await route(req, info);
     } catch (error) {
       log("error", "http.unhandled", { url: req.url, error });
       return new Response("Internal server error\n", { status: 500 });
