@@ -23,8 +23,12 @@ export interface Config {
   rateLimit: number;
   /** Messages a connection may send in a burst above the sustained rate. */
   rateBurst: number;
-  /** Consecutive rate-limited messages after which the connection is closed with 1008. */
+  /** Consecutive refused frames (over either budget) after which the connection is closed with 1008. */
   rateLimitStrikes: number;
+  /** Pings and refused requests per second each connection may send, sustained. */
+  controlRate: number;
+  /** Pings and refused requests a connection may send in a burst above {@linkcode Config.controlRate}. */
+  controlBurst: number;
   /** Concurrent WebSocket connections; further upgrades get 503. */
   maxConnections: number;
   /** Open TCP connections from one IP address; more are refused with 503. 0 turns the cap off. */
@@ -237,7 +241,25 @@ export const SETTINGS: readonly Setting[] = [
     env: "CHAT_RATE_LIMIT_STRIKES",
     flag: "rate-limit-strikes",
     defaultValue: 10,
-    description: "Consecutive rate-limited messages before close (1008)",
+    description:
+      "Consecutive refused frames (over either rate) before close (1008)",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "controlRate",
+    env: "CHAT_CONTROL_RATE",
+    flag: "control-rate",
+    defaultValue: 5,
+    description:
+      "Pings and refused requests per second a connection may send, sustained",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "controlBurst",
+    env: "CHAT_CONTROL_BURST",
+    flag: "control-burst",
+    defaultValue: 20,
+    description: "Pings and refused requests a connection may send at once",
     parse: integer(1, 1_000_000),
   }),
   define({

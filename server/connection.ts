@@ -237,14 +237,17 @@ export class Connection {
       });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      this.#writer.error(error);
+      this.#session.refuse(error);
       return;
     }
     this.#session.handle(request);
   }
 
   #onPlainText(text: string): void {
-    if (text.trim() === "") return;
+    if (text.trim() === "") {
+      this.#session.skipPlain();
+      return;
+    }
     try {
       validateText(text, this.#config.maxMessageBytes);
     } catch (error) {

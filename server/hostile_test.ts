@@ -15,6 +15,7 @@ import { openStalledPeer } from "../bench/soak_clients.ts";
 import { waitFor, withTimeout } from "../testing/async.ts";
 import { connect, type TestClient } from "../testing/client.ts";
 import { startServer, type TestServer } from "../testing/server.ts";
+import { defaultConfig } from "./config.ts";
 
 const encoder = new TextEncoder();
 
@@ -161,7 +162,9 @@ Deno.test("/ws drops connections that send broken WebSocket framing", async (t) 
 });
 
 Deno.test("/ws answers malformed JSON requests with error frames and stays open", async (t) => {
-  await using server = startServer();
+  // Refused requests are answered within the control budget; this case
+  // sends more of them than its default burst.
+  await using server = startServer({ controlBurst: 100 });
   const client = await connectChat(server.wsUrl);
   try {
     const cases: [string, string][] = [
@@ -441,6 +444,71 @@ Deno.test("/ws delivers a 10,000-frame burst within the limits, losing none", as
   await observer[Symbol.asyncDispose]();
   await sender[Symbol.asyncDispose]();
   await assertHealthy(server);
+});
+
+Deno.test("/ws stops answering floods of refused requests and closes them with 1008", async (t) => {
+  await using server = startServer();
+  const { controlBurst } = defaultConfig();
+  const observer = await connectChat(server.wsUrl);
+  try {
+    const cases: [string, string, boolean][] = [
+      ["not JSON", "{", true],
+      ["unknown types", '{"type":"shout"}', true],
+      [
+        "sends to a room not joined",
+        '{"type":"send","room":"x","text":"y"}',
+        true,
+      ],
+      ["pings", '{"type":"ping"}', true],
+      ["plain text, blank messages", " ", false],
+    ];
+    for (const [name, frame, json] of cases) {
+      await t.step(name, async () => {
+        await using flooder = await connect(server.wsUrl, { json });
+        for (let i = 0; i < 20_000; i++) flooder.socket.send(frame);
+        // Other clients are answered meanwhile.
+        observer.sendJson({ type: "ping", nonce: name });
+        assert.equal((await observer.nextOfType("pong")).nonce, name);
+        await withTimeout(flooder.closed, "close");
+        const answered = [];
+        while (flooder.buffered > 0) answered.push(await flooder.nextFrame());
+        const refusals = answered.filter((frame) => !frame.includes('"hello"'));
+        // At most the burst, and what the bucket refilled while the flood
+        // lasted (a client cut off while sending may not read them all).
+        assert(
+          refusals.length <= (json ? controlBurst + 10 : 0),
+          `answered ${refusals.length}`,
+        );
+      });
+    }
+  } finally {
+    await observer[Symbol.asyncDispose]();
+  }
+  assert.equal(server.handler.metrics.serverCloses.value({ code: "1008" }), 5);
+  await assertHealthy(server);
+});
+
+Deno.test("/ws budget lets a reconnecting client rejoin every room and page its history at once", async () => {
+  await using server = startServer();
+  const { maxRooms } = defaultConfig();
+  await using client = await connect(server.wsUrl, { json: true });
+  await client.nextOfType("hello");
+  const rooms = Array.from({ length: maxRooms }, (_, i) => `room-${i}`);
+  for (const room of rooms) client.sendJson({ type: "join", room, since: 0 });
+  for (const room of rooms) {
+    client.sendJson({ type: "history", room, before: 1 });
+  }
+  client.sendJson({ type: "ping", nonce: "last" });
+  const seen = { joined: 0, history: 0, pong: 0 };
+  while (seen.joined + seen.history + seen.pong < 2 * maxRooms + 1) {
+    const event = await client.nextEvent();
+    assert.notEqual(event.type, "error", JSON.stringify(event));
+    if (event.type === "joined" || event.type === "history") {
+      seen[event.type]++;
+    }
+    if (event.type === "pong") seen.pong++;
+  }
+  assert.equal(seen.joined, maxRooms);
 });
 
 function upgradeHeaders(

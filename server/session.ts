@@ -17,7 +17,7 @@ import {
   ProtocolError,
   type ServerEvent,
 } from "./protocol.ts";
-import { TokenBucket } from "./rate_limiter.ts";
+import { Budget } from "./budget.ts";
 import { type FeedContext, RoomFeed } from "./room_feed.ts";
 
 /** Options for {@linkcode Session}. */
@@ -56,14 +56,13 @@ export class Session {
   #options: SessionOptions;
   #user: string;
   #rooms = new Map<string, RoomFeed>();
-  /** Created at the first request that needs a token: an idle connection never does. */
-  #bucket: TokenBucket | undefined;
-  #strikes = 0;
+  #budget: Budget;
 
   /** A session for one connection. */
   constructor(options: SessionOptions) {
     this.#options = options;
     this.#user = options.user;
+    this.#budget = new Budget(options.config);
   }
 
   /** Current display name. */
@@ -110,6 +109,21 @@ export class Session {
   }
 
   /**
+   * Answers a frame that is not a valid request, within the control budget:
+   * past it the frame goes unanswered, and persistent abuse closes (1008).
+   *
+   * @param error Why the frame was refused.
+   */
+  refuse(error: ProtocolError): void {
+    if (this.#withinControl()) this.#writer.error(error);
+  }
+
+  /** Takes a control token for a plain-text frame with nothing to post. */
+  skipPlain(): void {
+    this.#withinControl();
+  }
+
+  /**
    * Answers one `chat.v1` request.
    *
    * @param request The validated request.
@@ -117,14 +131,16 @@ export class Session {
   handle(request: ClientMessage): void {
     switch (request.type) {
       case "join":
+        // Joins that succeed are free so a reconnect can rejoin every room at
+        // once; `maxRooms` bounds them, and the leave that makes room for
+        // another costs a token, so join/leave cycles (each join reads
+        // history) are rate-limited.
         this.#join(request.room, request.since, request.nonce);
         return;
       case "leave":
-        // Joins are free so a reconnect can rejoin every room at once; a leave
-        // costs a token, so join/leave cycles (each join reads history) are
-        // rate-limited while `maxRooms` bounds joins without leaves.
+        if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
-        this.#leave(request.room, request.nonce);
+        this.#leave(request.room);
         return;
       case "send":
         if (!this.#requireJoined(request.room, request.nonce)) return;
@@ -146,6 +162,7 @@ export class Session {
         this.#rename(request.name);
         return;
       case "ping":
+        if (!this.#withinControl()) return;
         this.#writer.reply(
           request.nonce === undefined
             ? { type: "pong" }
@@ -169,7 +186,7 @@ export class Session {
   #join(room: string, since: number | undefined, nonce?: string): void {
     const { chat, config, id } = this.#options;
     if (this.#rooms.has(room)) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "already_joined",
           `Cannot join room: already in "${room}"`,
@@ -179,7 +196,7 @@ export class Session {
       return;
     }
     if (this.#rooms.size >= config.maxRooms) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "too_many_rooms",
           `Cannot join room: already in ${config.maxRooms} rooms`,
@@ -234,8 +251,7 @@ export class Session {
     );
   }
 
-  #leave(room: string, nonce?: string): void {
-    if (!this.#requireJoined(room, nonce)) return;
+  #leave(room: string): void {
     this.#dropFeed(room);
     this.#writer.reply({ type: "left", room });
   }
@@ -254,7 +270,7 @@ export class Session {
 
   #requireJoined(room: string, nonce?: string): boolean {
     if (this.#rooms.has(room)) return true;
-    this.#writer.error(
+    this.refuse(
       new ProtocolError(
         "not_joined",
         `Cannot use room: join "${room}" first`,
@@ -297,26 +313,13 @@ export class Session {
     );
   }
 
-  /** Takes a rate token; answers an over-limit request and closes persistent abusers. */
+  /** Takes a message token; answers an over-limit request and closes persistent abusers. */
   #withinRate(nonce?: string): boolean {
-    const { config, metrics } = this.#options;
-    this.#bucket ??= new TokenBucket({
-      rate: config.rateLimit,
-      burst: config.rateBurst,
-    });
-    if (this.#bucket.take()) {
-      this.#strikes = 0;
-      return true;
-    }
-    this.#strikes++;
-    metrics?.rateLimited.inc();
-    if (
-      this.#strikes >= config.rateLimitStrikes || this.#writer.mode === "plain"
-    ) {
-      log("info", "connection.rate_limit_close", { id: this.#options.id });
-      this.#options.close(CloseCode.policyViolation, "Rate limit exceeded");
-      return false;
-    }
+    const { config } = this.#options;
+    const verdict = this.#budget.spend("message");
+    if (verdict === "ok") return true;
+    this.#overBudget(verdict, "Rate limit exceeded");
+    if (this.#options.closed()) return false;
     this.#writer.error(
       new ProtocolError(
         "rate_limited",
@@ -325,6 +328,29 @@ export class Session {
       ),
     );
     return false;
+  }
+
+  /**
+   * Takes a control token for a ping or a refused request. Past the budget
+   * the frame goes unanswered: answering costs more than the frame.
+   */
+  #withinControl(): boolean {
+    const verdict = this.#budget.spend("control");
+    if (verdict === "ok") return true;
+    this.#overBudget(verdict, "Too many requests");
+    return false;
+  }
+
+  /**
+   * Counts a frame refused by the budget, and closes the connection with
+   * 1008 when that happened too often in a row, or at once in plain text,
+   * whose clients cannot be told.
+   */
+  #overBudget(verdict: "refused" | "exhausted", reason: string): void {
+    this.#options.metrics?.rateLimited.inc();
+    if (verdict === "refused" && this.#writer.mode !== "plain") return;
+    log("info", "connection.rate_limit_close", { id: this.#options.id });
+    this.#options.close(CloseCode.policyViolation, reason);
   }
 
   #post(room: string, text: string, nonce?: string): void {
