@@ -3,7 +3,8 @@ import { waitFor, withTimeout } from "./testing/async.ts";
 import { connect, connectJson, TestClient } from "./testing/client.ts";
 import { startServer } from "./testing/server.ts";
 import { spawnServer } from "./testing/server_process.ts";
-import { openSilentPeer } from "./testing/wire.ts";
+import { RawPeer } from "./testing/raw_peer.ts";
+import { Opcode, openSilentPeer } from "./testing/wire.ts";
 import { SETTINGS } from "./server/config.ts";
 import { createHandler } from "./main.ts";
 import { broadcastOf } from "./chat/events.ts";
@@ -407,6 +408,18 @@ Deno.test("createHandler().shutdown() closes every socket with 1001", async () =
   const res = await fetch(`${server.origin}/healthz`);
   assert.equal(res.status, 503);
   await res.body?.cancel();
+});
+
+Deno.test("createHandler().shutdown() waits until the peers have answered the close", async () => {
+  await using server = startServer();
+  using peer = await RawPeer.open(server.port);
+  let finished = false;
+  const shutdown = server.handler.shutdown().then(() => finished = true);
+  assert.equal(await peer.closeCode(), 1001);
+  // The close frame is out; the peer has not answered it yet.
+  assert.equal(finished, false);
+  await peer.send(Opcode.close, new Uint8Array([0x03, 0xe9]));
+  await withTimeout(shutdown, "the shutdown");
 });
 
 Deno.test("main.ts closes sockets with 1001 and exits 0 on SIGTERM", async () => {

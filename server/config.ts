@@ -41,6 +41,8 @@ export interface Config {
   allowedOrigins: string[];
   /** Seconds without a pong before a peer is dropped; 0 turns heartbeats off. */
   idleTimeout: number;
+  /** Milliseconds a peer the server closed may keep sending before its socket is dropped without waiting for its close frame. */
+  closeTimeout: number;
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   shutdownTimeout: number;
   /** Least severe log level written to stderr. */
@@ -312,6 +314,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: 30,
     description: "Seconds without a pong before a peer is dropped (0 = off)",
     parse: integer(0, 86_400),
+  }),
+  define({
+    key: "closeTimeout",
+    env: "CHAT_CLOSE_TIMEOUT",
+    flag: "close-timeout",
+    defaultValue: 2000,
+    description:
+      "Milliseconds a peer the server closed may go on sending before its socket is dropped",
+    parse: integer(0, 60_000),
   }),
   define({
     key: "shutdownTimeout",

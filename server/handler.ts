@@ -92,8 +92,10 @@ export interface ChatHandler extends AsyncDisposable {
   /** What `GET /metrics` reports. */
   readonly metrics: ChatMetrics;
   /**
-   * Closes every WebSocket with 1001 (going away), refuses new ones with 503
-   * and closes the broker; idempotent.
+   * Closes every WebSocket with 1001 (going away) and waits for their
+   * sockets to close, refuses new ones with 503, and closes the broker;
+   * idempotent. A peer that never answers the close keeps it waiting: bound
+   * the wait (main.ts gives it `CHAT_SHUTDOWN_TIMEOUT`).
    */
   shutdown(): Promise<void>;
 }
@@ -162,11 +164,11 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
   /**
-   * Sockets until their `close` event: a connection the server ended may
+   * Each socket until its `close` event: a connection the server ended may
    * hold its socket (and descriptor) until the peer goes, and counts
    * against `maxConnections` until then.
    */
-  let openSockets = 0;
+  const openSockets = new Set<Promise<void>>();
   const closingSweep = new ClosingSweep(connections);
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
@@ -183,7 +185,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
         status: 503,
       });
     }
-    const admission = admitUpgrade(req, config, openSockets);
+    const admission = admitUpgrade(req, config, openSockets.size);
     if (admission instanceof Response) {
       metrics.upgradesRefused.inc({ status: String(admission.status) });
       log("debug", "connection.refused", { status: admission.status });
@@ -212,13 +214,13 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       metrics,
     });
     connections.add(connection);
-    openSockets++;
     const socketClosed = new Promise<void>((resolve) =>
       upgraded.socket.addEventListener("close", () => {
-        openSockets--;
+        openSockets.delete(socketClosed);
         resolve();
       }, { once: true })
     );
+    openSockets.add(socketClosed);
     info?.holdUntil?.(socketClosed);
     closingSweep.start();
     metrics.connectionsOpened.inc({ protocol: admission.mode });
@@ -277,6 +279,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     for (const connection of connections) {
       connection.close(CloseCode.goingAway, "Server shutting down");
     }
+    // Until the peers answer the close, so that the code reaches them before
+    // the process exits; the caller bounds the wait.
+    await Promise.all(openSockets);
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
     chat[Symbol.dispose]();
