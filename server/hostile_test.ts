@@ -11,7 +11,11 @@ import { encodeFrame, Opcode } from "../testing/wire.ts";
 import { openStalledPeer } from "../bench/soak_clients.ts";
 import { waitFor, withTimeout } from "../testing/async.ts";
 import { connect, type TestClient } from "../testing/client.ts";
-import { startServer, type TestServer } from "../testing/server.ts";
+import {
+  startServer,
+  startTcpServer,
+  type TestServer,
+} from "../testing/server.ts";
 import { defaultConfig } from "./config.ts";
 import { JSON_PROTOCOL } from "./protocol.ts";
 
@@ -797,8 +801,9 @@ Deno.test("HTTP refuses oversized headers and garbage with 400", async (t) => {
   await assertHealthy(server);
 });
 
-Deno.test("HTTP keeps serving while slowloris clients dribble their headers", async () => {
-  await using server = startServer();
+Deno.test("HTTP keeps serving slowloris clients' neighbours and closes them at the handshake timeout", async () => {
+  const handshakeTimeout = 1000;
+  await using server = startTcpServer({ handshakeTimeout });
   const request = encoder.encode(
     "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n",
   );
@@ -808,11 +813,20 @@ Deno.test("HTTP keeps serving while slowloris clients dribble their headers", as
       () => Deno.connect({ hostname: "127.0.0.1", port: server.port }),
     ),
   );
+  // Each dribbling connection holds a descriptor for as long as it lives;
+  // the deadline is what bounds that.
+  const ends = conns.map(async (conn) => {
+    try {
+      return await conn.read(new Uint8Array(1024));
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) return null;
+      throw error;
+    }
+  });
+  const started = performance.now();
   try {
-    // Ten rounds of one more byte each, with a normal client served between
-    // rounds: Deno.serve has no header timeout, but a dribbling client costs
-    // only its socket and never blocks the event loop.
-    for (let round = 0; round < 10; round++) {
+    // A byte each per round, with a normal client served between rounds.
+    for (let round = 0; round < 5; round++) {
       await Promise.all(
         conns.map((conn) => conn.write(request.subarray(round, round + 1))),
       );
@@ -820,7 +834,16 @@ Deno.test("HTTP keeps serving while slowloris clients dribble their headers", as
       assert.equal(res.status, 200);
       await res.body?.cancel();
     }
-    assert.equal(server.handler.connectionCount, 0);
+    // Closed by the server, never answered.
+    assert.deepEqual(
+      new Set(await withTimeout(Promise.all(ends), "the slowloris to end")),
+      new Set([null]),
+    );
+    assert(performance.now() - started >= handshakeTimeout - 20);
+    await waitFor(
+      () => server.server.connectionCount === 0,
+      "every dribbling connection to be released",
+    );
     await assertHealthy(server);
   } finally {
     for (const conn of conns) conn.close();
