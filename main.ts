@@ -119,7 +119,12 @@ export async function run(args: readonly string[]): Promise<number> {
       print(`error: ${error.message}`, "stderr");
       return 2;
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    // `deno task start` may read and write only in data/.
+    const detail = error instanceof Deno.errors.NotCapable
+      ? "deno task start may write only in data/; put the file there, or run main.ts with --allow-read and --allow-write for its folder"
+      : error instanceof Error
+      ? error.message
+      : String(error);
     print(
       `error: Cannot open CHAT_KV_PATH "${config.kvPath}": ${detail}`,
       "stderr",

@@ -497,6 +497,35 @@ Deno.test("main.ts --help lists every setting and exits 0", async () => {
   for (const setting of SETTINGS) assert(help.includes(`--${setting.flag}`));
 });
 
+/** The `--allow-*` flags of `deno task start`, as deno.json gives them. */
+async function startTaskPermissions(): Promise<string[]> {
+  const denoJson = JSON.parse(
+    await Deno.readTextFile(new URL("./deno.json", import.meta.url)),
+  );
+  const task: string = denoJson.tasks.start;
+  return task.split(" ").filter((arg) => arg.startsWith("--allow-"));
+}
+
+Deno.test("main.ts under deno task start's permissions refuses a CHAT_KV_PATH outside data/ with what to do", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...await startTaskPermissions(), "main.ts", "--port", "0"],
+      cwd: new URL(".", import.meta.url).pathname,
+      env: { CHAT_KV_PATH: `${dir}/chat.db` },
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 2, stderr);
+    assert.match(
+      stderr,
+      /^error: Cannot open CHAT_KV_PATH ".*chat\.db": deno task start may write only in data\/; put the file there, or run main\.ts with --allow-read and --allow-write for its folder\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** One HTTP/1.1 request on its own connection; returns the response's text. */
 async function fetchOnce(port: number, path: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
