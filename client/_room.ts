@@ -1,0 +1,567 @@
+/**
+ * One room of a client: joins and resumes it on each connection, delivers
+ * its messages once and in order (paging back to fill the gap a long absence
+ * leaves), keeps its members, and sends its outbox one message at a time.
+ *
+ * @module
+ */
+import { backoffDelay, type Clock } from "./backoff.ts";
+import { ChatError, closedError } from "./errors.ts";
+import {
+  type Deferred,
+  deferred,
+  EventHub,
+  type IterateOptions,
+} from "./_events.ts";
+import type { Outbox } from "./outbox.ts";
+import type {
+  HistoryOptions,
+  HistoryPage,
+  PendingMessage,
+  Room,
+  RoomEvent,
+  RoomStatus,
+} from "./room.ts";
+import type { Ack, ChatMessage, ClientFrame, ServerFrame } from "./types.ts";
+
+type Frame<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
+
+/** The events of the wire that belong to one room. */
+export type RoomFrame = Frame<
+  "joined" | "left" | "message" | "presence" | "reset" | "history" | "ack"
+>;
+
+/** What a room needs from its client. */
+export interface RoomHost {
+  readonly clock: Clock;
+  readonly outbox: Outbox;
+  /** Most messages a resume pages back for before it starts the room over. */
+  readonly catchUpLimit: number;
+  /** Writes a request the server does not rate-limit; `false` when offline. */
+  write(frame: ClientFrame): boolean;
+  /** Writes a rate-limited request once the budget allows, unless `frame()` then returns `undefined`. */
+  paced(frame: () => ClientFrame | undefined): void;
+  /** A fresh nonce for a request. */
+  nonce(): string;
+  /** Called once when the room is left for good. */
+  removed(room: RoomChannel): void;
+}
+
+interface HistoryRequest {
+  nonce: string;
+  before: number;
+  limit: number | undefined;
+  result: Deferred<Frame<"history">>;
+}
+
+/** The client's side of one room; see {@linkcode Room}. */
+export class RoomChannel implements Room {
+  readonly name: string;
+  readonly ready: Promise<void>;
+  #host: RoomHost;
+  #hub = new EventHub<RoomEvent>();
+  #status: RoomStatus = "joining";
+  #readiness = deferred<void>();
+  /** Joined on the current connection. */
+  #live = false;
+  #epoch = "";
+  #lastId = 0;
+  #oldestId = 0;
+  #hasMore = false;
+  #members: string[] = [];
+  #memberCount = 0;
+  #joinNonce: string | undefined;
+  #joinTimer: unknown;
+  /** `since` of the join in flight. */
+  #since = 0;
+  /** Live messages held back while a resume pages in what came before them. */
+  #held: ChatMessage[] | null = null;
+  #pending: PendingMessage[];
+  #waiters = new Map<string, Deferred<Ack>>();
+  #inFlight: string | undefined;
+  #retries = 0;
+  #retryTimer: unknown;
+  #histories: HistoryRequest[] = [];
+  #leaving: Deferred<void> | undefined;
+  #leaveNonce: string | undefined;
+
+  constructor(
+    name: string,
+    host: RoomHost,
+    resumeFrom: { since?: number; epoch?: string } = {},
+  ) {
+    this.name = name;
+    this.#host = host;
+    if (resumeFrom.since !== undefined && resumeFrom.epoch !== undefined) {
+      this.#lastId = resumeFrom.since;
+      this.#epoch = resumeFrom.epoch;
+    }
+    this.ready = this.#readiness.promise;
+    // Awaiting it is optional: a refused room must not be an unhandled rejection.
+    this.ready.catch(() => {});
+    this.#pending = host.outbox.entries()
+      .filter((entry) => entry.room === name)
+      .map((entry) => ({ ...entry, status: "waiting" }));
+  }
+
+  get status(): RoomStatus {
+    return this.#status;
+  }
+  get members(): readonly string[] {
+    return this.#members;
+  }
+  get memberCount(): number {
+    return this.#memberCount;
+  }
+  get epoch(): string {
+    return this.#epoch;
+  }
+  get lastId(): number {
+    return this.#lastId;
+  }
+  get hasMore(): boolean {
+    return this.#hasMore;
+  }
+  get pending(): readonly PendingMessage[] {
+    return this.#pending.map((entry) => ({ ...entry }));
+  }
+
+  on<T extends RoomEvent["type"]>(
+    type: T,
+    listener: (event: Extract<RoomEvent, { type: T }>) => void,
+  ): () => void {
+    return this.#hub.on(type, listener);
+  }
+
+  events(options?: IterateOptions): AsyncGenerator<RoomEvent, void, undefined> {
+    return this.#hub.iterate(options);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RoomEvent> {
+    return this.#hub.iterate();
+  }
+
+  send(text: string): Promise<Ack> {
+    if (this.#status === "left") return Promise.reject(closedError());
+    const entry: PendingMessage = {
+      nonce: crypto.randomUUID(),
+      room: this.name,
+      text,
+      createdAt: this.#host.clock.now(),
+      status: "waiting",
+    };
+    const { status: _, ...stored } = entry;
+    try {
+      this.#host.outbox.add(stored);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const ack = deferred<Ack>();
+    this.#waiters.set(entry.nonce, ack);
+    this.#pending.push(entry);
+    this.#pendingChanged();
+    this.#pump();
+    return ack.promise;
+  }
+
+  async history(options: HistoryOptions = {}): Promise<HistoryPage> {
+    const before = options.before ?? this.#oldestId;
+    if (before <= 1) return { messages: [], hasMore: false };
+    const epoch = this.#epoch;
+    const page = await this.#requestHistory(before, options.limit);
+    if (page.epoch !== epoch || epoch !== this.#epoch) {
+      return { messages: [], hasMore: false };
+    }
+    if (before === this.#oldestId) {
+      this.#oldestId = page.messages[0]?.id ?? this.#oldestId;
+      this.#hasMore = page.hasMore && page.messages.length > 0;
+    }
+    return { messages: page.messages, hasMore: page.hasMore };
+  }
+
+  leave(): Promise<void> {
+    if (this.#status === "left") return Promise.resolve();
+    if (!this.#leaving) {
+      this.#leaving = deferred();
+      if (this.#live) this.#sendLeave();
+      // A join in flight is answered first; the leave follows it.
+      else if (this.#joinNonce === undefined) this.#finish();
+    }
+    return this.#leaving.promise;
+  }
+
+  [Symbol.dispose](): void {
+    void this.leave();
+    this.#hub.end();
+  }
+
+  /** The connection is ready: join, resuming after the last message. */
+  connected(): void {
+    if (this.#leaving) return this.#finish();
+    this.#host.clock.clearTimeout(this.#joinTimer);
+    this.#joinTimer = undefined;
+    this.#joinNonce = this.#host.nonce();
+    this.#since = this.#lastId;
+    this.#host.write({
+      type: "join",
+      room: this.name,
+      nonce: this.#joinNonce,
+      ...(this.#lastId > 0 ? { since: this.#lastId, epoch: this.#epoch } : {}),
+    });
+  }
+
+  /** The connection dropped: what was in flight is written again on the next. */
+  disconnected(): void {
+    if (this.#status === "left") return;
+    if (this.#leaving) return this.#finish();
+    this.#live = false;
+    this.#status = "joining";
+    this.#joinNonce = undefined;
+    this.#held = null;
+    this.#inFlight = undefined;
+    this.#host.clock.clearTimeout(this.#joinTimer);
+    this.#host.clock.clearTimeout(this.#retryTimer);
+    this.#joinTimer = this.#retryTimer = undefined;
+    this.#failHistories(new ChatError("disconnected", "Connection lost"));
+    if (this.#pending.some((entry) => entry.status === "sending")) {
+      for (const entry of this.#pending) entry.status = "waiting";
+      this.#pendingChanged();
+    }
+  }
+
+  /** The client closed: ends everything, leaving the outbox as it is. */
+  close(): void {
+    this.#finish(undefined);
+  }
+
+  /** Handles one of the room's events. */
+  receive(event: RoomFrame): void {
+    if (this.#status === "left") return;
+    switch (event.type) {
+      case "joined":
+        return this.#onJoined(event);
+      case "left":
+        return this.#finish();
+      case "message":
+        if (this.#held) this.#held.push(event);
+        else this.#deliver(event);
+        return;
+      case "presence":
+        return this.#onPresence(event);
+      case "reset":
+        return this.#onReset(event);
+      case "history":
+        this.#histories.shift()?.result.resolve(event);
+        return this.#writeHistory();
+      case "ack":
+        return this.#onAck(event);
+    }
+  }
+
+  /**
+   * Handles an `error` frame if it answers one of this room's requests.
+   *
+   * @returns Whether it did.
+   */
+  refused(error: Frame<"error">): boolean {
+    const { nonce, code, message } = error;
+    if (nonce === undefined) return false;
+    if (nonce === this.#joinNonce) {
+      this.#joinNonce = undefined;
+      if (code === "unavailable") {
+        this.#joinTimer = this.#host.clock.setTimeout(
+          () => this.connected(),
+          backoffDelay(this.#retries++),
+        );
+      } else if (code === "already_joined") {
+        this.#becomeLive();
+      } else {
+        this.#finish(new ChatError(code, message));
+      }
+      return true;
+    }
+    if (nonce === this.#leaveNonce) {
+      this.#finish();
+      return true;
+    }
+    if (nonce === this.#inFlight) {
+      this.#onSendRefused(nonce, new ChatError(code, message));
+      return true;
+    }
+    const index = this.#histories.findIndex((request) =>
+      request.nonce === nonce
+    );
+    if (index < 0) return false;
+    this.#histories.splice(index, 1)[0]!.result.reject(
+      new ChatError(code, message),
+    );
+    if (index === 0) this.#writeHistory();
+    return true;
+  }
+
+  #onJoined(event: Frame<"joined">): void {
+    this.#joinNonce = undefined;
+    this.#members = [...event.members].sort();
+    this.#memberCount = event.memberCount;
+    this.#becomeLive();
+    if (this.#leaving) return this.#sendLeave();
+    const since = this.#since;
+    if (since > 0 && event.epoch === this.#epoch && !event.truncated) {
+      const first = event.messages[0];
+      if (event.hasMore && first) void this.#catchUp(since, event, first.id);
+      else this.#resume(event.messages, []);
+    } else {
+      this.#startOver(event, since > 0 && event.truncated, []);
+    }
+    this.#writeHistory();
+  }
+
+  #becomeLive(): void {
+    this.#live = true;
+    this.#status = "joined";
+    this.#retries = 0;
+    this.#readiness.resolve();
+    this.#pump();
+  }
+
+  /**
+   * Fills the gap between `since` and a resume's page (the latest
+   * `historyLimit` messages) with `history` pages, holding live messages
+   * back meanwhile, then delivers everything in order.
+   */
+  async #catchUp(
+    since: number,
+    event: Frame<"joined">,
+    oldest: number,
+  ): Promise<void> {
+    const held: ChatMessage[] = [];
+    this.#held = held;
+    const pages = [event.messages];
+    let fetched = event.messages.length;
+    let more = true;
+    while (more && oldest > since + 1) {
+      if (fetched >= this.#host.catchUpLimit) {
+        this.#held = null;
+        return this.#startOver(event, true, held);
+      }
+      let page: Frame<"history">;
+      try {
+        page = await this.#requestHistory(oldest, undefined);
+      } catch (error) {
+        if (this.#held !== held) return;
+        if (!(error instanceof ChatError)) throw error;
+        this.#held = null;
+        return this.#startOver(event, true, held);
+      }
+      // Dropped, reset or left meanwhile: the next join starts afresh.
+      if (this.#held !== held) return;
+      if (page.epoch !== this.#epoch) {
+        this.#held = null;
+        return this.#startOver(event, true, held);
+      }
+      pages.unshift(page.messages.filter((message) => message.id > since));
+      fetched += page.messages.length;
+      more = page.hasMore;
+      oldest = page.messages[0]?.id ?? since;
+    }
+    this.#held = null;
+    this.#resume(pages.flat(), held);
+  }
+
+  #resume(messages: ChatMessage[], held: ChatMessage[]): void {
+    this.#emitJoined(true, false);
+    for (const message of messages) this.#deliver(message);
+    for (const message of held) this.#deliver(message);
+  }
+
+  #startOver(
+    event: Frame<"joined">,
+    truncated: boolean,
+    held: ChatMessage[],
+  ): void {
+    this.#epoch = event.epoch;
+    this.#lastId = 0;
+    this.#oldestId = 0;
+    this.#hasMore = event.hasMore;
+    this.#emitJoined(false, truncated);
+    for (const message of event.messages) this.#deliver(message);
+    for (const message of held) this.#deliver(message);
+  }
+
+  #emitJoined(resumed: boolean, truncated: boolean): void {
+    this.#hub.emit({
+      type: "joined",
+      room: this.name,
+      resumed,
+      truncated,
+      members: this.#members,
+      memberCount: this.#memberCount,
+      epoch: this.#epoch,
+    });
+  }
+
+  #deliver(message: ChatMessage): void {
+    if (message.id <= this.#lastId) return;
+    this.#lastId = message.id;
+    if (this.#oldestId === 0) this.#oldestId = message.id;
+    this.#hub.emit(message);
+  }
+
+  #onReset(event: Frame<"reset">): void {
+    this.#held = null;
+    this.#epoch = event.epoch;
+    this.#lastId = 0;
+    this.#oldestId = 0;
+    this.#hasMore = false;
+    this.#hub.emit(event);
+  }
+
+  #onPresence(event: Frame<"presence">): void {
+    // A large room sends its member count instead of names.
+    if (typeof event.memberCount === "number") {
+      this.#memberCount = event.memberCount;
+    } else {
+      // In a large room the list is a sample: a name that leaves may never
+      // have been listed, so the count follows the event, not the list.
+      const members = new Set(this.#members);
+      let count = this.#memberCount;
+      for (const name of event.left) {
+        members.delete(name);
+        count--;
+      }
+      for (const name of event.joined) {
+        if (!members.has(name)) count++;
+        members.add(name);
+      }
+      this.#members = [...members].sort();
+      this.#memberCount = Math.max(count, members.size);
+    }
+    this.#hub.emit(event);
+  }
+
+  #requestHistory(
+    before: number,
+    limit: number | undefined,
+  ): Promise<Frame<"history">> {
+    // Replies name their room but not their request: one at a time per room.
+    const request = {
+      nonce: this.#host.nonce(),
+      before,
+      limit,
+      result: deferred<Frame<"history">>(),
+    };
+    this.#histories.push(request);
+    if (this.#histories.length === 1) this.#writeHistory();
+    return request.result.promise;
+  }
+
+  #writeHistory(): void {
+    const request = this.#histories[0];
+    if (!request || !this.#live) return;
+    const { nonce, before, limit } = request;
+    this.#host.paced(() =>
+      this.#histories[0] === request && this.#live
+        ? {
+          type: "history",
+          room: this.name,
+          before,
+          ...(limit === undefined ? {} : { limit }),
+          nonce,
+        }
+        : undefined
+    );
+  }
+
+  #failHistories(error: ChatError): void {
+    for (const request of this.#histories.splice(0)) {
+      request.result.reject(error);
+    }
+  }
+
+  /**
+   * Writes the oldest pending message, one at a time: a message is written
+   * only after the one before it was stored, so a refusal (rate limit,
+   * store down) can never let a later message overtake it.
+   */
+  #pump(): void {
+    if (!this.#live || this.#inFlight !== undefined) return;
+    if (this.#retryTimer !== undefined) return;
+    const entry = this.#pending[0];
+    if (!entry) return;
+    this.#inFlight = entry.nonce;
+    this.#host.paced(() => {
+      if (this.#inFlight !== entry.nonce || !this.#live) return undefined;
+      entry.status = "sending";
+      this.#pendingChanged();
+      const { nonce, text } = entry;
+      return { type: "send", room: this.name, text, nonce };
+    });
+  }
+
+  #onAck(event: Frame<"ack">): void {
+    const nonce = event.nonce ?? "";
+    this.#host.outbox.delete(nonce);
+    const index = this.#pending.findIndex((entry) => entry.nonce === nonce);
+    if (index >= 0) this.#pending.splice(index, 1);
+    const { id, room, ts, duplicate } = event;
+    this.#waiters.get(nonce)?.resolve({ id, room, ts, duplicate, nonce });
+    this.#waiters.delete(nonce);
+    if (this.#inFlight === nonce) {
+      this.#inFlight = undefined;
+      this.#retries = 0;
+    }
+    if (index >= 0) this.#pendingChanged();
+    this.#pump();
+  }
+
+  #onSendRefused(nonce: string, error: ChatError): void {
+    this.#inFlight = undefined;
+    const entry = this.#pending.find((pending) => pending.nonce === nonce);
+    if (entry) entry.status = "waiting";
+    if (error.code === "rate_limited") {
+      // The pacer now waits for the server's bucket to refill.
+      this.#pump();
+    } else if (error.code === "unavailable" || error.code === "not_joined") {
+      this.#retryTimer = this.#host.clock.setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#pump();
+      }, backoffDelay(this.#retries++));
+    } else {
+      // Refused for good: sending it again would be refused again.
+      this.#pending = this.#pending.filter((pending) => pending !== entry);
+      this.#host.outbox.delete(nonce);
+      this.#waiters.get(nonce)?.reject(error);
+      this.#waiters.delete(nonce);
+      this.#pump();
+    }
+    this.#pendingChanged();
+  }
+
+  #sendLeave(): void {
+    const nonce = this.#leaveNonce = this.#host.nonce();
+    this.#host.paced(() =>
+      this.#live ? { type: "leave", room: this.name, nonce } : undefined
+    );
+  }
+
+  #pendingChanged(): void {
+    this.#hub.emit({ type: "pending", room: this.name, pending: this.pending });
+  }
+
+  #finish(error?: ChatError): void {
+    if (this.#status === "left") return;
+    this.#status = "left";
+    this.#live = false;
+    this.#held = null;
+    this.#host.clock.clearTimeout(this.#joinTimer);
+    this.#host.clock.clearTimeout(this.#retryTimer);
+    const ended = error ?? closedError();
+    for (const waiter of this.#waiters.values()) waiter.reject(ended);
+    this.#waiters.clear();
+    this.#failHistories(ended);
+    this.#readiness.reject(ended);
+    this.#hub.end(error);
+    this.#leaving?.resolve();
+    this.#host.removed(this);
+  }
+}
