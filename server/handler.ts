@@ -11,6 +11,7 @@ import { type Broker, MemoryBroker } from "../broker.ts";
 import type { BusMetrics } from "../chat/bus_metrics.ts";
 import { Chat } from "../chat/chat.ts";
 import { ChatMetrics } from "./chat_metrics.ts";
+import { loadClientModule } from "./client_module.ts";
 import { type Config, defaultConfig } from "./config.ts";
 import { Connection } from "./connection.ts";
 import type { History } from "../chat/history.ts";
@@ -74,6 +75,14 @@ export interface HandlerOptions {
    * @default {"static/ beside main.ts"}
    */
   staticDir?: string;
+  /**
+   * Path the chat is mounted under inside a larger app, such as `"/chat"`:
+   * it then answers `/chat/` (the UI), `/chat/ws` and the rest, redirects
+   * `/chat` to `/chat/`, and answers 404 outside it.
+   *
+   * @default {""}
+   */
+  basePath?: string;
 }
 
 /** A request handler for `Deno.serve` that also owns the chat's connections. */
@@ -139,6 +148,12 @@ function historyOptions(config: Config) {
  * ```
  */
 export function createHandler(options: HandlerOptions = {}): ChatHandler {
+  const basePath = options.basePath ?? "";
+  if (basePath !== "" && !/^(\/[^/]+)+$/.test(basePath)) {
+    throw new TypeError(
+      `Cannot mount the chat at "${basePath}": a base path starts with "/" and does not end with one`,
+    );
+  }
   const config: Config = { ...defaultConfig(), ...options.config };
   // Logging is the process's (one `log()`); a level given here sets it.
   if (options.config?.logLevel) setLogLevel(options.config.logLevel);
@@ -210,7 +225,16 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   }
 
   async function route(req: Request): Promise<Response> {
-    const { pathname } = new URL(req.url);
+    const url = new URL(req.url);
+    if (url.pathname === basePath) {
+      // The UI's URLs are relative, so they need the trailing slash.
+      url.pathname += "/";
+      return Response.redirect(url, 301);
+    }
+    if (!url.pathname.startsWith(`${basePath}/`)) {
+      return new Response("Not found\n", { status: 404 });
+    }
+    const pathname = url.pathname.slice(basePath.length);
     if (pathname === "/ws") return upgrade(req);
     if (pathname === "/metrics") return metrics.respond(req);
     if (pathname === "/healthz") {
@@ -238,8 +262,12 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       const ready = !shuttingDown && health().ready;
       return json({ ready }, ready ? 200 : 503);
     }
-    staticFiles ??= loadStaticFiles(staticDir);
-    return serveStatic(await staticFiles, req);
+    staticFiles ??= Promise.all([
+      loadStaticFiles(staticDir),
+      loadClientModule(),
+    ])
+      .then(([ui, client]) => new Map([...ui, ...client]));
+    return serveStatic(await staticFiles, req, pathname);
   }
 
   async function handler(req: Request): Promise<Response> {

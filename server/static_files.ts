@@ -26,7 +26,8 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 const CACHE_CONTROL = "no-cache";
 
-interface StaticFile {
+/** A file held in memory for serving. */
+export interface StaticFile {
   body: Uint8Array<ArrayBuffer>;
   contentType: string;
   etag: string;
@@ -34,6 +35,30 @@ interface StaticFile {
 
 /** The files of one folder, keyed by URL path (`/app.js`); `/` serves `/index.html`. */
 export type StaticFiles = ReadonlyMap<string, StaticFile>;
+
+/**
+ * One servable file: its bytes, the content type its name's extension calls
+ * for, and an ETag from its contents.
+ *
+ * @param name The file's name (its extension picks the content type).
+ * @param body Its contents.
+ * @returns The file, ready for {@linkcode serveStatic}.
+ */
+export async function staticFile(
+  name: string,
+  body: Uint8Array<ArrayBuffer>,
+): Promise<StaticFile> {
+  const digest = await crypto.subtle.digest("SHA-256", body);
+  const hash = Array.from(new Uint8Array(digest).subarray(0, 12))
+    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const dot = name.lastIndexOf(".");
+  const extension = dot >= 0 ? name.slice(dot) : "";
+  return {
+    body,
+    contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
+    etag: `"${hash}"`,
+  };
+}
 
 /**
  * Reads every non-hidden file below `dir` into memory and computes its ETag.
@@ -52,17 +77,10 @@ export async function loadStaticFiles(dir: string): Promise<StaticFiles> {
       if (entry.isDirectory) {
         await walk(path, urlPath);
       } else if (entry.isFile) {
-        const body = await Deno.readFile(path);
-        const digest = await crypto.subtle.digest("SHA-256", body);
-        const hash = Array.from(new Uint8Array(digest).subarray(0, 12))
-          .map((byte) => byte.toString(16).padStart(2, "0")).join("");
-        const dot = entry.name.lastIndexOf(".");
-        const extension = dot >= 0 ? entry.name.slice(dot) : "";
-        files.set(urlPath, {
-          body,
-          contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
-          etag: `"${hash}"`,
-        });
+        files.set(
+          urlPath,
+          await staticFile(entry.name, await Deno.readFile(path)),
+        );
       }
     }
   }
@@ -87,6 +105,8 @@ function etagMatches(header: string | null, etag: string): boolean {
  *
  * @param files The allow-list from {@linkcode loadStaticFiles}.
  * @param req The request.
+ * @param path The path to look up, when it is not the request's own (a
+ * handler mounted under a prefix passes the path after it).
  * @returns The response.
  *
  * @example Serving the index and revalidating it
@@ -103,10 +123,13 @@ function etagMatches(header: string | null, etag: string): boolean {
  * assert.equal(again.status, 304);
  * ```
  */
-export function serveStatic(files: StaticFiles, req: Request): Response {
-  let path: string;
+export function serveStatic(
+  files: StaticFiles,
+  req: Request,
+  path: string = new URL(req.url).pathname,
+): Response {
   try {
-    path = decodeURIComponent(new URL(req.url).pathname);
+    path = decodeURIComponent(path);
   } catch {
     return new Response("Bad request: malformed path\n", { status: 400 });
   }
