@@ -23,6 +23,7 @@ import { log, setLogLevel } from "../observability/log.ts";
 import type { Broadcast } from "../chat/events.ts";
 import { CloseCode } from "./protocol.ts";
 import {
+  fetchStaticFiles,
   loadStaticFiles,
   serveStatic,
   type StaticFiles,
@@ -72,7 +73,7 @@ export interface HandlerOptions {
   /**
    * Folder of the UI's files.
    *
-   * @default {"static/ beside main.ts"}
+   * @default {"static/ beside main.ts (fetched by URL from a remote package)"}
    */
   staticDir?: string;
   /**
@@ -102,7 +103,9 @@ export interface ChatHandler extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-const STATIC_DIR = `${import.meta.dirname}/../static`;
+/** The UI's folder; a package imported from JSR has no folder to list. */
+const STATIC_DIR = import.meta.dirname && `${import.meta.dirname}/../static`;
+const STATIC_URL = new URL("../static/", import.meta.url);
 const startedAt = Date.now();
 
 function json(body: unknown, status = 200): Response {
@@ -263,7 +266,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       return json({ ready }, ready ? 200 : 503);
     }
     staticFiles ??= Promise.all([
-      loadStaticFiles(staticDir),
+      staticDir ? loadStaticFiles(staticDir) : fetchStaticFiles(STATIC_URL),
       loadClientModule(),
     ])
       .then(([ui, client]) => new Map([...ui, ...client]));

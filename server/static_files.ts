@@ -90,6 +90,49 @@ export async function loadStaticFiles(dir: string): Promise<StaticFiles> {
   return files;
 }
 
+/**
+ * What a UI file refers to beside it: `src`/`href` in HTML, module
+ * specifiers in JavaScript, `url()` in CSS. The client's modules
+ * (`client/…`) are served from `client/` itself.
+ */
+const REFERENCE =
+  /(?:\b(?:src|href)=["']|\bfrom\s*["']|\bimport\s*\(?\s*["']|\burl\(\s*["']?)((?:\.\/)?[\w-][\w./-]*)/g;
+
+/**
+ * Fetches the UI from a folder that cannot be listed (a package imported
+ * from JSR, whose files are only reachable by URL): `index.html` and every
+ * file it leads to through {@linkcode REFERENCE}s, and nothing else.
+ *
+ * @param base URL of the folder, ending in `/`.
+ * @returns The allow-list of servable files.
+ * @throws {Deno.errors.NotFound} When a file it refers to is missing.
+ */
+export async function fetchStaticFiles(base: URL): Promise<StaticFiles> {
+  const files = new Map<string, StaticFile>();
+  const queue = ["index.html"];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    if (files.has(`/${name}`)) continue;
+    const res = await fetch(new URL(name, base));
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Deno.errors.NotFound(
+        `Cannot read UI file "${name}": ${res.status}`,
+      );
+    }
+    const body = new Uint8Array(await res.arrayBuffer());
+    files.set(`/${name}`, await staticFile(name, body));
+    if (!/\.(html|js|css)$/.test(name)) continue;
+    for (
+      const [, reference] of new TextDecoder().decode(body).matchAll(REFERENCE)
+    ) {
+      const path = new URL(reference!, `file:///${name}`).pathname.slice(1);
+      if (!path.startsWith("client/")) queue.push(path);
+    }
+  }
+  files.set("/", files.get("/index.html")!);
+  return files;
+}
+
 function etagMatches(header: string | null, etag: string): boolean {
   if (header === null) return false;
   return header.split(",").some((candidate) => {
