@@ -9,21 +9,29 @@
 
 /** A chat message as every recipient sees it. */
 export interface ChatMessage {
+  /** Always `"message"`. */
   type: "message";
   /** Unique, increasing within the room. */
   id: number;
+  /** The room it was posted in. */
   room: string;
   /** Milliseconds since the Unix epoch, set by the server. */
   ts: number;
+  /** The sender's display name when it was sent. */
   user: string;
+  /** The message. */
   text: string;
 }
 
 /** Who arrived in or left a room; in a large room, how many are in it. */
 export interface PresenceEvent {
+  /** Always `"presence"`. */
   type: "presence";
+  /** The room. */
   room: string;
+  /** Names that arrived (a rename's new name). */
   joined: string[];
+  /** Names that left (a rename's old name). */
   left: string[];
   /** Names present, sent instead of `joined`/`left` names in a large room. */
   memberCount?: number;
@@ -34,7 +42,9 @@ export interface PresenceEvent {
  * epoch, and the messages that follow belong to it.
  */
 export interface ResetEvent {
+  /** Always `"reset"`. */
   type: "reset";
+  /** The room whose ids start again. */
   room: string;
   /** The new epoch. */
   epoch: string;

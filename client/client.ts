@@ -32,7 +32,9 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
 /** The connection state changed. */
 export interface StateEvent {
+  /** Always `"state"`. */
   type: "state";
+  /** The new state. */
   state: ConnectionState;
   /** Failed attempts since the connection was last open. */
   attempt: number;
@@ -44,14 +46,19 @@ export interface StateEvent {
 
 /** The display name (and with a token, the user) the server knows the client by. */
 export interface UserEvent {
+  /** Always `"user"`. */
   type: "user";
+  /** The display name. */
   user: string;
+  /** The signed-in user, when a token was accepted. */
   identity?: AuthenticatedUser;
 }
 
 /** Something went wrong that no request of the caller's is waiting for. */
 export interface ClientErrorEvent {
+  /** Always `"error"`. */
   type: "error";
+  /** What went wrong. */
   error: ChatError;
 }
 

@@ -72,4 +72,6 @@ export type {
   ErrorCode,
   PresenceEvent,
   ResetEvent,
+  ServerErrorCode,
+  StoredMessage,
 } from "./types.ts";

@@ -11,7 +11,9 @@
 export interface OutboxEntry {
   /** Sent with every attempt, so the server stores the message once. */
   nonce: string;
+  /** The room it goes to. */
   room: string;
+  /** The message. */
   text: string;
   /** When it was written, in milliseconds since the Unix epoch. */
   createdAt: number;

@@ -17,7 +17,9 @@ export type { IterateOptions };
  * messages follow, and {@linkcode Room.history} pages in older ones.
  */
 export interface JoinedEvent {
+  /** Always `"joined"`. */
   type: "joined";
+  /** The room's name. */
   room: string;
   /** `true` when nothing was missed and nothing will repeat since the last message. */
   resumed: boolean;
@@ -27,7 +29,9 @@ export interface JoinedEvent {
    * catches up on by itself (`catchUpLimit`): the room starts over.
    */
   truncated: boolean;
+  /** Names present (in a large room, a sample). */
   members: readonly string[];
+  /** How many names are present. */
   memberCount: number;
   /** The room's epoch: the sequence its message ids belong to. */
   epoch: string;
@@ -41,8 +45,11 @@ export interface PendingMessage extends OutboxEntry {
 
 /** The room's list of unacknowledged messages changed. */
 export interface PendingEvent {
+  /** Always `"pending"`. */
   type: "pending";
+  /** The room's name. */
   room: string;
+  /** The messages now waiting, oldest first. */
   pending: readonly PendingMessage[];
 }
 
@@ -77,6 +84,7 @@ export interface HistoryOptions {
 
 /** Older messages, oldest first. */
 export interface HistoryPage {
+  /** The page's messages, oldest first. */
   messages: ChatMessage[];
   /** Whether older messages remain. */
   hasMore: boolean;

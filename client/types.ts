@@ -17,7 +17,13 @@ import type {
   ServerEvent,
 } from "../server/protocol.ts";
 
-export type { ClientLimits, PresenceEvent, ResetEvent };
+export type {
+  ClientLimits,
+  PresenceEvent,
+  ResetEvent,
+  ServerErrorCode,
+  StoredMessage,
+};
 
 /** The subprotocol the client asks for. */
 export const PROTOCOL = "chat.v1";
@@ -35,9 +41,13 @@ export interface ChatMessage extends StoredMessage {
 
 /** The signed-in user the server names in `authenticated`. */
 export interface AuthenticatedUser {
+  /** Stable id, from the token's subject. */
   id: string;
+  /** Display name. */
   name: string;
+  /** What the host app says the user is (e.g. `"member"`, `"admin"`). */
   role: string;
+  /** `true` for a guest without an account. */
   guest: boolean;
 }
 
@@ -45,10 +55,13 @@ export interface AuthenticatedUser {
 // once it defines them; this is the contract it is being built to.
 /** The server's answer to an `auth` frame. */
 export interface AuthenticatedFrame {
+  /** Always `"authenticated"`. */
   type: "authenticated";
+  /** Who the token names. */
   user: AuthenticatedUser;
   /** When the token expires, in milliseconds since the Unix epoch. */
   expiresAt: number;
+  /** The `auth` frame's nonce. */
   nonce?: string;
 }
 
@@ -68,11 +81,13 @@ export type ErrorCode =
 export interface Ack {
   /** The message's id in its room. */
   id: number;
+  /** The room it was stored in. */
   room: string;
   /** Server time the message was stored, in milliseconds since the Unix epoch. */
   ts: number;
   /** `true` when the server had already stored this nonce: nothing new was posted. */
   duplicate: boolean;
+  /** The nonce it was sent with. */
   nonce: string;
 }
 
