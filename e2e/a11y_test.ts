@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import { connectJson } from "../testing/client.ts";
+import { ChatClient } from "../client/mod.ts";
 import { startServer } from "../testing/server.ts";
 import {
   browserTest,
@@ -22,10 +22,8 @@ async function assertAccessible(page: Page, state: string): Promise<void> {
 
 browserTest("UI has no serious axe violations in its main states", async () => {
   await using server = startServer();
-  const { client: bo } = await connectJson(`${server.wsUrl}?name=Bo`);
-  await using _bo = bo;
-  bo.sendJson({ type: "send", room: "general", text: "hello from Bo" });
-  await bo.nextOfType("message");
+  await using bo = new ChatClient(server.wsUrl, { name: "Bo" });
+  await bo.join("general").send("hello from Bo");
   await using browser = await launchBrowser();
 
   const fresh = await browser.openChat(server.origin);
