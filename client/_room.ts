@@ -1,7 +1,7 @@
 /**
  * One room of a client: joins and resumes it on each connection, delivers
  * its messages once and in order (paging back to fill the gap a long absence
- * leaves), keeps its members, and sends its outbox one message at a time.
+ * leaves), and keeps its members; its outbox goes through a `RoomSender`.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import {
   type IterateOptions,
 } from "./_events.ts";
 import type { Outbox } from "./outbox.ts";
+import { RoomSender } from "./_sender.ts";
 import type {
   HistoryOptions,
   HistoryPage,
@@ -76,11 +77,8 @@ export class RoomChannel implements Room {
   #since = 0;
   /** Live messages held back while a resume pages in what came before them. */
   #held: ChatMessage[] | null = null;
-  #pending: PendingMessage[];
-  #waiters = new Map<string, Deferred<Ack>>();
-  #inFlight: string | undefined;
+  #sender: RoomSender;
   #retries = 0;
-  #retryTimer: unknown;
   #histories: HistoryRequest[] = [];
   #leaving: Deferred<void> | undefined;
   #leaveNonce: string | undefined;
@@ -99,9 +97,13 @@ export class RoomChannel implements Room {
     this.ready = this.#readiness.promise;
     // Awaiting it is optional: a refused room must not be an unhandled rejection.
     this.ready.catch(() => {});
-    this.#pending = host.outbox.entries()
-      .filter((entry) => entry.room === name)
-      .map((entry) => ({ ...entry, status: "waiting" }));
+    this.#sender = new RoomSender(name, {
+      clock: host.clock,
+      outbox: host.outbox,
+      paced: (frame) => host.paced(frame),
+      changed: (pending) =>
+        this.#hub.emit({ type: "pending", room: name, pending }),
+    });
   }
 
   get status(): RoomStatus {
@@ -123,7 +125,7 @@ export class RoomChannel implements Room {
     return this.#hasMore;
   }
   get pending(): readonly PendingMessage[] {
-    return this.#pending.map((entry) => ({ ...entry }));
+    return this.#sender.pending;
   }
 
   on<T extends RoomEvent["type"]>(
@@ -143,25 +145,7 @@ export class RoomChannel implements Room {
 
   send(text: string): Promise<Ack> {
     if (this.#status === "left") return Promise.reject(closedError());
-    const entry: PendingMessage = {
-      nonce: crypto.randomUUID(),
-      room: this.name,
-      text,
-      createdAt: this.#host.clock.now(),
-      status: "waiting",
-    };
-    const { status: _, ...stored } = entry;
-    try {
-      this.#host.outbox.add(stored);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const ack = deferred<Ack>();
-    this.#waiters.set(entry.nonce, ack);
-    this.#pending.push(entry);
-    this.#pendingChanged();
-    this.#pump();
-    return ack.promise;
+    return this.#sender.send(text);
   }
 
   async history(options: HistoryOptions = {}): Promise<HistoryPage> {
@@ -218,15 +202,10 @@ export class RoomChannel implements Room {
     this.#status = "joining";
     this.#joinNonce = undefined;
     this.#held = null;
-    this.#inFlight = undefined;
     this.#host.clock.clearTimeout(this.#joinTimer);
-    this.#host.clock.clearTimeout(this.#retryTimer);
-    this.#joinTimer = this.#retryTimer = undefined;
+    this.#joinTimer = undefined;
     this.#failHistories(new ChatError("disconnected", "Connection lost"));
-    if (this.#pending.some((entry) => entry.status === "sending")) {
-      for (const entry of this.#pending) entry.status = "waiting";
-      this.#pendingChanged();
-    }
+    this.#sender.pause();
   }
 
   /** The client closed: ends everything, leaving the outbox as it is. */
@@ -254,7 +233,7 @@ export class RoomChannel implements Room {
         this.#histories.shift()?.result.resolve(event);
         return this.#writeHistory();
       case "ack":
-        return this.#onAck(event);
+        return this.#sender.acked(event);
     }
   }
 
@@ -284,10 +263,7 @@ export class RoomChannel implements Room {
       this.#finish();
       return true;
     }
-    if (nonce === this.#inFlight) {
-      this.#onSendRefused(nonce, new ChatError(code, message));
-      return true;
-    }
+    if (this.#sender.refused(nonce, new ChatError(code, message))) return true;
     const index = this.#histories.findIndex((request) =>
       request.nonce === nonce
     );
@@ -321,7 +297,7 @@ export class RoomChannel implements Room {
     this.#status = "joined";
     this.#retries = 0;
     this.#readiness.resolve();
-    this.#pump();
+    this.#sender.resume();
   }
 
   /**
@@ -478,74 +454,11 @@ export class RoomChannel implements Room {
     }
   }
 
-  /**
-   * Writes the oldest pending message, one at a time: a message is written
-   * only after the one before it was stored, so a refusal (rate limit,
-   * store down) can never let a later message overtake it.
-   */
-  #pump(): void {
-    if (!this.#live || this.#inFlight !== undefined) return;
-    if (this.#retryTimer !== undefined) return;
-    const entry = this.#pending[0];
-    if (!entry) return;
-    this.#inFlight = entry.nonce;
-    this.#host.paced(() => {
-      if (this.#inFlight !== entry.nonce || !this.#live) return undefined;
-      entry.status = "sending";
-      this.#pendingChanged();
-      const { nonce, text } = entry;
-      return { type: "send", room: this.name, text, nonce };
-    });
-  }
-
-  #onAck(event: Frame<"ack">): void {
-    const nonce = event.nonce ?? "";
-    this.#host.outbox.delete(nonce);
-    const index = this.#pending.findIndex((entry) => entry.nonce === nonce);
-    if (index >= 0) this.#pending.splice(index, 1);
-    const { id, room, ts, duplicate } = event;
-    this.#waiters.get(nonce)?.resolve({ id, room, ts, duplicate, nonce });
-    this.#waiters.delete(nonce);
-    if (this.#inFlight === nonce) {
-      this.#inFlight = undefined;
-      this.#retries = 0;
-    }
-    if (index >= 0) this.#pendingChanged();
-    this.#pump();
-  }
-
-  #onSendRefused(nonce: string, error: ChatError): void {
-    this.#inFlight = undefined;
-    const entry = this.#pending.find((pending) => pending.nonce === nonce);
-    if (entry) entry.status = "waiting";
-    if (error.code === "rate_limited") {
-      // The pacer now waits for the server's bucket to refill.
-      this.#pump();
-    } else if (error.code === "unavailable" || error.code === "not_joined") {
-      this.#retryTimer = this.#host.clock.setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#pump();
-      }, backoffDelay(this.#retries++));
-    } else {
-      // Refused for good: sending it again would be refused again.
-      this.#pending = this.#pending.filter((pending) => pending !== entry);
-      this.#host.outbox.delete(nonce);
-      this.#waiters.get(nonce)?.reject(error);
-      this.#waiters.delete(nonce);
-      this.#pump();
-    }
-    this.#pendingChanged();
-  }
-
   #sendLeave(): void {
     const nonce = this.#leaveNonce = this.#host.nonce();
     this.#host.paced(() =>
       this.#live ? { type: "leave", room: this.name, nonce } : undefined
     );
-  }
-
-  #pendingChanged(): void {
-    this.#hub.emit({ type: "pending", room: this.name, pending: this.pending });
   }
 
   #finish(error?: ChatError): void {
@@ -554,10 +467,8 @@ export class RoomChannel implements Room {
     this.#live = false;
     this.#held = null;
     this.#host.clock.clearTimeout(this.#joinTimer);
-    this.#host.clock.clearTimeout(this.#retryTimer);
     const ended = error ?? closedError();
-    for (const waiter of this.#waiters.values()) waiter.reject(ended);
-    this.#waiters.clear();
+    this.#sender.close(ended);
     this.#failHistories(ended);
     this.#readiness.reject(ended);
     this.#hub.end(error);

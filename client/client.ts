@@ -5,17 +5,18 @@
  *
  * @module
  */
-import {
-  backoffDelay,
-  type BackoffOptions,
-  type Clock,
-  SYSTEM_CLOCK,
-} from "./backoff.ts";
+import { backoffDelay, type Clock, SYSTEM_CLOCK } from "./backoff.ts";
 import { ChatError, closedError } from "./errors.ts";
 import { type Deferred, deferred, EventHub } from "./_events.ts";
 import { readServerFrame } from "./_frames.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
-import { SendPacer } from "./pacer.ts";
+import type {
+  ChatClientOptions,
+  ClientEvent,
+  ConnectionState,
+  JoinOptions,
+} from "./options.ts";
+import { PacedWriter } from "./_paced.ts";
 import { RoomChannel } from "./_room.ts";
 import type { Room } from "./room.ts";
 import { TokenKeeper } from "./_token.ts";
@@ -26,119 +27,6 @@ import {
   PROTOCOL,
   type ServerFrame,
 } from "./types.ts";
-
-/** Where the connection stands; `closed` only after `close()`. */
-export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
-
-/** The connection state changed. */
-export interface StateEvent {
-  /** Always `"state"`. */
-  type: "state";
-  /** The new state. */
-  state: ConnectionState;
-  /** Failed attempts since the connection was last open. */
-  attempt: number;
-  /** While `reconnecting`: milliseconds until the next attempt. */
-  delay?: number;
-  /** The close code of the connection that dropped, when one did. */
-  code?: number;
-}
-
-/** The display name (and with a token, the user) the server knows the client by. */
-export interface UserEvent {
-  /** Always `"user"`. */
-  type: "user";
-  /** The display name. */
-  user: string;
-  /** The signed-in user, when a token was accepted. */
-  identity?: AuthenticatedUser;
-}
-
-/** Something went wrong that no request of the caller's is waiting for. */
-export interface ClientErrorEvent {
-  /** Always `"error"`. */
-  type: "error";
-  /** What went wrong. */
-  error: ChatError;
-}
-
-/** What a {@linkcode ChatClient} reports. */
-export type ClientEvent = StateEvent | UserEvent | ClientErrorEvent;
-
-/** Options for {@linkcode ChatClient}. */
-export interface ChatClientOptions {
-  /**
-   * Display name to connect with; the server may normalise it. Reconnects
-   * use the name the server last confirmed, so a guest keeps its name.
-   *
-   * @default {undefined (the server names a guest)}
-   */
-  name?: string;
-  /**
-   * Gives a signed token: called before each connection and again before
-   * the server's `expiresAt`, and sent in an `auth` frame.
-   *
-   * @default {undefined (no sign-in)}
-   */
-  token?: () => string | Promise<string>;
-  /**
-   * Keeps messages until they are acknowledged; pass a
-   * {@linkcode StorageOutbox} over `localStorage` to keep them across reloads.
-   *
-   * @default {new MemoryOutbox()}
-   */
-  outbox?: Outbox;
-  /**
-   * The reconnect schedule ({@linkcode backoffDelay}).
-   *
-   * @default {{ initialDelay: 1000, maxDelay: 5000, jitter: 0.5 }}
-   */
-  backoff?: BackoffOptions;
-  /**
-   * Time and timers for every wait of the client.
-   *
-   * @default {SYSTEM_CLOCK}
-   */
-  clock?: Clock;
-  /**
-   * Milliseconds a connection may take to open and be greeted (and signed
-   * in) before it is dropped and tried again.
-   *
-   * @default {10000}
-   */
-  connectTimeout?: number;
-  /**
-   * Milliseconds to wait for the `pong` of the `ping` sent when the browser
-   * reports it is back online, before the socket is taken for dead.
-   *
-   * @default {5000}
-   */
-  probeTimeout?: number;
-  /**
-   * How long before the token expires to fetch a new one, in milliseconds
-   * (at most half the token's remaining life).
-   *
-   * @default {60000}
-   */
-  refreshAhead?: number;
-  /**
-   * Most messages a resume pages back for to fill the gap since the last
-   * message; beyond it the room starts over from its latest messages.
-   *
-   * @default {1000}
-   */
-  catchUpLimit?: number;
-  /** Closes the client when aborted. */
-  signal?: AbortSignal;
-}
-
-/** Options for {@linkcode ChatClient.join}. */
-export interface JoinOptions {
-  /** Resume after this message id (saved from an earlier session). */
-  since?: number;
-  /** The epoch `since` belongs to. */
-  epoch?: string;
-}
 
 /** The close code the client uses when it gives up on a silent socket. */
 const GIVE_UP_CODE = 4000;
@@ -190,11 +78,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
   #greeted = false;
   #user: string | undefined;
   #limits: ClientLimits | undefined;
-  #pacer: SendPacer | undefined;
-  #paced: (() => ClientFrame | undefined)[] = [];
-  #pacedTimer: unknown;
-  /** Rate-limited requests awaiting a reply: nonce → what a nonce-less reply names. */
-  #counted = new Map<string, string>();
+  #paced: PacedWriter;
   #requests = new Map<string, { kind: string; reply: Deferred<number> }>();
   #nonces = 0;
   #token: TokenKeeper;
@@ -214,6 +98,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#outbox = options.outbox ?? new MemoryOutbox();
     this.#user = options.name;
+    this.#paced = new PacedWriter(this.#clock, (frame) => this.#write(frame));
     this.#token = new TokenKeeper({
       provider: options.token,
       clock: this.#clock,
@@ -296,7 +181,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
       outbox: this.#outbox,
       catchUpLimit: this.#options.catchUpLimit ?? 1000,
       write: (frame) => this.#write(frame),
-      paced: (frame) => this.#pace(frame),
+      paced: (frame) => this.#paced.push(frame),
       nonce: () => this.#nonce(),
       removed: (gone) => {
         if (this.#rooms.get(key) === gone) this.#rooms.delete(key);
@@ -316,7 +201,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
    */
   setName(name: string): Promise<string> {
     return this.#request("set_name", (nonce) => {
-      this.#pace(() => ({ type: "set_name", name, nonce }));
+      this.#paced.push(() => ({ type: "set_name", name, nonce }));
     }).then(() => this.#user ?? name);
   }
 
@@ -434,6 +319,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
   }
 
   #receive(event: ServerFrame): void {
+    this.#paced.replied(event);
     switch (event.type) {
       case "hello":
         this.#greeted = true;
@@ -446,28 +332,17 @@ export class ChatClient implements Disposable, AsyncDisposable {
         return this.#maybeReady();
       case "renamed":
         this.#setUser(event.user);
-        this.#settle(this.#counted, "set_name");
         return this.#answer("set_name");
       case "pong":
         return this.#answer("ping", event.nonce);
       case "error":
         return this.#onError(event);
-      case "ack":
-        if (this.#counted.delete(event.nonce ?? "")) this.#pacer?.settle(true);
-        break;
-      case "history":
-      case "left":
-        this.#settle(this.#counted, `${event.type}:${event.room}`);
-        break;
     }
     this.#rooms.get(event.room)?.receive(event);
   }
 
   #onError(event: Extract<ServerFrame, { type: "error" }>): void {
     const nonce = event.nonce ?? "";
-    if (this.#counted.delete(nonce)) {
-      this.#pacer?.settle(event.code !== "rate_limited");
-    }
     const error = new ChatError(event.code, event.message);
     if (this.#token.refused(nonce, error)) return;
     const request = this.#requests.get(nonce);
@@ -485,10 +360,9 @@ export class ChatClient implements Disposable, AsyncDisposable {
     if (!this.#greeted || !this.#token.ready || this.#state === "open") return;
     this.#clock.clearTimeout(this.#connectTimer);
     this.#attempt = 0;
-    this.#pacer = new SendPacer(this.#limits!, () => this.#clock.now());
     this.#setState("open");
+    this.#paced.start(this.#limits!);
     for (const room of this.#rooms.values()) room.connected();
-    this.#flushPaced();
   }
 
   /** Forgets the connection: whatever waited on it fails with `error`. */
@@ -497,12 +371,8 @@ export class ChatClient implements Disposable, AsyncDisposable {
     for (const timer of [this.#connectTimer, this.#probeTimer]) {
       this.#clock.clearTimeout(timer);
     }
-    this.#clock.clearTimeout(this.#pacedTimer);
-    this.#pacedTimer = undefined;
+    this.#paced.stop();
     this.#token.disconnected();
-    this.#pacer = undefined;
-    this.#paced = [];
-    this.#counted.clear();
     for (const { reply } of this.#requests.values()) reply.reject(error);
     this.#requests.clear();
     for (const room of this.#rooms.values()) room.disconnected();
@@ -561,44 +431,6 @@ export class ChatClient implements Disposable, AsyncDisposable {
       if (nonce === undefined ? request.kind !== kind : key !== nonce) continue;
       this.#requests.delete(key);
       return request.reply.resolve(0);
-    }
-  }
-
-  /** Settles the oldest counted request whose reply names `key`. */
-  #settle(counted: Map<string, string>, key: string): void {
-    for (const [nonce, name] of counted) {
-      if (name !== key) continue;
-      counted.delete(nonce);
-      this.#pacer?.settle(true);
-      return;
-    }
-  }
-
-  #pace(frame: () => ClientFrame | undefined): void {
-    this.#paced.push(frame);
-    if (this.#pacedTimer === undefined) this.#flushPaced();
-  }
-
-  /** Writes queued rate-limited requests while the budget allows. */
-  #flushPaced(): void {
-    this.#pacedTimer = undefined;
-    const pacer = this.#pacer;
-    while (pacer && this.#paced.length > 0) {
-      const wait = pacer.reserve();
-      if (wait > 0) {
-        this.#pacedTimer = this.#clock.setTimeout(
-          () => this.#flushPaced(),
-          wait,
-        );
-        return;
-      }
-      const frame = this.#paced.shift()!();
-      if (frame === undefined || !this.#write(frame)) {
-        pacer.release();
-        continue;
-      }
-      const room = "room" in frame ? `:${frame.room}` : "";
-      this.#counted.set(frame.nonce ?? "", `${frame.type}${room}`);
     }
   }
 

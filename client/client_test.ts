@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ChatClient, type ClientEvent } from "./client.ts";
+import { ChatClient } from "./client.ts";
+import type { ClientEvent } from "./options.ts";
 import { ChatError } from "./errors.ts";
 import { MemoryOutbox } from "./outbox.ts";
 import type { ChatMessage } from "./types.ts";

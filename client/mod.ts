@@ -28,16 +28,16 @@
  *
  * @module
  */
-export {
-  ChatClient,
-  type ChatClientOptions,
-  type ClientErrorEvent,
-  type ClientEvent,
-  type ConnectionState,
-  type JoinOptions,
-  type StateEvent,
-  type UserEvent,
-} from "./client.ts";
+export { ChatClient } from "./client.ts";
+export type {
+  ChatClientOptions,
+  ClientErrorEvent,
+  ClientEvent,
+  ConnectionState,
+  JoinOptions,
+  StateEvent,
+  UserEvent,
+} from "./options.ts";
 export type {
   HistoryOptions,
   HistoryPage,
