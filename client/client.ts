@@ -94,6 +94,8 @@ export class ChatClient implements Disposable, AsyncDisposable {
   constructor(url: string | URL, options: ChatClientOptions = {}) {
     this.#url = new URL(url);
     this.#url.protocol = this.#url.protocol.replace(/^http/, "ws");
+    // A WebSocket URL may not have a fragment.
+    this.#url.hash = "";
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#outbox = options.outbox ?? new MemoryOutbox();
@@ -283,7 +285,18 @@ export class ChatClient implements Disposable, AsyncDisposable {
     if (this.#closed) return;
     const url = new URL(this.#url);
     if (this.#user !== undefined) url.searchParams.set("name", this.#user);
-    const socket = new WebSocket(url, PROTOCOL);
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, PROTOCOL);
+    } catch (error) {
+      // A page may not open it (an insecure ws: from an https: page).
+      this.#report(
+        new ChatError("disconnected", "Cannot open a WebSocket", {
+          cause: error,
+        }),
+      );
+      return this.#retry();
+    }
     const closed = deferred<void>();
     this.#sockets.set(socket, closed);
     this.#socket = socket;
