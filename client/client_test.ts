@@ -280,3 +280,29 @@ Deno.test("ChatClient probes the socket when the browser is back online, and rec
   const ack = await room.send("after the probe");
   assert.equal(ack.duplicate, false);
 });
+
+Deno.test("ChatClient asks its token provider again on each attempt, reporting a failure and backing off", async () => {
+  await using server = startServer();
+  const clock = new ManualClock();
+  let calls = 0;
+  await using client = new ChatClient(server.wsUrl, {
+    clock,
+    backoff: { random: () => 0.5 },
+    token: () => {
+      calls++;
+      throw new Error("Signed out");
+    },
+  });
+  const [failed, waiting] = await Promise.all([
+    nextEvent(client, "error"),
+    nextEvent(client, "state", (event) => event.state === "reconnecting"),
+  ]);
+  assert.equal(failed.error.code, "unauthorized");
+  assert.equal((failed.error.cause as Error).message, "Signed out");
+  assert.equal(waiting.delay, 1000);
+  assert.equal(calls, 1);
+  const again = nextEvent(client, "error");
+  clock.fire(await clock.timer(1000));
+  await again;
+  assert.equal(calls, 2);
+});
