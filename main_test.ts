@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { waitFor, withTimeout } from "./testing/async.ts";
-import { connect, connectJson, TestClient } from "./testing/client.ts";
+import { connect, connectJson, type TestClient } from "./testing/client.ts";
 import { startServer } from "./testing/server.ts";
 import { spawnServer } from "./testing/server_process.ts";
 import { RawPeer } from "./testing/raw_peer.ts";

@@ -9,9 +9,11 @@
 
 /** A chat message as every recipient sees it. */
 export interface ChatMessage {
+  /** Always `"message"`. */
   type: "message";
   /** Unique, increasing within the room. */
   id: number;
+  /** The room it was posted in. */
   room: string;
   /** Milliseconds since the Unix epoch, set by the server. */
   ts: number;
@@ -21,6 +23,7 @@ export interface ChatMessage {
   userId?: string;
   /** Present, and `true`, when the author was a guest. */
   guest?: true;
+  /** The message. */
   text: string;
 }
 
@@ -39,9 +42,13 @@ export interface Member {
  * `joined` entry for a user already listed is a new name for them.
  */
 export interface PresenceEvent {
+  /** Always `"presence"`. */
   type: "presence";
+  /** The room. */
   room: string;
+  /** Users that arrived (a `joined` entry for a user already listed is a new name). */
   joined: Member[];
+  /** Users that left. */
   left: Member[];
   /** Users present, sent instead of `joined`/`left` entries in a large room. */
   memberCount?: number;
@@ -71,7 +78,9 @@ export function byName(a: Member, b: Member): number {
  * epoch, and the messages that follow belong to it.
  */
 export interface ResetEvent {
+  /** Always `"reset"`. */
   type: "reset";
+  /** The room whose ids start again. */
   room: string;
   /** The new epoch. */
   epoch: string;

@@ -1,68 +1,56 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { connectJson, nextMessages } from "../testing/client.ts";
 import { startServer } from "../testing/server.ts";
 import {
   browserTest,
-  isDelivered,
   launchBrowser,
   messageTexts,
   sendMessage,
+  waitForMessage,
 } from "./_browser.ts";
 
 browserTest(
-  "UI shows the rate limit, and a message the user retries is delivered once",
+  "UI paces a burst of 40 messages to the rate limit and shows them all in order",
   async () => {
-    // One message a second, and retries are never taken for abuse.
-    await using server = startServer({
-      rateLimit: 1,
-      rateBurst: 1,
-      rateLimitStrikes: 1_000_000,
-    });
-    const { client: bo } = await connectJson(`${server.wsUrl}?name=Bo`);
-    await using _bo = bo;
+    await using server = startServer({ rateLimit: 10, rateBurst: 20 });
     await using browser = await launchBrowser();
     const { page, errors } = await browser.openChat(server.origin, {
       name: "Ada",
     });
-    for (const text of ["one", "two"]) await sendMessage(page, text);
-    await page.waitForSelector("#notice:not([hidden])");
-    const notice = await page.$eval("#notice-text", (node) => node.textContent);
-    assert.match(notice ?? "", /too fast/);
-    const retry = "#pending .message.failed button[data-action=retry]";
-    const nonce = await (await page.waitForSelector(retry))!.evaluate(
-      (button) => (button as HTMLElement).dataset.nonce!,
+    const texts = Array.from({ length: 40 }, (_, i) => `burst ${i + 1}`);
+    for (const text of texts) await sendMessage(page, text);
+    await waitForMessage(page, "burst 40");
+    await page.waitForSelector("#pending .message", { hidden: true });
+    assert.deepEqual(await messageTexts(page), texts);
+    assert.equal(await page.$("#pending .message.failed"), null);
+    assert.equal(server.handler.metrics.rateLimited.value(), 0);
+    assert.deepEqual(errors, []);
+  },
+);
+
+browserTest(
+  "UI shows a message the server refuses for good as not sent, to retry or discard",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+    });
+    // A control character pasted in: the server refuses it (bad_request).
+    await sendMessage(page, "bell \u0007");
+    await page.waitForSelector(
+      "#pending .message.failed button[data-action=retry]",
     );
     const failed = await page.$eval(
       "#pending .message.failed .delivery",
       (node) => node.textContent,
     );
-    assert.match(failed ?? "", /Not sent: .*too fast/);
-
-    // As the notice asks, the user retries until the server takes it: each
-    // attempt ends delivered, or refused again while the second is not over.
-    const button = `${retry}[data-nonce="${nonce}"]`;
-    while (!await isDelivered(page, "two")) {
-      await page.click(button);
-      await page.waitForFunction(
-        (selector: string) =>
-          document.querySelector(selector) !== null ||
-          document.querySelector("#pending .message") === null,
-        { polling: "mutation" },
-        button,
-      );
-    }
+    assert.match(failed ?? "", /Not sent: The server could not read/);
+    await page.click("#pending .message.failed button[data-action=discard]");
     await page.waitForSelector("#pending .message", { hidden: true });
-    const texts = await messageTexts(page);
-    assert.deepEqual(texts.filter((text) => text === "two"), ["two"]);
-
-    // Bo got it once: his own next message comes right after it.
-    assert.deepEqual(
-      (await nextMessages(bo, 2)).map((message) => message.text),
-      ["one", "two"],
-    );
-    bo.sendJson({ type: "send", room: "general", text: "end" });
-    assert.equal((await bo.nextOfType("message")).text, "end");
+    await sendMessage(page, "plain text");
+    await waitForMessage(page, "plain text");
+    assert.deepEqual(await messageTexts(page), ["plain text"]);
     assert.deepEqual(errors, []);
   },
 );

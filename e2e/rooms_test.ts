@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import { connectJson } from "../testing/client.ts";
+import { ChatClient } from "../client/mod.ts";
 import { startServer } from "../testing/server.ts";
 import {
   browserTest,
@@ -68,11 +68,9 @@ browserTest(
   "UI switches rooms, counts unread messages and leaves",
   async () => {
     await using server = startServer();
-    const { client: bo } = await connectJson(`${server.wsUrl}?name=Bo`, [
-      "general",
-      "dev",
-    ]);
-    await using _bo = bo;
+    await using bo = new ChatClient(server.wsUrl, { name: "Bo" });
+    const [general, dev] = [bo.join("general"), bo.join("dev")];
+    await Promise.all([general.ready, dev.ready]);
     await using browser = await launchBrowser();
     const { page, errors } = await browser.openChat(server.origin, {
       name: "Ada",
@@ -85,10 +83,8 @@ browserTest(
       '#rooms a[href="#/general"][aria-current="page"]',
     );
 
-    for (const text of ["one", "two", "three"]) {
-      bo.sendJson({ type: "send", room: "dev", text });
-    }
-    bo.sendJson({ type: "send", room: "general", text: "in general" });
+    for (const text of ["one", "two", "three"]) await dev.send(text);
+    await general.send("in general");
     await waitForMessage(page, "in general");
     await page.waitForFunction(() =>
       document.querySelector('#rooms a[href="#/dev"] .badge')?.textContent
@@ -157,9 +153,9 @@ browserTest(
     const clients = [];
     try {
       for (const name of ["Bo", "Cy", "Dee"]) {
-        clients.push(
-          (await connectJson(`${server.wsUrl}?name=${name}`)).client,
-        );
+        const client = new ChatClient(server.wsUrl, { name });
+        clients.push(client);
+        await client.join("general").ready;
       }
       // Bo arrives by name; above two subscribers only counts follow.
       const memberCount = (expected: string) =>

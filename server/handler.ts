@@ -11,6 +11,7 @@ import { type Broker, MemoryBroker } from "../broker.ts";
 import type { BusMetrics } from "../chat/bus_metrics.ts";
 import { Chat } from "../chat/chat.ts";
 import { ChatMetrics } from "./chat_metrics.ts";
+import { loadClientModule } from "./client_module.ts";
 import { type Config, defaultConfig } from "./config.ts";
 import { Connection } from "./connection.ts";
 import type { History } from "../chat/history.ts";
@@ -22,6 +23,7 @@ import { log, setLogLevel } from "../observability/log.ts";
 import type { Broadcast } from "../chat/events.ts";
 import { CloseCode, ProtocolError } from "./protocol.ts";
 import {
+  fetchStaticFiles,
   loadStaticFiles,
   serveStatic,
   type StaticFiles,
@@ -74,9 +76,17 @@ export interface HandlerOptions {
   /**
    * Folder of the UI's files.
    *
-   * @default {"static/ beside main.ts"}
+   * @default {"static/ beside main.ts (fetched by URL from a remote package)"}
    */
   staticDir?: string;
+  /**
+   * Path the chat is mounted under inside a larger app, such as `"/chat"`:
+   * it then answers `/chat/` (the UI), `/chat/ws` and the rest, redirects
+   * `/chat` to `/chat/`, and answers 404 outside it.
+   *
+   * @default {""}
+   */
+  basePath?: string;
 }
 
 /**
@@ -123,7 +133,9 @@ export interface ChatHandler extends AsyncDisposable {
   ready(): Promise<void>;
 }
 
-const STATIC_DIR = `${import.meta.dirname}/../static`;
+/** The UI's folder; a package imported from JSR has no folder to list. */
+const STATIC_DIR = import.meta.dirname && `${import.meta.dirname}/../static`;
+const STATIC_URL = new URL("../static/", import.meta.url);
 const startedAt = Date.now();
 
 function json(body: unknown, status = 200): Response {
@@ -160,6 +172,12 @@ function historyOptions(config: Config) {
  * ```
  */
 export function createHandler(options: HandlerOptions = {}): ChatHandler {
+  const basePath = options.basePath ?? "";
+  if (basePath !== "" && !/^(\/[^/]+)+$/.test(basePath)) {
+    throw new TypeError(
+      `Cannot mount the chat at "${basePath}": a base path starts with "/" and does not end with one`,
+    );
+  }
   const config: Config = { ...defaultConfig(), ...options.config };
   // Logging is the process's (one `log()`); a level given here sets it.
   if (options.config?.logLevel) setLogLevel(options.config.logLevel);
@@ -281,7 +299,16 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   }
 
   async function route(req: Request, info?: RequestInfo): Promise<Response> {
-    const { pathname } = new URL(req.url);
+    const url = new URL(req.url);
+    if (url.pathname === basePath) {
+      // The UI's URLs are relative, so they need the trailing slash.
+      url.pathname += "/";
+      return Response.redirect(url, 301);
+    }
+    if (!url.pathname.startsWith(`${basePath}/`)) {
+      return new Response("Not found\n", { status: 404 });
+    }
+    const pathname = url.pathname.slice(basePath.length);
     if (pathname === "/ws") return upgrade(req, info);
     if (pathname === "/metrics") return metrics.respond(req);
     if (pathname === "/config.json") {
@@ -318,11 +345,16 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       return json({ ready }, ready ? 200 : 503);
     }
     // A failed read (out of descriptors, say) is tried again next time.
-    staticFiles ??= loadStaticFiles(staticDir).catch((error) => {
-      staticFiles = undefined;
-      throw error;
-    });
-    return serveStatic(await staticFiles, req);
+    staticFiles ??= Promise.all([
+      staticDir ? loadStaticFiles(staticDir) : fetchStaticFiles(STATIC_URL),
+      loadClientModule(),
+    ])
+      .then(([ui, client]) => new Map([...ui, ...client]))
+      .catch((error) => {
+        staticFiles = undefined;
+        throw error;
+      });
+    return serveStatic(await staticFiles, req, pathname);
   }
 
   async function handler(req: Request, info?: RequestInfo): Promise<Response> {

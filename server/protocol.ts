@@ -113,12 +113,19 @@ export interface UserInfo {
 
 /** The limits a client is told in `hello`. */
 export interface ClientLimits {
+  /** Largest message text, in UTF-8 bytes. */
   maxMessageBytes: number;
+  /** Longest display name, in characters. */
   maxNameLength: number;
+  /** Rate-limited requests per second, sustained. */
   rateLimit: number;
+  /** Rate-limited requests at once above the rate. */
   rateBurst: number;
+  /** Messages in a join's history, and the largest history page. */
   historyLimit: number;
+  /** Rooms one connection may be in at once. */
   maxRooms: number;
+  /** Room size above which presence sends counts, not names. */
   largeRoom: number;
 }
 

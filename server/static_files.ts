@@ -26,7 +26,8 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 const CACHE_CONTROL = "no-cache";
 
-interface StaticFile {
+/** A file held in memory for serving. */
+export interface StaticFile {
   body: Uint8Array<ArrayBuffer>;
   contentType: string;
   etag: string;
@@ -36,7 +37,35 @@ interface StaticFile {
 export type StaticFiles = ReadonlyMap<string, StaticFile>;
 
 /**
- * Reads every non-hidden file below `dir` into memory and computes its ETag.
+ * One servable file: its bytes, the content type its name's extension calls
+ * for, and an ETag from its contents.
+ *
+ * @param name The file's name (its extension picks the content type).
+ * @param body Its contents.
+ * @returns The file, ready for {@linkcode serveStatic}.
+ */
+export async function staticFile(
+  name: string,
+  body: Uint8Array<ArrayBuffer>,
+): Promise<StaticFile> {
+  const digest = await crypto.subtle.digest("SHA-256", body);
+  const hash = Array.from(new Uint8Array(digest).subarray(0, 12))
+    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const dot = name.lastIndexOf(".");
+  const extension = dot >= 0 ? name.slice(dot) : "";
+  return {
+    body,
+    contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
+    etag: `"${hash}"`,
+  };
+}
+
+/** Tests kept beside the UI's modules (`format_test.ts`), which are not served. */
+const TEST_FILE = /_test\.[jt]s$/;
+
+/**
+ * Reads every file below `dir` into memory and computes its ETag, except
+ * hidden files and tests.
  *
  * @param dir Folder to serve.
  * @returns The allow-list of servable files.
@@ -46,29 +75,65 @@ export async function loadStaticFiles(dir: string): Promise<StaticFiles> {
   const files = new Map<string, StaticFile>();
   async function walk(folder: string, urlPrefix: string): Promise<void> {
     for await (const entry of Deno.readDir(folder)) {
-      if (entry.name.startsWith(".")) continue;
+      if (entry.name.startsWith(".") || TEST_FILE.test(entry.name)) continue;
       const path = `${folder}/${entry.name}`;
       const urlPath = `${urlPrefix}/${entry.name}`;
       if (entry.isDirectory) {
         await walk(path, urlPath);
       } else if (entry.isFile) {
-        const body = await Deno.readFile(path);
-        const digest = await crypto.subtle.digest("SHA-256", body);
-        const hash = Array.from(new Uint8Array(digest).subarray(0, 12))
-          .map((byte) => byte.toString(16).padStart(2, "0")).join("");
-        const dot = entry.name.lastIndexOf(".");
-        const extension = dot >= 0 ? entry.name.slice(dot) : "";
-        files.set(urlPath, {
-          body,
-          contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
-          etag: `"${hash}"`,
-        });
+        files.set(
+          urlPath,
+          await staticFile(entry.name, await Deno.readFile(path)),
+        );
       }
     }
   }
   await walk(dir, "");
   const index = files.get("/index.html");
   if (index) files.set("/", index);
+  return files;
+}
+
+/**
+ * What a UI file refers to beside it: `src`/`href` in HTML, module
+ * specifiers in JavaScript, `url()` in CSS. The client's modules
+ * (`client/…`) are served from `client/` itself.
+ */
+const REFERENCE =
+  /(?:\b(?:src|href)=["']|\bfrom\s*["']|\bimport\s*\(?\s*["']|\burl\(\s*["']?)((?:\.\/)?[\w-][\w./-]*)/g;
+
+/**
+ * Fetches the UI from a folder that cannot be listed (a package imported
+ * from JSR, whose files are only reachable by URL): `index.html` and every
+ * file it leads to through {@linkcode REFERENCE}s, and nothing else.
+ *
+ * @param base URL of the folder, ending in `/`.
+ * @returns The allow-list of servable files.
+ * @throws {Deno.errors.NotFound} When a file it refers to is missing.
+ */
+export async function fetchStaticFiles(base: URL): Promise<StaticFiles> {
+  const files = new Map<string, StaticFile>();
+  const queue = ["index.html"];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    if (files.has(`/${name}`)) continue;
+    const res = await fetch(new URL(name, base));
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Deno.errors.NotFound(
+        `Cannot read UI file "${name}": ${res.status}`,
+      );
+    }
+    const body = new Uint8Array(await res.arrayBuffer());
+    files.set(`/${name}`, await staticFile(name, body));
+    if (!/\.(html|js|css)$/.test(name)) continue;
+    for (
+      const [, reference] of new TextDecoder().decode(body).matchAll(REFERENCE)
+    ) {
+      const path = new URL(reference!, `file:///${name}`).pathname.slice(1);
+      if (!path.startsWith("client/")) queue.push(path);
+    }
+  }
+  files.set("/", files.get("/index.html")!);
   return files;
 }
 
@@ -87,6 +152,8 @@ function etagMatches(header: string | null, etag: string): boolean {
  *
  * @param files The allow-list from {@linkcode loadStaticFiles}.
  * @param req The request.
+ * @param path The path to look up, when it is not the request's own (a
+ * handler mounted under a prefix passes the path after it).
  * @returns The response.
  *
  * @example Serving the index and revalidating it
@@ -103,10 +170,13 @@ function etagMatches(header: string | null, etag: string): boolean {
  * assert.equal(again.status, 304);
  * ```
  */
-export function serveStatic(files: StaticFiles, req: Request): Response {
-  let path: string;
+export function serveStatic(
+  files: StaticFiles,
+  req: Request,
+  path: string = new URL(req.url).pathname,
+): Response {
   try {
-    path = decodeURIComponent(new URL(req.url).pathname);
+    path = decodeURIComponent(path);
   } catch {
     return new Response("Bad request: malformed path\n", { status: 400 });
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createHandler } from "./handler.ts";
+import { fetchStaticFiles, loadStaticFiles } from "./static_files.ts";
 
 async function get(
   path: string,
@@ -57,6 +58,12 @@ Deno.test("HEAD answers headers only", async () => {
 
 Deno.test("GET of an unknown path answers 404", async () => {
   const res = await get("/nope.html");
+  assert.equal(res.status, 404);
+  await res.body?.cancel();
+});
+
+Deno.test("GET of a test kept beside the UI answers 404", async () => {
+  const res = await get("/format_test.ts");
   assert.equal(res.status, 404);
   await res.body?.cancel();
 });
@@ -120,5 +127,30 @@ Deno.test("path traversal never escapes static/", async (t) => {
   } finally {
     await handler.shutdown();
     await server.shutdown();
+  }
+});
+
+Deno.test("fetchStaticFiles() finds by URL the same UI files that loadStaticFiles() lists in the folder", async () => {
+  const dir = new URL("../static/", import.meta.url);
+  // Files reachable by URL only, as a package's are on JSR.
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      try {
+        const path = `.${new URL(req.url).pathname}`;
+        return new Response(await Deno.readFile(new URL(path, dir)));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        return new Response("Not found\n", { status: 404 });
+      }
+    },
+  );
+  const fetched = await fetchStaticFiles(
+    new URL(`http://127.0.0.1:${server.addr.port}/`),
+  );
+  const listed = await loadStaticFiles(dir.pathname);
+  assert.deepEqual([...fetched.keys()].sort(), [...listed.keys()].sort());
+  for (const [path, file] of listed) {
+    assert.equal(fetched.get(path)?.etag, file.etag, path);
   }
 });

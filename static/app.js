@@ -1,10 +1,11 @@
-// The chat page: speaks chat.v1 (docs/protocol.md) to /ws. Rooms live in the
-// URL (/#/room), history is paged from the server, and after a reconnect each
-// room is re-joined with `since` and its epoch so every message shows exactly
-// once; a room whose history the server lost (a new epoch) starts over.
-// All user text is rendered with textContent, never as HTML.
+// The chat page. It speaks chat.v1 through the client library the server
+// serves beside it (client/mod.js): the library reconnects, resumes each room
+// so every message shows exactly once, keeps unsent messages in localStorage
+// until the server stores them, and paces them to the server's limits. This
+// page keeps the rooms in the URL (/#/room) and renders; all user text goes
+// in with textContent, never as HTML.
 
-import { Connection } from "./connection.js";
+import { ChatClient, StorageOutbox } from "./client/mod.js";
 import {
   checkName,
   directRoom,
@@ -15,20 +16,16 @@ import {
   utf8Length,
 } from "./format.js";
 import { MessageList } from "./message_list.js";
-import { loadConfig, SignIn } from "./sign_in.js";
+import { RoomView } from "./room_view.js";
+import { guestKey, loadConfig, tokenProvider } from "./sign_in.js";
 
 const NAME_KEY = "chat.name";
 const ROOMS_KEY = "chat.rooms";
 /** What direct rooms are called here: `@` and the other user's name, by room. */
 const LABELS_KEY = "chat.room-labels";
-/** Messages kept in memory per room; older ones are paged in again on demand. */
-const MAX_MESSAGES = 20_000;
-/** Older messages asked for per `history` request. */
-const HISTORY_PAGE = 50;
-/** Delay before re-sending a message the server could not store (`unavailable`). */
-const UNAVAILABLE_RETRY_MS = 2000;
+const DEFAULT_ROOM = "general";
 /** Shown until `hello` says otherwise. */
-const DEFAULT_LIMITS = { maxMessageBytes: 4096, historyLimit: 100 };
+const DEFAULT_MAX_MESSAGE_BYTES = 4096;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -68,50 +65,44 @@ const ui = {
   loadOlder: $("load-older"),
 };
 
-/**
- * @typedef {{ type: "message", id: number, room: string, ts: number, user: string, userId?: string, guest?: true, text: string }} Message
- * @typedef {{ id: string, name: string, guest?: true }} Member
- * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string, id?: number }} Pending
- * @typedef {{ name: string, joined: boolean, joining: boolean, messages: Message[], ids: Set<number>, lastId: number, epoch: string, resumedFrom: number, hasMore: boolean, loadingOlder: boolean, members: Member[], memberCount: number, unread: number, pending: Map<string, Pending> }} Room
- */
-
 const state = {
   me: localStorage.getItem(NAME_KEY) ?? "",
-  /** Our user id, from `hello` and `authenticated`. */
+  /** @type {Map<string, RoomView>} */
+  rooms: new Map(),
+  current: DEFAULT_ROOM,
+  /** A name chosen while offline, set once the connection is back. */
+  wantedName: "",
+  /** The server's id for us, from `authenticated`. */
   myId: "",
   /** Whether a token signed us in (otherwise we are a guest). */
   signedIn: false,
   /** @type {Record<string, string>} labels of direct rooms */
   labels: readLabels(),
-  limits: DEFAULT_LIMITS,
-  defaultRoom: "general",
-  /** @type {Map<string, Room>} */
-  rooms: new Map(),
-  current: "general",
-  /** A server without rooms (no `join`): everything is in the default room. */
-  legacy: false,
-  connected: false,
 };
 
-function createRoom(name) {
-  return {
-    name,
-    joined: false,
-    joining: false,
-    messages: [],
-    ids: new Set(),
-    lastId: 0,
-    /** The epoch the room's ids belong to, from `joined` or `reset`. */
-    epoch: "",
-    /** The `since` of the last join sent, 0 for none. */
-    resumedFrom: 0,
-    hasMore: false,
-    loadingOlder: false,
-    members: [],
-    memberCount: 0,
-    unread: 0,
-    pending: new Map(),
-  };
+const token = await signedInTokens();
+const client = new ChatClient(new URL("ws", location.href), {
+  // Signed in, the token names us; a guest picks a name.
+  name: token ? undefined : state.me || undefined,
+  token,
+  guestKey: guestKey(),
+  outbox: new StorageOutbox(localStorage),
+});
+
+/**
+ * A token provider when the host application has signed this browser in,
+ * else `undefined`: the page then chats as a guest.
+ */
+async function signedInTokens() {
+  const { tokenUrl } = await loadConfig();
+  if (!tokenUrl) return undefined;
+  const provider = tokenProvider(tokenUrl);
+  try {
+    await provider();
+    return provider;
+  } catch {
+    return undefined;
+  }
 }
 
 function currentRoom() {
@@ -126,18 +117,7 @@ const messageList = new MessageList({
   empty: $("empty"),
   top: $("history-top"),
   isOwn,
-  onNeedOlder: requestOlder,
-});
-
-const connection = new Connection({
-  url() {
-    const url = new URL("/ws", location.href);
-    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    if (state.me && !signIn.usesTokens) url.searchParams.set("name", state.me);
-    return url;
-  },
-  onEvent: handleEvent,
-  onState: setConnectionState,
+  onNeedOlder: (room) => room.loadOlder(),
 });
 
 // ---- Rendering is batched: state changes mark what is dirty, one frame paints.
@@ -163,270 +143,17 @@ function paint() {
       false;
 }
 
-// ---- Protocol events.
-
-function handleEvent(event) {
-  switch (event.type) {
-    case "hello":
-      return onHello(event);
-    case "joined":
-      return onJoined(event);
-    case "left":
-      return onLeft(event.room);
-    case "message":
-      return onMessage(event);
-    case "ack":
-      return onAck(event);
-    case "history":
-      return onHistory(event);
-    case "presence":
-      return onPresence(event);
-    case "reset":
-      return onReset(event);
-    case "authenticated":
-      return onAuthenticated(event);
-    case "renamed":
-      return setMe(event.user);
-    case "error":
-      return onError(event);
-  }
-}
-
-function onHello(event) {
-  connection.resetBackoff();
-  state.connected = true;
-  state.limits = { ...DEFAULT_LIMITS, ...event.limits };
-  state.defaultRoom = event.defaultRoom ?? event.room ?? state.defaultRoom;
-  state.legacy = false;
-  state.myId = event.userId ?? "";
-  if (!signIn.usesTokens) setMe(event.user, { remember: false });
-  connection.send({ type: "auth", ...signIn.credential(), nonce: "sign-in" });
-  for (const room of state.rooms.values()) {
-    room.joined = false;
-    sendJoin(room);
-  }
-}
-
-/** Whether a message (or a pending one, which has no user id) is ours. */
-function isOwn(message) {
-  return message.userId
-    ? message.userId === state.myId
-    : message.user === state.me;
-}
-
-/** Orders members as the server lists them: by name, then id. */
-function byName(a, b) {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function onAuthenticated(event) {
-  state.myId = event.user.id;
-  state.signedIn = !event.user.guest;
-  if (state.signedIn) setMe(event.user.name, { remember: false });
-  ui.rename.hidden = state.signedIn;
-  ui.meStatus.textContent = state.signedIn ? "Signed in" : "Guest";
-  signIn.renewBefore(
-    event.expiresAt,
-    (credential) => connection.send({ type: "auth", ...credential }),
-  );
-  schedule("members");
-}
-
-function sendJoin(room) {
-  room.joining = true;
-  const frame = { type: "join", room: room.name, nonce: `join:${room.name}` };
-  room.resumedFrom = room.lastId;
-  if (room.lastId > 0) {
-    frame.since = room.lastId;
-    if (room.epoch) frame.epoch = room.epoch;
-  }
-  connection.send(frame);
-}
-
-/** Forgets a room's messages: what the server sends next replaces them. */
-function clearMessages(room) {
-  room.messages = [];
-  room.ids.clear();
-  room.lastId = 0;
-  if (room.name === state.current) messageList.show(room);
-}
-
-function onJoined(event) {
-  const room = state.rooms.get(event.room);
-  if (!room) {
-    connection.send({ type: "leave", room: event.room });
-    return;
-  }
-  // Under another epoch our ids mean nothing; a resume capped at the history
-  // limit leaves a gap between what we have and the page. Either way, start
-  // over from the page and page back from there.
-  const lost = room.resumedFrom > 0 && room.epoch !== "" &&
-    typeof event.epoch === "string" && event.epoch !== room.epoch;
-  if (lost || (room.resumedFrom > 0 && event.hasMore)) clearMessages(room);
-  if (typeof event.epoch === "string") room.epoch = event.epoch;
-  const first = room.messages.length === 0;
-  room.joined = true;
-  room.joining = false;
-  room.members = [...event.members];
-  room.memberCount = event.memberCount ?? room.members.length;
-  if (first) room.hasMore = Boolean(event.hasMore);
-  const live = !first && room.name !== state.current;
-  for (const message of event.messages ?? []) addMessage(room, message, live);
-  if (lost) {
-    showNotice(
-      `The server lost the history of #${room.name}; it starts again.`,
-    );
-  } else if (event.truncated) {
-    showNotice(
-      `Some messages in #${room.name} were removed before you reconnected.`,
-    );
-  }
-  markJoined(room);
-}
-
-/** The room's history was lost on the server: its messages follow anew. */
-function onReset(event) {
-  const room = state.rooms.get(event.room);
-  if (!room || typeof event.epoch !== "string") return;
-  clearMessages(room);
-  room.epoch = event.epoch;
-  room.hasMore = false;
-  room.loadingOlder = false;
-  schedule("list");
-  showNotice(`The server lost the history of #${room.name}; it starts again.`);
-}
-
-function markJoined(room) {
-  room.joined = true;
-  room.joining = false;
-  sendPending(room);
-  schedule("list", "rooms", "members");
-}
-
-function onLeft(name) {
-  if (!state.rooms.delete(name)) return;
-  saveRooms();
-  if (state.current === name) navigate(state.defaultRoom, { replace: true });
-  schedule("rooms");
-}
-
-function onMessage(event) {
-  const room = state.rooms.get(event.room ?? state.defaultRoom);
-  if (!room) return;
-  if (isOwn(event)) {
-    // Our own message may arrive before its ack: settle the pending copy now.
-    for (const [nonce, entry] of room.pending) {
-      if (entry.sent && !entry.error && entry.text === event.text) {
-        room.pending.delete(nonce);
-        schedule("pending");
-        break;
-      }
-    }
-  }
-  addMessage(room, event, true);
-}
-
-/**
- * Stores a message once (by id) in id order.
- * @param {Room} room
- * @param {Message} message
- * @param {boolean} live counts towards unread when the room is not in view
- */
-function addMessage(room, message, live) {
-  if (room.ids.has(message.id)) return;
-  room.ids.add(message.id);
-  const messages = room.messages;
-  if (
-    state.legacy || messages.length === 0 || messages.at(-1).id < message.id
-  ) {
-    messages.push(message);
-  } else {
-    let i = messages.length - 1;
-    while (i > 0 && messages[i - 1].id > message.id) i--;
-    messages.splice(i, 0, message);
-  }
-  room.lastId = Math.max(room.lastId, message.id);
-  if (messages.length > MAX_MESSAGES) {
-    for (const dropped of messages.splice(0, messages.length - MAX_MESSAGES)) {
-      room.ids.delete(dropped.id);
-    }
-    room.hasMore = true;
-  }
-  if (room.name === state.current) {
-    schedule("list");
-  } else if (live && message.user !== state.me) {
-    room.unread++;
-    schedule("rooms");
-  }
-}
-
-function onAck(event) {
-  const room = state.rooms.get(event.room ?? state.defaultRoom);
-  if (!room) return;
-  const entry = room.pending.get(event.nonce);
-  room.pending.delete(event.nonce);
-  if (entry) {
-    addMessage(room, {
-      type: "message",
-      id: event.id,
-      room: room.name,
-      ts: event.ts,
-      user: entry.user,
-      text: entry.text,
-    }, false);
-  }
-  schedule("pending");
-}
-
-function onHistory(event) {
-  const room = state.rooms.get(event.room);
-  if (!room) return;
-  room.loadingOlder = false;
-  // Read before a reset: its ids are of the lost history.
-  if (typeof event.epoch === "string" && event.epoch !== room.epoch) return;
-  room.hasMore = Boolean(event.hasMore);
-  for (const message of event.messages ?? []) addMessage(room, message, false);
-  if (room.name === state.current) {
-    messageList.refresh();
-    messageList.olderLoaded();
-  }
-}
-
-function onPresence(event) {
-  const room = state.rooms.get(event.room);
-  if (!room) return;
-  // A large room sends its member count instead of names.
-  if (typeof event.memberCount === "number") {
-    room.memberCount = event.memberCount;
-    if (room.name === state.current) schedule("members");
-    return;
-  }
-  const members = new Map(room.members.map((member) => [member.id, member]));
-  // In a large room the list is partial (`memberCount` has the total): a
-  // user who leaves may never have been listed. A `joined` entry for a user
-  // already listed is their new name.
-  for (const member of event.left ?? []) {
-    members.delete(member.id);
-    room.memberCount--;
-  }
-  for (const member of event.joined ?? []) {
-    if (!members.has(member.id)) room.memberCount++;
-    members.set(member.id, member);
-  }
-  room.memberCount = Math.max(room.memberCount, members.size);
-  room.members = [...members.values()].sort(byName);
-  if (room.name === state.current) schedule("members");
-}
+// ---- The client's events.
 
 const ERROR_TEXT = {
   "rate_limited": "You are sending messages too fast. Wait a moment and retry.",
   "message_too_large": "This message is too long.",
+  "bad_request": "The server could not read this message.",
   "invalid_room":
     "Room names are 1 to 64 letters, digits, “-” or “_”, without spaces.",
   "too_many_rooms": "You are in too many rooms. Leave one first.",
   "invalid_name": "That name cannot be used.",
-  "unavailable": "The server is busy. Your message will be sent again shortly.",
+  "disconnected": "You are offline. Try again once connected.",
   "unauthorized": "You could not be signed in.",
   "token_expired": "Your sign-in expired; signing in again.",
   "auth_required": "Sign in to chat here.",
@@ -436,111 +163,79 @@ const ERROR_TEXT = {
   "too_many_connections": "You have too many chat tabs open.",
 };
 
-function onError(event) {
-  const nonce = typeof event.nonce === "string" ? event.nonce : "";
-  if (nonce === "sign-in") {
-    // A stale token: fetch a fresh one for the next connection; the server
-    // keeps this one as a guest, or closes it where guests are off.
-    signIn.refresh();
-  }
-  const reason = ERROR_TEXT[event.code] ?? event.message ?? "Request failed.";
-  if (nonce.startsWith("join:")) return onJoinError(nonce.slice(5), event);
-  if (event.code === "invalid_name" && ui.nameDialog.open) {
-    ui.nameError.textContent = event.message ?? reason;
-    ui.nameInput.setAttribute("aria-invalid", "true");
-    return;
-  }
-  for (const room of state.rooms.values()) {
-    const entry = nonce && room.pending.get(nonce);
-    if (!entry) continue;
-    if (event.code === "unavailable") {
-      entry.sent = false;
-      setTimeout(() => sendPending(room), UNAVAILABLE_RETRY_MS);
-    } else if (event.code === "not_joined") {
-      entry.sent = false;
-      if (!room.joining) sendJoin(room);
-    } else {
-      entry.error = reason.replace(/\.$/, "");
-    }
-    schedule("pending");
-  }
-  showNotice(reason, event.message);
+/** A sentence for the user about a ChatError. */
+function reason(error) {
+  return ERROR_TEXT[error?.code] ?? error?.message ?? "Request failed.";
 }
 
-function onJoinError(name, event) {
-  const room = state.rooms.get(name);
-  if (!room) return;
-  room.joining = false;
-  if (event.code === "already_joined") return markJoined(room);
-  if (event.code === "bad_request" && name === state.defaultRoom) {
-    // A server that predates rooms puts everyone in the default room.
-    state.legacy = true;
-    room.ids.clear();
-    room.lastId = 0;
-    return markJoined(room);
-  }
-  if (event.code === "unavailable") {
-    setTimeout(() => state.connected && sendJoin(room), UNAVAILABLE_RETRY_MS);
-    return;
-  }
-  showNotice(
-    `Cannot join #${name}: ${ERROR_TEXT[event.code] ?? event.message}`,
-  );
-  if (name !== state.defaultRoom) {
-    state.rooms.delete(name);
-    saveRooms();
-    if (state.current === name) navigate(state.defaultRoom, { replace: true });
-    schedule("rooms");
-  }
+/** Whether a message (or a pending one, which has no user id) is ours. */
+function isOwn(message) {
+  return message.userId
+    ? message.userId === state.myId
+    : message.user === state.me;
+}
+
+/** How a room tells the page what changed. */
+const roomHooks = {
+  me: () => state.me || "You",
+  isOwn,
+  isCurrent: (view) => view.name === state.current,
+  changed(...parts) {
+    const view = currentRoom();
+    if (parts.includes("show") && view) messageList.show(view);
+    if (parts.includes("older") && view) {
+      messageList.refresh();
+      messageList.olderLoaded();
+    }
+    schedule(...parts.filter((part) => part in dirty));
+  },
+  notice: showNotice,
+  reason,
+};
+
+client.on("state", showStatus);
+client.on("user", ({ user, identity }) => {
+  state.myId = identity?.id ?? "";
+  state.signedIn = identity !== undefined && !identity.guest;
+  ui.rename.hidden = state.signedIn;
+  ui.meStatus.textContent = state.signedIn ? "Signed in" : "Guest";
+  if (state.signedIn && ui.nameDialog.open) ui.nameDialog.close();
+  setMe(user, { remember: false });
+});
+client.on("state", ({ state: now }) => {
+  if (now === "open" && state.wantedName) rename(state.wantedName);
+});
+
+function rename(name) {
+  state.wantedName = name;
+  client.setName(name).then((normalized) => {
+    state.wantedName = "";
+    localStorage.setItem(NAME_KEY, normalized);
+  }, (error) => {
+    if (error?.code === "disconnected") return;
+    state.wantedName = "";
+    showNotice(reason(error), error?.message);
+  });
 }
 
 // ---- Sending.
-
-function sendPending(room) {
-  if (!room.joined) return;
-  for (const [nonce, entry] of room.pending) {
-    if (entry.error) continue;
-    entry.sent = connection.send({
-      type: "send",
-      room: room.name,
-      text: entry.text,
-      nonce,
-    });
-  }
-  schedule("pending");
-}
 
 function submitMessage() {
   const text = ui.text.value;
   if (!text.trim()) return;
   const room = currentRoom();
-  const max = state.limits.maxMessageBytes;
+  const max = maxMessageBytes();
   if (utf8Length(text) > max) {
     showNotice(`This message is too long: at most ${max} bytes (UTF-8).`);
     return;
   }
-  const nonce = crypto.randomUUID();
-  room.pending.set(nonce, {
-    text,
-    ts: Date.now(),
-    user: state.me || "You",
-    sent: false,
-  });
+  room.send(text);
   ui.text.value = "";
   resizeComposer();
   updateCounter();
   hideNotice();
-  sendPending(room);
   messageList.pendingChanged();
   messageList.jumpToLatest();
-}
-
-function requestOlder(room) {
-  if (room.loadingOlder || !room.hasMore || state.legacy) return;
-  const before = room.messages[0]?.id;
-  const frame = { type: "history", room: room.name, limit: HISTORY_PAGE };
-  if (before !== undefined) frame.before = before;
-  if (connection.send(frame)) room.loadingOlder = true;
 }
 
 // ---- Rooms and navigation.
@@ -601,15 +296,33 @@ function loadRooms() {
 }
 
 function ensureRoom(name) {
-  let room = state.rooms.get(name);
-  if (!room) {
-    room = createRoom(name);
-    state.rooms.set(name, room);
+  let view = state.rooms.get(name);
+  if (!view) {
+    view = new RoomView(client.join(name), roomHooks);
+    state.rooms.set(name, view);
+    view.room.ready.catch((error) => onJoinRefused(view, error));
     saveRooms();
-    if (state.connected) sendJoin(room);
     schedule("rooms");
   }
-  return room;
+  return view;
+}
+
+function onJoinRefused(view, error) {
+  if (state.rooms.get(view.name) !== view) return;
+  showNotice(`Cannot join ${labelFor(view.name)}: ${reason(error)}`);
+  if (view.name === DEFAULT_ROOM) return;
+  forget(view.name);
+}
+
+/** Takes a room off the page. */
+function forget(name) {
+  if (!state.rooms.delete(name)) return;
+  saveRooms();
+  if (state.current === name) {
+    const next = state.rooms.keys().next().value ?? DEFAULT_ROOM;
+    navigate(next, { replace: true });
+  }
+  schedule("rooms");
 }
 
 function navigate(name, { replace = false } = {}) {
@@ -641,14 +354,10 @@ function switchTo(name) {
 
 function leaveCurrent() {
   const name = state.current;
-  const room = currentRoom();
-  if (room?.joined) connection.send({ type: "leave", room: name });
   // Leave locally at once; the server's `left` only confirms it.
-  onLeft(name);
-  if (state.rooms.size === 0) navigate(state.defaultRoom, { replace: true });
-  else if (!state.rooms.has(state.current)) {
-    navigate(state.rooms.keys().next().value, { replace: true });
-  }
+  void currentRoom()?.room.leave();
+  forget(name);
+  if (state.rooms.size === 0) navigate(DEFAULT_ROOM, { replace: true });
   ui.text.focus();
 }
 
@@ -693,7 +402,7 @@ function renderRooms() {
 
 function renderMembers() {
   const room = currentRoom();
-  const members = room?.members ?? [];
+  const members = room?.room.members ?? [];
   const items = members.map((member) => {
     const item = document.createElement("li");
     item.className = "member";
@@ -725,11 +434,9 @@ function renderMembers() {
     return item;
   });
   ui.members.replaceChildren(...items);
-  const count = Math.max(room?.memberCount ?? 0, members.length);
+  const count = Math.max(room?.room.memberCount ?? 0, members.length);
   ui.memberCount.textContent = String(count);
-  ui.headerMembers.textContent = state.legacy
-    ? ""
-    : `${count} member${count === 1 ? "" : "s"}`;
+  ui.headerMembers.textContent = `${count} member${count === 1 ? "" : "s"}`;
 }
 
 function avatarFor(name) {
@@ -754,24 +461,18 @@ function setMe(name, { remember = true } = {}) {
   schedule("members");
 }
 
-function setConnectionState(kind) {
-  state.connected = kind === "open";
-  if (!state.connected) {
-    for (const room of state.rooms.values()) {
-      room.joined = false;
-      room.loadingOlder = false;
-      for (const entry of room.pending.values()) entry.sent = false;
-    }
-    schedule("pending");
-  }
+function showStatus() {
+  const now = client.state;
+  // The socket's state is the truth; "offline" only words a failed reconnect.
   const text = {
     connecting: "Connecting…",
     open: "Connected",
-    reconnecting: "Reconnecting…",
-    offline: "Offline",
-  }[kind];
-  ui.status.dataset.state = kind;
+    reconnecting: navigator.onLine ? "Reconnecting…" : "Offline",
+    closed: "Disconnected",
+  }[now];
+  ui.status.dataset.state = now;
   ui.statusText.textContent = text;
+  if (now !== "open") schedule("pending", "list");
 }
 
 function showNotice(text, detail) {
@@ -816,8 +517,13 @@ function resizeComposer() {
   ui.text.style.height = `${ui.text.scrollHeight}px`;
 }
 
+/** The server's limit, or the default until it has said. */
+function maxMessageBytes() {
+  return client.limits?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+}
+
 function updateCounter() {
-  const max = state.limits.maxMessageBytes;
+  const max = maxMessageBytes();
   const used = utf8Length(ui.text.value);
   ui.counter.hidden = used < max * 0.8;
   ui.counter.textContent = `${used} / ${max}`;
@@ -880,8 +586,7 @@ ui.menu.addEventListener("click", () => {
 ui.headerMembers.addEventListener("click", openDrawer);
 ui.scrim.addEventListener("click", closeDrawer);
 ui.loadOlder.addEventListener("click", () => {
-  const room = currentRoom();
-  if (room) requestOlder(room);
+  currentRoom()?.loadOlder();
   messageList.refresh();
 });
 document.addEventListener("keydown", (event) => {
@@ -895,14 +600,8 @@ ui.scroller.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   const room = currentRoom();
-  const entry = room.pending.get(button.dataset.nonce);
-  if (!entry) return;
-  if (button.dataset.action === "discard") {
-    room.pending.delete(button.dataset.nonce);
-  } else {
-    delete entry.error;
-    sendPending(room);
-  }
+  if (button.dataset.action === "discard") room.discard(button.dataset.nonce);
+  else room.retry(button.dataset.nonce);
   messageList.pendingChanged();
   ui.text.focus();
 });
@@ -917,7 +616,7 @@ ui.nameForm.addEventListener("submit", (event) => {
   }
   localStorage.setItem(NAME_KEY, checked.name);
   setMe(checked.name);
-  connection.send({ type: "set_name", name: checked.name });
+  rename(checked.name);
 });
 ui.nameDialog.addEventListener("close", () => ui.text.focus());
 
@@ -927,17 +626,16 @@ addEventListener("hashchange", () => {
   else navigate(state.current, { replace: true });
 });
 
+addEventListener("online", showStatus);
+addEventListener("offline", showStatus);
+
 setInterval(() => messageList.updateTimes(), 30_000);
 
 // ---- Start.
 
-const signIn = new SignIn(await loadConfig());
-const signedIn = await signIn.refresh();
-for (const name of ["general", ...loadRooms()]) ensureRoom(name);
+for (const name of [DEFAULT_ROOM, ...loadRooms()]) ensureRoom(name);
 ui.meName.textContent = state.me || "Guest";
-ui.meStatus.textContent = signedIn ? "Signed in" : "Guest";
-ui.rename.hidden = signedIn;
-navigate(roomFromHash() ?? "general", { replace: true });
-connection.connect();
-if (!state.me && !signedIn) openNameDialog();
+navigate(roomFromHash() ?? DEFAULT_ROOM, { replace: true });
+showStatus();
+if (!token && !state.me) openNameDialog();
 else ui.text.focus();

@@ -187,16 +187,3 @@ const encoder = new TextEncoder();
 export function utf8Length(text) {
   return encoder.encode(text).length;
 }
-
-/**
- * Reconnect delay: exponential from `base`, capped at `max`, each randomised
- * between half and all of it (docs/protocol.md "Close codes").
- * @param {number} attempt 0 for the first retry
- * @param {{ base?: number, max?: number, random?: () => number }} options
- * @returns {number} milliseconds
- */
-export function backoffDelay(attempt, options = {}) {
-  const { base = 500, max = 15_000, random = Math.random } = options;
-  const delay = Math.min(max, base * 2 ** attempt);
-  return delay / 2 + random() * (delay / 2);
-}

@@ -1,96 +1,10 @@
-// How the page signs in: with a token from the host application's token URL
-// (fetched with the browser's cookies, before connecting and again before
-// the token expires), or as a guest with a key this browser keeps, so it is
-// the same guest across reconnects and reloads (docs/authentication.md).
+// How the page signs in (docs/authentication.md): with tokens from the host
+// application's token URL, fetched with the browser's cookies (the client
+// library asks again before each token expires), or as a guest with a key
+// this browser keeps, so it is the same guest across reconnects and reloads
+// and a message re-sent from its outbox is never stored twice.
 
 const GUEST_KEY = "chat.guest-key";
-/** Refresh a token this long before it expires, at most half its life. */
-const REFRESH_AHEAD_MS = 60_000;
-
-/**
- * The page's credential for one connection's `auth` request.
- * @typedef {{ token: string } | { guestKey: string }} Credential
- */
-
-export class SignIn {
-  /** @type {string | null} */
-  #tokenUrl;
-  /** @type {string | null} */
-  #token = null;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #timer;
-
-  /**
-   * @param {{ tokenUrl: string | null }} config what `/config.json` says
-   */
-  constructor(config) {
-    this.#tokenUrl = config.tokenUrl;
-  }
-
-  /** Whether this page gets tokens from the host application. */
-  get usesTokens() {
-    return this.#tokenUrl !== null;
-  }
-
-  /**
-   * The credential to send: the last token fetched, or the guest key.
-   * @returns {Credential}
-   */
-  credential() {
-    return this.#token !== null
-      ? { token: this.#token }
-      : { guestKey: guestKey() };
-  }
-
-  /**
-   * Fetches a fresh token from the host application; without one (no token
-   * URL, signed out there, unreachable) the page goes on as a guest.
-   * @returns {Promise<boolean>} whether a token was fetched
-   */
-  async refresh() {
-    if (this.#tokenUrl === null) return false;
-    try {
-      const response = await fetch(this.#tokenUrl, {
-        credentials: "include",
-        cache: "no-store",
-      });
-      const body = response.ok ? await response.json() : null;
-      this.#token = typeof body?.token === "string" ? body.token : null;
-    } catch {
-      this.#token = null;
-    }
-    return this.#token !== null;
-  }
-
-  /**
-   * Fetches a new token ahead of `expiresAt` and hands it to `send`, which
-   * sends `auth` with it on the open connection.
-   * @param {number | undefined} expiresAt milliseconds since the epoch
-   * @param {(credential: Credential) => void} send
-   */
-  renewBefore(expiresAt, send) {
-    clearTimeout(this.#timer);
-    if (expiresAt === undefined || this.#tokenUrl === null) return;
-    const left = expiresAt - Date.now();
-    const wait = Math.max(0, left - Math.min(REFRESH_AHEAD_MS, left / 2));
-    this.#timer = setTimeout(async () => {
-      if (await this.refresh()) send(this.credential());
-    }, wait);
-  }
-}
-
-/**
- * This browser's guest key, made once and kept in `localStorage`.
- * @returns {string}
- */
-function guestKey() {
-  let key = localStorage.getItem(GUEST_KEY);
-  if (!key) {
-    key = crypto.randomUUID();
-    localStorage.setItem(GUEST_KEY, key);
-  }
-  return key;
-}
 
 /**
  * Reads what the server tells the page before it connects.
@@ -98,10 +12,43 @@ function guestKey() {
  */
 export async function loadConfig() {
   try {
-    const response = await fetch("/config.json", { cache: "no-store" });
+    const response = await fetch("config.json", { cache: "no-store" });
     if (response.ok) return await response.json();
   } catch {
     // An older server without it: guests, no tokens.
   }
   return { tokenUrl: null, guests: "on" };
+}
+
+/**
+ * A token provider for the client: each call fetches a fresh token from the
+ * host application, or fails when the user is not signed in there.
+ * @param {string} tokenUrl
+ * @returns {() => Promise<string>}
+ */
+export function tokenProvider(tokenUrl) {
+  return async () => {
+    const response = await fetch(tokenUrl, {
+      credentials: "include",
+      cache: "no-store",
+    });
+    const body = response.ok ? await response.json() : null;
+    if (typeof body?.token !== "string") {
+      throw new Error(`Cannot get a token: ${response.status}`);
+    }
+    return body.token;
+  };
+}
+
+/**
+ * This browser's guest key, made once and kept in `localStorage`.
+ * @returns {string}
+ */
+export function guestKey() {
+  let key = localStorage.getItem(GUEST_KEY);
+  if (!key) {
+    key = crypto.randomUUID();
+    localStorage.setItem(GUEST_KEY, key);
+  }
+  return key;
 }

@@ -8,6 +8,12 @@
  * lower layer may run against the real pieces above it (a real KV history, a
  * real server) rather than a stand-in.
  *
+ * Beside the layers stand the client library (`client/`), which runs in
+ * browsers and other runtimes and so imports nothing of the server at runtime
+ * (type-only imports of the wire types are erased), and the example apps
+ * (`examples/`), which use the package as an app would: `main.ts` and
+ * `client/mod.ts`. The product imports neither.
+ *
  * Run `deno task check`, which runs this after fmt, lint and type checks.
  *
  * @module
@@ -25,6 +31,15 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["server/"],
   ["main.ts"],
 ];
+
+/** The client library: its own folder at runtime, and wire types only. */
+export const CLIENT_FOLDER = "client/";
+
+/** Example host apps, which import only the package's entry points. */
+export const EXAMPLES_FOLDER = "examples/";
+
+/** The entry points the package exports, all an example may import of it. */
+export const PACKAGE_ENTRIES: readonly string[] = ["main.ts", "client/mod.ts"];
 
 /** Folders of tools and test helpers, which the product never imports. */
 export const TOOL_FOLDERS: readonly string[] = [
@@ -44,12 +59,33 @@ export interface LayerViolation {
   reason: string;
 }
 
+/**
+ * An `import`/`export … from` statement (group 1 holds `type` when the whole
+ * statement is type-only), a dynamic `import()`, or a bare `import "…"`,
+ * of a relative specifier.
+ */
 const IMPORT =
-  /\b(?:from\s*|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g;
+  /\b(?:(?:import|export)\b(\s+type\b)?[^"';]*?\bfrom\s*|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g;
+
+/** One relative import of a file. */
+interface RelativeImport {
+  specifier: string;
+  /** Erased when compiled: `import type` or `export type … from`. */
+  typeOnly: boolean;
+  /** In a JSDoc `@example`, which runs as a user of the package would. */
+  inExample: boolean;
+}
 
 /** The relative specifiers `source` imports, doc examples included. */
-function relativeImports(source: string): string[] {
-  return [...source.matchAll(IMPORT)].map((match) => match[1]!);
+function relativeImports(source: string): RelativeImport[] {
+  return [...source.matchAll(IMPORT)].map((match) => {
+    const lineStart = source.lastIndexOf("\n", match.index) + 1;
+    return {
+      specifier: match[2]!,
+      typeOnly: match[1] !== undefined,
+      inExample: /^\s*\*\s*$/.test(source.slice(lineStart, match.index)),
+    };
+  });
 }
 
 /** The part of the tree `path` belongs to: its layer folder or root file. */
@@ -87,9 +123,10 @@ export function findLayerViolations(
   for (const [file, source] of files) {
     const layer = layerOf(file);
     const isTest = file.endsWith("_test.ts");
-    for (const specifier of relativeImports(source)) {
-      const target = normalize(join(dirname(file), specifier));
-      const reason = ruleBroken(file, layer, isTest, target);
+    for (const found of relativeImports(source)) {
+      const target = normalize(join(dirname(file), found.specifier));
+      const reason = ruleBroken(file, layer, isTest, target) ??
+        besideTheLayers(file, isTest, target, found);
       if (reason) violations.push({ file, target, reason });
     }
   }
@@ -115,6 +152,37 @@ function ruleBroken(
   if (targetLayer > layer) return "imports a layer above its own";
   if (targetLayer === layer && unitOf(target) !== unitOf(file)) {
     return "imports a folder beside its own";
+  }
+  return undefined;
+}
+
+/** The rules of the client and the examples, which stand beside the layers. */
+function besideTheLayers(
+  file: string,
+  isTest: boolean,
+  target: string,
+  { typeOnly, inExample }: RelativeImport,
+): string | undefined {
+  const unit = unitOf(file);
+  const targetUnit = unitOf(target);
+  if (unit === CLIENT_FOLDER) {
+    if (isTest || targetUnit === CLIENT_FOLDER) return undefined;
+    if (typeOnly && layerOf(target) >= 0) return undefined;
+    // An example may start a server to talk to, as an app would.
+    if (inExample && PACKAGE_ENTRIES.includes(target)) return undefined;
+    return "the client imports code from outside client/ at runtime";
+  }
+  if (unit === EXAMPLES_FOLDER) {
+    if (targetUnit === EXAMPLES_FOLDER || PACKAGE_ENTRIES.includes(target)) {
+      return undefined;
+    }
+    if (isTest && TOOL_FOLDERS.includes(targetUnit)) return undefined;
+    return "an example imports more of the package than its entry points";
+  }
+  if (layerOf(file) < 0 || isTest) return undefined;
+  if (targetUnit === EXAMPLES_FOLDER) return "the product imports an example";
+  if (targetUnit === CLIENT_FOLDER) {
+    return "the product imports the client (it serves it as files)";
   }
   return undefined;
 }

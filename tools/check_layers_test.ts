@@ -43,6 +43,10 @@ Deno.test("findLayerViolations() refuses imports up, beside, into the tools and 
     ["observability/log.ts", "../main.ts", /above/],
     ["server/handler.ts", "../testing/client.ts", /tool/],
     ["bench/soak.ts", "../e2e/_browser.ts", /private/],
+    ["client/client.ts", "../server/protocol.ts", /client.*runtime/],
+    ["server/handler.ts", "../client/mod.ts", /imports the client/],
+    ["server/handler.ts", "../examples/hono.ts", /example/],
+    ["examples/hono.ts", "../server/handler.ts", /entry points/],
   ];
   for (const [file, specifier, expected] of cases) {
     await t.step(`${file} → ${specifier}`, () => {
@@ -62,10 +66,34 @@ Deno.test("findLayerViolations() allows imports down, within a folder, from tool
     ["testing/server.ts", "../main.ts"],
     ["chat/chat_test.ts", "../kv/history.ts"],
     ["e2e/chat_test.ts", "./_browser.ts"],
+    ["client/client.ts", "./_room.ts"],
+    ["server/handler_test.ts", "../client/mod.ts"],
+    ["examples/hono.ts", "../main.ts"],
+    ["examples/hono.ts", "../client/mod.ts"],
+    ["examples/hono_test.ts", "../testing/server.ts"],
   ];
   for (const [file, specifier] of cases) {
     await t.step(`${file} → ${specifier}`, () => {
       assert.deepEqual(reasonsFor(file, specifier), []);
     });
   }
+});
+
+Deno.test("findLayerViolations() lets the client import the wire types, and a package entry in its examples only", () => {
+  const violations = findLayerViolations(
+    new Map([[
+      "client/types.ts",
+      [
+        `import type {\n  A,\n  B,\n} from "${"../server/protocol.ts"}";`,
+        `export type { C } from "${"../chat/events.ts"}";`,
+        ` * import { createHandler } from "${"../main.ts"}";`,
+        `import { D } from "${"../main.ts"}";`,
+        ` * import { E } from "${"../server/handler.ts"}";`,
+      ].join("\n"),
+    ]]),
+  );
+  assert.deepEqual(violations.map((violation) => violation.target), [
+    "main.ts",
+    "server/handler.ts",
+  ]);
 });

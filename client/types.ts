@@ -1,0 +1,69 @@
+/**
+ * The `chat.v1` frames as a client sees them. The server's own definitions
+ * (`server/protocol.ts`, `chat/events.ts`) are imported as types only, so
+ * they are erased and the client stays free of server code at runtime.
+ *
+ * @module
+ */
+import type {
+  ChatMessage,
+  Member,
+  PresenceEvent,
+  ResetEvent,
+} from "../chat/events.ts";
+import type {
+  ClientLimits,
+  ClientMessage,
+  ErrorCode as ServerErrorCode,
+  ServerEvent,
+  UserInfo,
+} from "../server/protocol.ts";
+
+export type {
+  ChatMessage,
+  ClientLimits,
+  Member,
+  PresenceEvent,
+  ResetEvent,
+  ServerErrorCode,
+};
+
+/** The subprotocol the client asks for. */
+export const PROTOCOL = "chat.v1";
+
+/** Who the server takes the connection to be, as `authenticated` says. */
+export type AuthenticatedUser = UserInfo;
+
+/** The server's answer to an `auth` frame. */
+export type AuthenticatedFrame = Extract<
+  ServerEvent,
+  { type: "authenticated" }
+>;
+
+/** Why the server refused a request, or why the client gave up on it. */
+export type ErrorCode =
+  | ServerErrorCode
+  /** The connection dropped before the reply came. */
+  | "disconnected"
+  /** The client or the room was closed before the reply came. */
+  | "closed";
+
+/** The server's reply to a stored `send`. */
+export interface Ack {
+  /** The message's id in its room. */
+  id: number;
+  /** The room it was stored in. */
+  room: string;
+  /** Server time the message was stored, in milliseconds since the Unix epoch. */
+  ts: number;
+  /** `true` when the server had already stored this nonce: nothing new was posted. */
+  duplicate: boolean;
+  /** The nonce it was sent with. */
+  nonce: string;
+}
+
+/** Every frame the server sends a `chat.v1` client. */
+export type ServerFrame = ServerEvent;
+
+/** Every frame the client sends. */
+export type ClientFrame = ClientMessage;

@@ -1,0 +1,7 @@
+import { createApp } from "./deno_serve.ts";
+import { checkHostApp } from "../testing/host_app.ts";
+
+Deno.test("createApp() in examples/deno_serve.ts serves the host's pages and sign-in, and the chat at /chat", async () => {
+  await using app = createApp();
+  await checkHostApp(app);
+});

@@ -1,0 +1,53 @@
+/**
+ * The chat inside an existing Hono app: the app keeps its own pages and
+ * sign-in, and routes everything under `/chat` to the chat's handler,
+ * mounted there with `basePath`. Hono passes the WebSocket upgrade's
+ * response through as it is.
+ *
+ * ```sh
+ * deno run --allow-net --allow-read --allow-env=PORT examples/hono.ts
+ * ```
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { createHandler } from "../main.ts";
+import {
+  CHAT_PATH,
+  homePage,
+  Sessions,
+  signInPage,
+  toSignIn,
+} from "./_host.ts";
+
+/** The Hono app, and the chat it owns. */
+export interface App extends AsyncDisposable {
+  app: Hono;
+}
+
+/**
+ * Creates the app.
+ *
+ * @returns The Hono app; dispose it to close the chat's connections.
+ */
+export function createApp(): App {
+  const sessions = new Sessions();
+  const chat = createHandler({ basePath: CHAT_PATH });
+  const app = new Hono();
+  app.get("/", (c) => homePage(sessions.userOf(c.req.raw)));
+  app.get("/login", () => signInPage());
+  app.post("/login", (c) => sessions.signIn(c.req.raw));
+  // The chat's page is for signed-in users; its socket has its own rules.
+  app.get(
+    `${CHAT_PATH}/`,
+    (c, next) => sessions.userOf(c.req.raw) ? next() : toSignIn(),
+  );
+  app.all(CHAT_PATH, (c) => chat(c.req.raw));
+  app.all(`${CHAT_PATH}/*`, (c) => chat(c.req.raw));
+  return { app, [Symbol.asyncDispose]: chat.shutdown };
+}
+
+if (import.meta.main) {
+  const port = Number(Deno.env.get("PORT") ?? 8000);
+  Deno.serve({ port }, createApp().app.fetch);
+}

@@ -1,0 +1,180 @@
+// One room as the page shows it, kept from the events of the client library's
+// Room: its messages in id order (at most MAX_MESSAGES in memory, older ones
+// paged in again on demand), its unread count, and the own messages not yet
+// stored (the library's outbox, plus any the server refused for good).
+
+/** Messages kept in memory per room; older ones are paged in again on demand. */
+const MAX_MESSAGES = 20_000;
+/** Older messages asked for per `history` request. */
+const HISTORY_PAGE = 50;
+
+/**
+ * @typedef {import("./client/mod.js").Room} Room
+ * @typedef {import("./client/mod.js").ChatMessage} Message
+ * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string }} Pending
+ * @typedef {{ me: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, changed: (...parts: string[]) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string }} Hooks
+ */
+
+export class RoomView {
+  /** @type {Message[]} */
+  messages = [];
+  /** @type {Set<number>} */
+  ids = new Set();
+  hasMore = false;
+  loadingOlder = false;
+  unread = 0;
+  /** @type {Map<string, Pending>} what MessageList shows below the messages */
+  pending = new Map();
+  /** @type {Map<string, Pending>} messages the server refused for good */
+  #failed = new Map();
+  /** Messages that arrive with a fresh join are history, not news. */
+  #joining = false;
+  #hooks;
+
+  /**
+   * @param {Room} room
+   * @param {Hooks} hooks
+   */
+  constructor(room, hooks) {
+    this.room = room;
+    this.name = room.name;
+    this.#hooks = hooks;
+    room.on("joined", (event) => this.#onJoined(event));
+    room.on("message", (message) => this.#add(message, !this.#joining));
+    room.on("reset", () => {
+      this.#clear();
+      hooks.notice(
+        `The server lost the history of #${this.name}; it starts again.`,
+      );
+    });
+    room.on(
+      "presence",
+      () => hooks.isCurrent(this) && hooks.changed("members"),
+    );
+    room.on("pending", () => this.#syncPending());
+    this.#syncPending();
+  }
+
+  /** Whether the room is joined on the open connection. */
+  get joined() {
+    return this.room.status === "joined";
+  }
+
+  /** @param {string} text */
+  send(text) {
+    this.room.send(text).catch((error) => {
+      if (error?.code === "closed") return;
+      const reason = this.#hooks.reason(error);
+      this.#failed.set(crypto.randomUUID(), {
+        text,
+        ts: Date.now(),
+        user: this.#hooks.me(),
+        sent: false,
+        error: reason.replace(/\.$/, ""),
+      });
+      this.#syncPending();
+      this.#hooks.notice(reason, error?.message);
+    });
+  }
+
+  /** Sends a refused message again, or drops it. @param {string} key */
+  retry(key) {
+    const entry = this.#failed.get(key);
+    if (!entry) return;
+    this.#failed.delete(key);
+    this.send(entry.text);
+    this.#syncPending();
+  }
+
+  /** @param {string} key */
+  discard(key) {
+    this.#failed.delete(key);
+    this.#syncPending();
+  }
+
+  /** Asks for the page of messages before the oldest one in memory. */
+  loadOlder() {
+    if (this.loadingOlder || !this.hasMore) return;
+    this.loadingOlder = true;
+    const before = this.messages[0]?.id;
+    this.room.history({ before, limit: HISTORY_PAGE }).then((page) => {
+      this.hasMore = page.hasMore;
+      for (const message of page.messages) this.#add(message, false);
+    }, () => {}).finally(() => {
+      this.loadingOlder = false;
+      this.#hooks.changed("older");
+    });
+  }
+
+  /** @param {import("./client/mod.js").JoinedEvent} event */
+  #onJoined(event) {
+    if (!event.resumed) {
+      this.#clear();
+      this.hasMore = this.room.hasMore;
+      if (event.truncated) {
+        this.#hooks.notice(
+          `Some messages in #${this.name} were removed before you reconnected.`,
+        );
+      }
+    }
+    // The messages that follow the join in the same turn are its history.
+    this.#joining = !event.resumed;
+    queueMicrotask(() => this.#joining = false);
+    this.#hooks.changed("list", "rooms", "members");
+  }
+
+  /** Forgets the room's messages: what the server sends next replaces them. */
+  #clear() {
+    this.messages = [];
+    this.ids.clear();
+    this.hasMore = false;
+    this.loadingOlder = false;
+    this.#hooks.changed("show");
+  }
+
+  /**
+   * Stores a message once (by id) in id order.
+   * @param {Message} message
+   * @param {boolean} live counts towards unread when the room is not in view
+   */
+  #add(message, live) {
+    if (this.ids.has(message.id)) return;
+    this.ids.add(message.id);
+    const messages = this.messages;
+    if (messages.length === 0 || messages.at(-1).id < message.id) {
+      messages.push(message);
+    } else {
+      let i = messages.length - 1;
+      while (i > 0 && messages[i - 1].id > message.id) i--;
+      messages.splice(i, 0, message);
+    }
+    if (messages.length > MAX_MESSAGES) {
+      for (
+        const dropped of messages.splice(0, messages.length - MAX_MESSAGES)
+      ) {
+        this.ids.delete(dropped.id);
+      }
+      this.hasMore = true;
+    }
+    if (this.#hooks.isCurrent(this)) {
+      this.#hooks.changed("list");
+    } else if (live && !this.#hooks.isOwn(message)) {
+      this.unread++;
+      this.#hooks.changed("rooms");
+    }
+  }
+
+  #syncPending() {
+    const me = this.#hooks.me();
+    this.pending = new Map([
+      ...this.room.pending.map((entry) => [entry.nonce, {
+        text: entry.text,
+        ts: entry.createdAt,
+        user: me,
+        sent: entry.status === "sending",
+      }]),
+      ...this.#failed,
+    ]);
+    if (this.#hooks.isCurrent(this)) this.#hooks.changed("pending");
+  }
+}
