@@ -9,6 +9,7 @@ import {
   nextMessages,
   sendAndAck,
   type TestClient,
+  texts,
 } from "../testing/client.ts";
 import { serveJwks } from "../testing/jwks.ts";
 import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
@@ -236,7 +237,7 @@ Deno.test("auth: at expiry a connection closes with 4440 and resumes with a new 
     epoch: joined!.epoch,
   });
   const resumed = await again.nextOfType("joined");
-  assert.deepEqual(resumed.messages.map((message) => message.text), [
+  assert.deepEqual(texts(resumed), [
     "while away 1",
     "while away 2",
   ]);

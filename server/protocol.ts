@@ -6,10 +6,11 @@
  * @module
  */
 import {
-  type ChatMessage,
+  type LogEntry,
   type Member,
   type PresenceEvent,
   type ResetEvent,
+  type TypingEvent,
   utf8Length,
 } from "../chat/events.ts";
 import { MAX_NAME_LENGTH } from "../chat/parse_event.ts";
@@ -151,7 +152,8 @@ export type ServerEvent =
     room: string;
     members: Member[];
     memberCount: number;
-    messages: ChatMessage[];
+    /** Messages; after `since`, edits and deletions too. */
+    messages: LogEntry[];
     truncated: boolean;
     hasMore: boolean;
     epoch: string;
@@ -165,13 +167,15 @@ export type ServerEvent =
   | {
     type: "history";
     room: string;
-    messages: ChatMessage[];
+    /** Messages; with `since`, edits and deletions too. */
+    messages: LogEntry[];
     hasMore: boolean;
     epoch: string;
   }
   | PresenceEvent
   | ResetEvent
-  | ChatMessage
+  | TypingEvent
+  | LogEntry
   | {
     type: "ack";
     nonce?: string;

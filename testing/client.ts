@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatMessage } from "../chat/events.ts";
+import type { ChatMessage, LogEntry } from "../chat/events.ts";
 import {
   DEFAULT_ROOM,
   JSON_PROTOCOL,
@@ -205,4 +205,21 @@ export async function nextTexts(
   const frames = [];
   while (frames.length < count) frames.push(await client.nextFrame());
   return frames;
+}
+
+/**
+ * The texts of a page's entries (`-` for a deletion), or of a run of them.
+ *
+ * @param page A page of history or of the log, or its entries.
+ * @returns Their texts, in order.
+ */
+export function texts(
+  page: { messages: LogEntry[] } | { entries: LogEntry[] } | LogEntry[],
+): string[] {
+  const entries = Array.isArray(page)
+    ? page
+    : "messages" in page
+    ? page.messages
+    : page.entries;
+  return entries.map((entry) => entry.type === "delete" ? "-" : entry.text);
 }
