@@ -38,7 +38,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isUserId(value: unknown): value is string {
+/**
+ * Whether `value` can be a user id.
+ *
+ * @param value Anything.
+ * @returns Whether it is a string of 1 to 128 characters.
+ */
+export function isUserId(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 &&
     value.length <= MAX_USER_ID_LENGTH;
 }
