@@ -1,7 +1,8 @@
 /**
  * The chat server: `createHandler()` for embedding and tests (from
  * `handler.ts`), and the command-line entry point (`deno task start`):
- * settings, `Deno.serve`, signals and graceful shutdown.
+ * settings, serving (its own accept loop, or `Deno.serve`), signals and
+ * graceful shutdown.
  *
  * @module
  */
@@ -12,7 +13,9 @@ import {
   helpText,
   loadConfig,
 } from "./server/config.ts";
-import { createHandler } from "./server/handler.ts";
+import { type ChatHandler, createHandler } from "./server/handler.ts";
+import { RestartingServer } from "./server/restarting_server.ts";
+import { canServeTcp, TcpServer } from "./server/tcp_server.ts";
 import { log, print, setLogLevel } from "./observability/log.ts";
 
 export {
@@ -22,6 +25,60 @@ export {
 } from "./server/handler.ts";
 
 /**
+ * Which accept loop to run: `config.acceptLoop`, where `auto` is the own
+ * loop unless the runtime lacks `Deno.serveHttp` or runs on Deno Deploy,
+ * which has no `Deno.listen`.
+ *
+ * @throws {ConfigError} For `own` where the runtime cannot run it.
+ */
+function chooseAcceptLoop(config: Config): "own" | "deno" {
+  if (config.acceptLoop === "own" && !canServeTcp()) {
+    throw new ConfigError(
+      'Invalid CHAT_ACCEPT_LOOP "own": this Deno has no Deno.serveHttp; use "deno"',
+    );
+  }
+  if (config.acceptLoop !== "auto") return config.acceptLoop;
+  const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined;
+  return canServeTcp() && !onDeploy ? "own" : "deno";
+}
+
+/**
+ * Listens and serves `handler` on the server's own accept loop (request
+ * deadline, per-address cap) or with `Deno.serve`.
+ */
+function serve(
+  handler: ChatHandler,
+  config: Config,
+  acceptLoop: "own" | "deno",
+): TcpServer | RestartingServer {
+  const options = {
+    hostname: config.hostname,
+    port: config.port,
+    onListen({ hostname, port }: Deno.NetAddr) {
+      const shown = hostname === "0.0.0.0" || hostname === "::"
+        ? "localhost"
+        : hostname.includes(":")
+        ? `[${hostname}]`
+        : hostname;
+      print(`Listening on http://${shown}:${port}/`);
+      log("info", "server.listening", { hostname, port, acceptLoop });
+    },
+  };
+  if (acceptLoop === "deno") return new RestartingServer(handler, options);
+  const server = new TcpServer(handler, {
+    ...options,
+    handshakeTimeout: config.handshakeTimeout,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+  });
+  handler.metrics.addGauge(
+    "chat_tcp_connections",
+    "TCP connections open now, upgraded or not, until their socket closes",
+    () => [[{}, server.connectionCount]],
+  );
+  return server;
+}
+
+/**
  * Runs the server from the command line until SIGINT or SIGTERM.
  *
  * @param args Command-line arguments.
@@ -29,6 +86,7 @@ export {
  */
 export async function run(args: readonly string[]): Promise<number> {
   let config: Config;
+  let acceptLoop: "own" | "deno";
   try {
     const result = loadConfig(args, (name) => Deno.env.get(name));
     if (result.help) {
@@ -36,6 +94,7 @@ export async function run(args: readonly string[]): Promise<number> {
       return 0;
     }
     config = result.config;
+    acceptLoop = chooseAcceptLoop(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     print(`error: ${error.message}`, "stderr");
@@ -60,7 +119,12 @@ export async function run(args: readonly string[]): Promise<number> {
       print(`error: ${error.message}`, "stderr");
       return 2;
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    // `deno task start` may read and write only in data/.
+    const detail = error instanceof Deno.errors.NotCapable
+      ? "deno task start may write only in data/; put the file there, or run main.ts with --allow-read and --allow-write for its folder"
+      : error instanceof Error
+      ? error.message
+      : String(error);
     print(
       `error: Cannot open CHAT_KV_PATH "${config.kvPath}": ${detail}`,
       "stderr",
@@ -88,19 +152,7 @@ export async function run(args: readonly string[]): Promise<number> {
     await backend[Symbol.asyncDispose]();
     return 2;
   }
-  const server = Deno.serve({
-    hostname: config.hostname,
-    port: config.port,
-    onListen({ hostname, port }) {
-      const shown = hostname === "0.0.0.0" || hostname === "::"
-        ? "localhost"
-        : hostname.includes(":")
-        ? `[${hostname}]`
-        : hostname;
-      print(`Listening on http://${shown}:${port}/`);
-      log("info", "server.listening", { hostname, port });
-    },
-  }, handler);
+  const server = serve(handler, config, acceptLoop);
 
   const signal = await stop.promise;
   for (const [name, listener] of listeners) {

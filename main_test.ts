@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { withTimeout } from "./testing/async.ts";
+import { waitFor, withTimeout } from "./testing/async.ts";
 import { connect, connectJson, TestClient } from "./testing/client.ts";
 import { startServer } from "./testing/server.ts";
 import { spawnServer } from "./testing/server_process.ts";
-import { openSilentPeer } from "./testing/wire.ts";
+import { RawPeer } from "./testing/raw_peer.ts";
+import { Opcode, openSilentPeer } from "./testing/wire.ts";
 import { SETTINGS } from "./server/config.ts";
 import { createHandler } from "./main.ts";
 import { broadcastOf } from "./chat/events.ts";
@@ -397,6 +398,18 @@ Deno.test("createHandler().shutdown() closes every socket with 1001", async () =
   await res.body?.cancel();
 });
 
+Deno.test("createHandler().shutdown() waits until the peers have answered the close", async () => {
+  await using server = startServer();
+  using peer = await RawPeer.open(server.port);
+  let finished = false;
+  const shutdown = server.handler.shutdown().then(() => finished = true);
+  assert.equal(await peer.closeCode(), 1001);
+  // The close frame is out; the peer has not answered it yet.
+  assert.equal(finished, false);
+  await peer.send(Opcode.close, new Uint8Array([0x03, 0xe9]));
+  await withTimeout(shutdown, "the shutdown");
+});
+
 Deno.test("main.ts closes sockets with 1001 and exits 0 on SIGTERM", async () => {
   await using child = await spawnServer();
   const wsUrl = `${child.url.replace("http", "ws")}ws`;
@@ -488,4 +501,132 @@ Deno.test("main.ts --help lists every setting and exits 0", async () => {
   assert.equal(output.code, 0);
   const help = new TextDecoder().decode(output.stdout);
   for (const setting of SETTINGS) assert(help.includes(`--${setting.flag}`));
+});
+
+/** The `--allow-*` flags of `deno task start`, as deno.json gives them. */
+async function startTaskPermissions(): Promise<string[]> {
+  const denoJson = JSON.parse(
+    await Deno.readTextFile(new URL("./deno.json", import.meta.url)),
+  );
+  const task: string = denoJson.tasks.start;
+  return task.split(" ").filter((arg) => arg.startsWith("--allow-"));
+}
+
+Deno.test("main.ts under deno task start's permissions refuses a CHAT_KV_PATH outside data/ with what to do", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...await startTaskPermissions(), "main.ts", "--port", "0"],
+      cwd: new URL(".", import.meta.url).pathname,
+      env: { CHAT_KV_PATH: `${dir}/chat.db` },
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 2, stderr);
+    assert.match(
+      stderr,
+      /^error: Cannot open CHAT_KV_PATH ".*chat\.db": deno task start may write only in data\/; put the file there, or run main\.ts with --allow-read and --allow-write for its folder\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** One HTTP/1.1 request on its own connection; returns the response's text. */
+async function fetchOnce(port: number, path: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    return await new Response(conn.readable).text();
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionReset) return "";
+    throw error;
+  }
+}
+
+Deno.test("main.ts caps connections per address and reports them as chat_tcp_connections", async () => {
+  await using child = await spawnServer([
+    "--max-connections-per-address",
+    "3",
+  ]);
+  const port = Number(new URL(child.url).port);
+  const held = await Promise.all(
+    [1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+  try {
+    const metrics = await fetchOnce(port, "/metrics");
+    assert.match(metrics, /^chat_tcp_connections 3$/m, child.stderr());
+    held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    assert.match(await fetchOnce(port, "/healthz"), /^HTTP\/1.1 503 /);
+  } finally {
+    for (const conn of held) conn.close();
+  }
+});
+
+Deno.test("main.ts serves again once descriptors free up after running out", async (t) => {
+  for (const acceptLoop of ["own", "deno"]) {
+    await t.step(`--accept-loop ${acceptLoop}`, async () => {
+      await using child = await spawnServer([
+        "--accept-loop",
+        acceptLoop,
+        "--max-connections-per-address",
+        "0",
+        "--handshake-timeout",
+        "60000",
+      ]);
+      const port = Number(new URL(child.url).port);
+      // Deno raises its soft limit to the hard one at start; lower both.
+      const limited = await new Deno.Command("prlimit", {
+        args: [`--pid=${child.process.pid}`, "--nofile=128:128"],
+      }).output().catch((error) => {
+        throw new Error("Cannot run prlimit (util-linux): install it", {
+          cause: error,
+        });
+      });
+      assert(limited.success, new TextDecoder().decode(limited.stderr));
+      const flood: Deno.TcpConn[] = [];
+      const count = (event: string) =>
+        child.stderr().match(new RegExp(`"${event}"`, "g"))?.length ?? 0;
+      try {
+        // Connections until the server cannot accept: Deno.serve's loop
+        // closes its listener then, so later ones are refused or reset.
+        for (let round = 0; count("server.accept_failed") === 0; round++) {
+          assert(
+            round < 100,
+            `no server.accept_failed:\n${child.stderr()}`,
+          );
+          const batch = await Promise.allSettled(
+            Array.from(
+              { length: 32 },
+              () => Deno.connect({ hostname: "127.0.0.1", port }),
+            ),
+          );
+          for (const result of batch) {
+            if (result.status === "fulfilled") flood.push(result.value);
+          }
+        }
+      } finally {
+        for (const conn of flood) conn.close();
+      }
+      // One line when accepting fails, one when it resumes, however many
+      // accepts failed in between.
+      await waitFor(
+        () => count("server.accept_resumed") === count("server.accept_failed"),
+        `serving again:\n${child.stderr()}`,
+      );
+      assert(count("server.accept_failed") < 5, child.stderr());
+      const health = await fetch(`${child.url}healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+      await using client = await connect(
+        `${child.url.replace("http", "ws")}ws`,
+      );
+      client.socket.send("after the flood");
+      assert.equal(await client.nextFrame(), "after the flood");
+    });
+  }
 });

@@ -173,7 +173,13 @@ export async function startTarget(
   const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     cwd: ROOT,
-    env: { NODE_PATH: `${peerModulesDir}/node_modules`, PORT: "0" },
+    env: {
+      NODE_PATH: `${peerModulesDir}/node_modules`,
+      PORT: "0",
+      // Every load client connects from 127.0.0.1 (a setting that checkouts
+      // older than it ignore).
+      CHAT_MAX_CONNECTIONS_PER_ADDRESS: "0",
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",

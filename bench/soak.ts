@@ -527,7 +527,14 @@ async function withServer<T>(
   args: string[],
   run: (target: SoakTarget) => Promise<T>,
 ): Promise<T> {
-  await using child = await spawnServer(["--log-level", "warn", ...args]);
+  // Every load client connects from 127.0.0.1: no per-address cap.
+  await using child = await spawnServer([
+    "--log-level",
+    "warn",
+    "--max-connections-per-address",
+    "0",
+    ...args,
+  ]);
   const url = new URL(child.url);
   return await run({
     origin: url.origin,

@@ -247,6 +247,23 @@ export class ChatMetrics {
     );
   }
 
+  /**
+   * Adds a gauge read from `collect` at each scrape, for what the host
+   * serving the handler knows (its TCP connections, say).
+   *
+   * @param name Metric name.
+   * @param help One line for `# HELP`.
+   * @param collect Returns each series' labels and value.
+   * @throws {TypeError} When a metric of that name exists already.
+   */
+  addGauge(
+    name: string,
+    help: string,
+    collect: () => Iterable<[Labels, number]>,
+  ): void {
+    this.#registry.add(new Gauge(name, help, collect));
+  }
+
   /** A frame arrived from a client. */
   onFrameReceived(
     protocol: ConnectionMode,

@@ -24,14 +24,26 @@ export interface Config {
   rateLimit: number;
   /** Messages a connection may send in a burst above the sustained rate. */
   rateBurst: number;
-  /** Consecutive rate-limited messages after which the connection is closed with 1008. */
+  /** Consecutive refused frames (over either budget) after which the connection is closed with 1008. */
   rateLimitStrikes: number;
+  /** Pings and refused requests per second each connection may send, sustained. */
+  controlRate: number;
+  /** Pings and refused requests a connection may send in a burst above {@linkcode Config.controlRate}. */
+  controlBurst: number;
   /** Concurrent WebSocket connections; further upgrades get 503. */
   maxConnections: number;
+  /** Open TCP connections from one IP address; more are refused with 503. 0 turns the cap off. */
+  maxConnectionsPerAddress: number;
+  /** Milliseconds a connection may take to complete each request, and may stay idle between requests, before it is closed. */
+  handshakeTimeout: number;
+  /** How connections are accepted: the server's own loop, `Deno.serve`, or `auto` (own where the runtime allows). */
+  acceptLoop: AcceptLoop;
   /** Origins allowed to open a WebSocket besides the page's own; `*` allows any. */
   allowedOrigins: string[];
   /** Seconds without a pong before a peer is dropped; 0 turns heartbeats off. */
   idleTimeout: number;
+  /** Milliseconds a peer the server closed may keep sending before its socket is dropped without waiting for its close frame. */
+  closeTimeout: number;
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   shutdownTimeout: number;
   /** Least severe log level written to stderr. */
@@ -85,6 +97,11 @@ export interface Config {
   /** URL on the host application where the web UI fetches its token; empty for none. */
   authTokenUrl: string;
 }
+
+/** Ways to accept connections, and `auto`. */
+export const ACCEPT_LOOPS = ["auto", "own", "deno"] as const;
+/** One of {@linkcode ACCEPT_LOOPS}. */
+export type AcceptLoop = typeof ACCEPT_LOOPS[number];
 
 /** Ways to carry messages between instances, and `auto`. */
 export const BROKER_KINDS = ["auto", "memory", "kv", "redis"] as const;
@@ -284,7 +301,25 @@ export const SETTINGS: readonly Setting[] = [
     env: "CHAT_RATE_LIMIT_STRIKES",
     flag: "rate-limit-strikes",
     defaultValue: 10,
-    description: "Consecutive rate-limited messages before close (1008)",
+    description:
+      "Consecutive refused frames (over either rate) before close (1008)",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "controlRate",
+    env: "CHAT_CONTROL_RATE",
+    flag: "control-rate",
+    defaultValue: 5,
+    description:
+      "Pings and refused requests per second a connection may send, sustained",
+    parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "controlBurst",
+    env: "CHAT_CONTROL_BURST",
+    flag: "control-burst",
+    defaultValue: 20,
+    description: "Pings and refused requests a connection may send at once",
     parse: integer(1, 1_000_000),
   }),
   define({
@@ -294,6 +329,33 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: 10_000,
     description: "Concurrent WebSocket connections; more get HTTP 503",
     parse: integer(1, 1_000_000),
+  }),
+  define({
+    key: "maxConnectionsPerAddress",
+    env: "CHAT_MAX_CONNECTIONS_PER_ADDRESS",
+    flag: "max-connections-per-address",
+    defaultValue: 256,
+    description:
+      "Open TCP connections per client IP address; more get HTTP 503 (0 = no cap; behind a proxy: 0)",
+    parse: integer(0, 1_000_000),
+  }),
+  define({
+    key: "handshakeTimeout",
+    env: "CHAT_HANDSHAKE_TIMEOUT",
+    flag: "handshake-timeout",
+    defaultValue: 10_000,
+    description:
+      "Milliseconds a connection may take per request, or idle between requests, before it is closed",
+    parse: integer(100, 600_000),
+  }),
+  define({
+    key: "acceptLoop",
+    env: "CHAT_ACCEPT_LOOP",
+    flag: "accept-loop",
+    defaultValue: "auto",
+    description:
+      "own (deadline and cap above), deno (Deno.serve: neither) or auto (own unless on Deploy)",
+    parse: oneOf(ACCEPT_LOOPS),
   }),
   define({
     key: "allowedOrigins",
@@ -310,6 +372,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: 30,
     description: "Seconds without a pong before a peer is dropped (0 = off)",
     parse: integer(0, 86_400),
+  }),
+  define({
+    key: "closeTimeout",
+    env: "CHAT_CLOSE_TIMEOUT",
+    flag: "close-timeout",
+    defaultValue: 2000,
+    description:
+      "Milliseconds a peer the server closed may go on sending before its socket is dropped",
+    parse: integer(0, 60_000),
   }),
   define({
     key: "shutdownTimeout",

@@ -31,6 +31,8 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
     authRequireExpiry: "false",
     authMaxTokenBytes: "4096",
     guests: "read-only",
+    handshakeTimeout: "500",
+    acceptLoop: "deno",
   };
   for (const setting of SETTINGS) {
     const raw = samples[setting.key] ?? "7";

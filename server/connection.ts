@@ -8,6 +8,7 @@ import type { Chat } from "../chat/chat.ts";
 import { log } from "../observability/log.ts";
 import type { ChatMetrics } from "./chat_metrics.ts";
 import type { Config } from "./config.ts";
+import { closeAndDrain } from "./closing_handshake.ts";
 import type { DrainWatcher } from "./drain_watcher.ts";
 import {
   type ClientMessage,
@@ -160,13 +161,19 @@ export class Connection {
    * @param reason Short human-readable reason (at most 123 bytes).
    */
   close(code: number, reason: string): void {
-    if (
-      this.#socket.readyState === WebSocket.OPEN ||
-      this.#socket.readyState === WebSocket.CONNECTING
-    ) {
+    // While draining after a close, the socket's readyState reads OPEN.
+    if (this.closed) return;
+    const state = this.#socket.readyState;
+    if (state === WebSocket.OPEN || state === WebSocket.CONNECTING) {
       this.#metrics?.serverCloses.inc({ code: String(code) });
       try {
-        this.#socket.close(code, reason);
+        if (state === WebSocket.OPEN) {
+          // What the peer still sends is read only to be dropped.
+          this.#socket.onmessage = null;
+          closeAndDrain(this.#socket, code, reason, {
+            timeoutMs: this.#config.closeTimeout,
+          });
+        } else this.#socket.close(code, reason);
       } catch (error) {
         log("debug", "connection.close_failed", { id: this.id, error });
       }
@@ -275,14 +282,17 @@ export class Connection {
       });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      this.#writer.error(error);
+      this.#session.refuse(error);
       return;
     }
     this.#session.handle(request);
   }
 
   #onPlainText(text: string): void {
-    if (text.trim() === "") return;
+    if (text.trim() === "") {
+      this.#session.skipPlain();
+      return;
+    }
     try {
       validateText(text, this.#config.maxMessageBytes);
     } catch (error) {
@@ -307,6 +317,7 @@ export class Connection {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
     this.#credentials[Symbol.dispose]();
+    this.#writer.end();
     this.#session.end();
     log("debug", "connection.close", { id: this.id, code });
     this.#onClose?.(this);

@@ -28,6 +28,7 @@ import {
 } from "./static_files.ts";
 import { guestIdentity, type Identity } from "./identity.ts";
 import { SignIn } from "./sign_in.ts";
+import type { ConnectionInfo } from "./tcp_server.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
 
 /** Options for {@linkcode createHandler}. */
@@ -78,10 +79,22 @@ export interface HandlerOptions {
   staticDir?: string;
 }
 
+/**
+ * What a host may tell the handler about a request's connection:
+ * `TcpServer`'s {@linkcode ConnectionInfo}, or `Deno.serve`'s info, which
+ * has no `holdUntil`.
+ */
+export type RequestInfo = Partial<Omit<ConnectionInfo, "remoteAddr">> & {
+  readonly remoteAddr?: Deno.Addr;
+};
+
 /** A request handler for `Deno.serve` that also owns the chat's connections. */
 export interface ChatHandler extends AsyncDisposable {
-  /** Answers one HTTP request; `/ws` upgrades to a WebSocket. */
-  (req: Request): Promise<Response>;
+  /**
+   * Answers one HTTP request; `/ws` upgrades to a WebSocket, and keeps its
+   * TCP connection held through `info.holdUntil` until the socket closes.
+   */
+  (req: Request, info?: RequestInfo): Promise<Response>;
   /** WebSocket connections open now. */
   readonly connectionCount: number;
   /**
@@ -95,8 +108,10 @@ export interface ChatHandler extends AsyncDisposable {
   /** What `GET /metrics` reports. */
   readonly metrics: ChatMetrics;
   /**
-   * Closes every WebSocket with 1001 (going away), refuses new ones with 503
-   * and closes the broker; idempotent.
+   * Closes every WebSocket with 1001 (going away) and waits for their
+   * sockets to close, refuses new ones with 503, and closes the broker;
+   * idempotent. A peer that never answers the close keeps it waiting: bound
+   * the wait (main.ts gives it `CHAT_SHUTDOWN_TIMEOUT`).
    */
   shutdown(): Promise<void>;
   /**
@@ -166,6 +181,12 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
   const countWaiters = new Map<number, PromiseWithResolvers<void>>();
+  /**
+   * Each socket until its `close` event: a connection the server ended may
+   * hold its socket (and descriptor) until the peer goes, and counts
+   * against `maxConnections` until then.
+   */
+  const openSockets = new Set<Promise<void>>();
   const closingSweep = new ClosingSweep(connections);
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
@@ -177,13 +198,16 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     bus: options.busMetrics,
   });
 
-  async function upgrade(req: Request): Promise<Response> {
+  async function upgrade(
+    req: Request,
+    info?: RequestInfo,
+  ): Promise<Response> {
     if (shuttingDown) {
       return new Response("Service unavailable: shutting down\n", {
         status: 503,
       });
     }
-    const admission = admitUpgrade(req, config, connections.size);
+    const admission = admitUpgrade(req, config, openSockets.size);
     if (admission instanceof Response) {
       metrics.upgradesRefused.inc({ status: String(admission.status) });
       log("debug", "connection.refused", { status: admission.status });
@@ -230,6 +254,14 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     });
     connections.add(connection);
     connectionsChanged();
+    const socketClosed = new Promise<void>((resolve) =>
+      upgraded.socket.addEventListener("close", () => {
+        openSockets.delete(socketClosed);
+        resolve();
+      }, { once: true })
+    );
+    openSockets.add(socketClosed);
+    info?.holdUntil?.(socketClosed);
     closingSweep.start();
     metrics.connectionsOpened.inc({ protocol: admission.mode });
     return upgraded.response;
@@ -248,9 +280,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     return waiter.promise;
   }
 
-  async function route(req: Request): Promise<Response> {
+  async function route(req: Request, info?: RequestInfo): Promise<Response> {
     const { pathname } = new URL(req.url);
-    if (pathname === "/ws") return upgrade(req);
+    if (pathname === "/ws") return upgrade(req, info);
     if (pathname === "/metrics") return metrics.respond(req);
     if (pathname === "/config.json") {
       // What the web UI needs before it connects: where to get a token,
@@ -285,13 +317,17 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       const ready = !shuttingDown && health().ready;
       return json({ ready }, ready ? 200 : 503);
     }
-    staticFiles ??= loadStaticFiles(staticDir);
+    // A failed read (out of descriptors, say) is tried again next time.
+    staticFiles ??= loadStaticFiles(staticDir).catch((error) => {
+      staticFiles = undefined;
+      throw error;
+    });
     return serveStatic(await staticFiles, req);
   }
 
-  async function handler(req: Request): Promise<Response> {
+  async function handler(req: Request, info?: RequestInfo): Promise<Response> {
     try {
-      return await route(req);
+      return await route(req, info);
     } catch (error) {
       // The path only: a query may hold a token, which never reaches a log.
       log("error", "http.unhandled", {
@@ -308,6 +344,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     for (const connection of connections) {
       connection.close(CloseCode.goingAway, "Server shutting down");
     }
+    // Until the peers answer the close, so that the code reaches them before
+    // the process exits; the caller bounds the wait.
+    await Promise.all(openSockets);
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
     chat[Symbol.dispose]();

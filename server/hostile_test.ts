@@ -1,20 +1,24 @@
 /**
  * Hostile input against a real server. Every case ends by checking that the
  * server still serves a normal client and that no connection or subscriber
- * is left behind.
- *
- * When the server closes a socket while a client's later frames are still
- * unread, its kernel resets the TCP connection and the client sees 1006
- * instead of the close code; cases that flood therefore assert the server's
- * side (counts and `/metrics`) rather than the client's close event.
+ * is left behind. A client the server closes receives the close code even
+ * while it keeps sending (see closing_handshake.ts), so flooding cases
+ * assert the code the client saw.
  */
 import assert from "node:assert/strict";
+import { KvHistory } from "../kv/history.ts";
 import { RawPeer } from "../testing/raw_peer.ts";
 import { encodeFrame, Opcode } from "../testing/wire.ts";
 import { openStalledPeer } from "../bench/soak_clients.ts";
 import { waitFor, withTimeout } from "../testing/async.ts";
 import { connect, type TestClient } from "../testing/client.ts";
-import { startServer, type TestServer } from "../testing/server.ts";
+import {
+  startServer,
+  startTcpServer,
+  type TestServer,
+} from "../testing/server.ts";
+import { defaultConfig } from "./config.ts";
+import { JSON_PROTOCOL } from "./protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -37,7 +41,9 @@ async function connectChat(url: string): Promise<TestClient> {
 }
 
 /** Waits until nothing is left open, then checks a normal client round trip. */
-async function assertHealthy(server: TestServer): Promise<void> {
+async function assertHealthy(
+  server: Pick<TestServer, "handler" | "wsUrl">,
+): Promise<void> {
   const { handler } = server;
   await waitFor(
     () =>
@@ -57,6 +63,19 @@ async function assertHealthy(server: TestServer): Promise<void> {
       handler.connectionCount === 0 && handler.broker.subscriberCount() === 0,
     "the healthy client to be gone",
   );
+}
+
+/** Stores 100 messages of 4 KB in `general`: a history page of ~400 KB. */
+async function fillHistory(server: Pick<TestServer, "wsUrl">): Promise<void> {
+  const writer = await connectChat(server.wsUrl);
+  try {
+    for (let i = 1; i <= 100; i++) {
+      writer.sendJson({ type: "send", text: "h".repeat(4000), nonce: `${i}` });
+    }
+    for (let i = 0; i < 100; i++) await writer.nextOfType("ack");
+  } finally {
+    await writer[Symbol.asyncDispose]();
+  }
 }
 
 /** Sends raw bytes as an HTTP request and returns the status line's code, or `null` when the server just closed. */
@@ -82,6 +101,41 @@ async function rawRequest(
   } finally {
     conn.close();
   }
+}
+
+/**
+ * Opens a raw `chat.v1` peer. The handshake's response is read a byte at a
+ * time so that no frame after it (`hello`) is taken with it.
+ */
+async function openJsonPeer(port: number): Promise<RawPeer> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const key = btoa(
+    String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
+  );
+  await conn.write(encoder.encode(
+    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${JSON_PROTOCOL}\r\n\r\n`,
+  ));
+  let head = "";
+  const byte = new Uint8Array(1);
+  while (!head.endsWith("\r\n\r\n")) {
+    if (await conn.read(byte) === null) break;
+    head += String.fromCharCode(byte[0]!);
+  }
+  if (!head.startsWith("HTTP/1.1 101")) {
+    conn.close();
+    throw new Error(`Handshake failed: ${head.split("\r\n")[0]}`);
+  }
+  return new RawPeer(conn);
+}
+
+/** `count` copies of a text frame, to write at once. */
+async function frames(text: string, count: number): Promise<Uint8Array> {
+  const frame = encodeFrame(Opcode.text, encoder.encode(text));
+  const all = await new Blob(Array.from({ length: count }, () => frame))
+    .arrayBuffer();
+  return new Uint8Array(all);
 }
 
 Deno.test("/ws closes binary frames of random bytes with 1003", async () => {
@@ -161,7 +215,9 @@ Deno.test("/ws drops connections that send broken WebSocket framing", async (t) 
 });
 
 Deno.test("/ws answers malformed JSON requests with error frames and stays open", async (t) => {
-  await using server = startServer();
+  // Refused requests are answered within the control budget; this case
+  // sends more of them than its default burst.
+  await using server = startServer({ controlBurst: 100 });
   const client = await connectChat(server.wsUrl);
   try {
     const cases: [string, string][] = [
@@ -407,7 +463,7 @@ Deno.test("/ws closes a 10,000-frame burst at the rate limit with 1008", async (
   await using flooder = await connect(server.wsUrl);
   await waitFor(() => server.handler.connectionCount === 2, "both clients");
   for (let i = 0; i < 10_000; i++) flooder.socket.send(`flood ${i}`);
-  await withTimeout(flooder.closed, "the flooder's close");
+  assert.equal((await withTimeout(flooder.closed, "close")).code, 1008);
   await waitFor(
     () => server.handler.connectionCount === 1,
     "the flooder's end",
@@ -441,6 +497,208 @@ Deno.test("/ws delivers a 10,000-frame burst within the limits, losing none", as
   await observer[Symbol.asyncDispose]();
   await sender[Symbol.asyncDispose]();
   await assertHealthy(server);
+});
+
+/**
+ * The close code a raw peer receives when `trigger` makes the server end it
+ * while the peer goes on sending `flood`.
+ */
+async function codeWhileSending(
+  peer: RawPeer,
+  flood: Uint8Array,
+  trigger: () => Promise<void>,
+): Promise<number | null> {
+  const stop = new AbortController();
+  let sending = Promise.resolve();
+  try {
+    await trigger();
+    sending = peer.keepSending(flood, stop.signal);
+    return await peer.closeCode();
+  } finally {
+    stop.abort();
+    await sending;
+    peer[Symbol.dispose]();
+  }
+}
+
+Deno.test("/ws delivers its close code to a client that keeps sending", async (t) => {
+  await using server = startServer();
+  // Frames of 4 KB: the server reads what the client sent until its close
+  // frame, and large frames cost it fewer events per byte.
+  const spam = await frames("s".repeat(4000), 16);
+  const pings = await frames(`{"type":"ping"${" ".repeat(4000)}}`, 16);
+  // Without the closing handshake such a client got the code at most 1
+  // time in 10; each case runs three times.
+  const cases: [
+    string,
+    number,
+    () => Promise<RawPeer>,
+    Uint8Array,
+    (
+      peer: RawPeer,
+    ) => Promise<void>,
+  ][] = [
+    [
+      "plain text, binary frame",
+      1003,
+      () => RawPeer.open(server.port),
+      spam,
+      (peer) => peer.send(Opcode.binary, new Uint8Array([1, 2, 3])),
+    ],
+    [
+      "plain text, oversize message",
+      1009,
+      () => RawPeer.open(server.port),
+      spam,
+      (peer) => peer.send(Opcode.text, "x".repeat(4097)),
+    ],
+    [
+      "plain text, messages past the rate limit",
+      1008,
+      () => RawPeer.open(server.port),
+      spam,
+      async () => {},
+    ],
+    [
+      "chat.v1, pings past the control budget",
+      1008,
+      () => openJsonPeer(server.port),
+      pings,
+      async () => {},
+    ],
+    [
+      "chat.v1, binary frame",
+      1003,
+      () => openJsonPeer(server.port),
+      pings,
+      (peer) => peer.send(Opcode.binary, new Uint8Array([1, 2, 3])),
+    ],
+  ];
+  for (const [name, code, open, flood, trigger] of cases) {
+    await t.step(`${name}: ${code}`, async () => {
+      for (let trial = 0; trial < 3; trial++) {
+        const peer = await open();
+        assert.equal(
+          await codeWhileSending(peer, flood, () => trigger(peer)),
+          code,
+        );
+      }
+    });
+  }
+  await assertHealthy(server);
+});
+
+Deno.test("/ws delivers 1013 to a slow consumer that keeps sending", async () => {
+  // History pages are bounded by the send buffer: let them be large. The
+  // rate lets the flood's first requests through and bounds the reads it
+  // keeps waiting (each is ~400 KB of the store); no strikes close it first.
+  const history = new KvHistory(Deno.openKv(":memory:"));
+  await history.append(
+    "general",
+    Array.from({ length: 100 }, (_, i) => ({
+      userId: "writer",
+      user: "writer",
+      text: "h".repeat(4000),
+      nonce: `${i}`,
+    })),
+  );
+  await using server = startServer({
+    maxBufferedBytes: 400_000,
+    rateLimit: 50,
+    rateBurst: 50,
+    rateLimitStrikes: 1_000_000,
+  }, { history });
+  // Each history reply is ~400 KB; the peer reads none of them until the
+  // server has cut it off, and goes on asking meanwhile.
+  const peer = await openJsonPeer(server.port);
+  await peer.send(Opcode.text, '{"type":"join","room":"general"}');
+  const requests = await frames(
+    '{"type":"history","room":"general","before":101}',
+    16,
+  );
+  const code = await codeWhileSending(peer, requests, async () => {
+    const stop = new AbortController();
+    const sending = peer.keepSending(requests, stop.signal);
+    try {
+      await waitFor(
+        () => server.handler.metrics.slowConsumers.value() === 1,
+        "the cut-off",
+      );
+    } finally {
+      stop.abort();
+      await sending;
+    }
+  });
+  assert.equal(code, 1013);
+  await assertHealthy(server);
+});
+
+Deno.test("/ws stops answering floods of refused requests and closes them with 1008", async (t) => {
+  await using server = startServer();
+  const { controlBurst } = defaultConfig();
+  const observer = await connectChat(server.wsUrl);
+  try {
+    const cases: [string, string, boolean][] = [
+      ["not JSON", "{", true],
+      ["unknown types", '{"type":"shout"}', true],
+      [
+        "sends to a room not joined",
+        '{"type":"send","room":"x","text":"y"}',
+        true,
+      ],
+      ["pings", '{"type":"ping"}', true],
+      ["plain text, blank messages", " ", false],
+    ];
+    for (const [name, frame, json] of cases) {
+      await t.step(name, async () => {
+        await using flooder = await connect(server.wsUrl, { json });
+        for (let i = 0; i < 20_000; i++) flooder.socket.send(frame);
+        // Other clients are answered meanwhile.
+        observer.sendJson({ type: "ping", nonce: name });
+        assert.equal((await observer.nextOfType("pong")).nonce, name);
+        assert.equal((await withTimeout(flooder.closed, "close")).code, 1008);
+        const answered = [];
+        while (flooder.buffered > 0) answered.push(await flooder.nextFrame());
+        const refusals = answered.filter((frame) => !frame.includes('"hello"'));
+        if (!json) assert.equal(refusals.length, 0);
+        else {
+          // The burst, and what the bucket refilled while the flood lasted.
+          assert(
+            refusals.length >= controlBurst &&
+              refusals.length <= controlBurst + 10,
+            `answered ${refusals.length}`,
+          );
+        }
+      });
+    }
+  } finally {
+    await observer[Symbol.asyncDispose]();
+  }
+  assert.equal(server.handler.metrics.serverCloses.value({ code: "1008" }), 5);
+  await assertHealthy(server);
+});
+
+Deno.test("/ws budget lets a reconnecting client rejoin every room and page its history at once", async () => {
+  await using server = startServer();
+  const { maxRooms } = defaultConfig();
+  await using client = await connect(server.wsUrl, { json: true });
+  await client.nextOfType("hello");
+  const rooms = Array.from({ length: maxRooms }, (_, i) => `room-${i}`);
+  for (const room of rooms) client.sendJson({ type: "join", room, since: 0 });
+  for (const room of rooms) {
+    client.sendJson({ type: "history", room, before: 1 });
+  }
+  client.sendJson({ type: "ping", nonce: "last" });
+  const seen = { joined: 0, history: 0, pong: 0 };
+  while (seen.joined + seen.history + seen.pong < 2 * maxRooms + 1) {
+    const event = await client.nextEvent();
+    assert.notEqual(event.type, "error", JSON.stringify(event));
+    if (event.type === "joined" || event.type === "history") {
+      seen[event.type]++;
+    }
+    if (event.type === "pong") seen.pong++;
+  }
+  assert.equal(seen.joined, maxRooms);
 });
 
 function upgradeHeaders(
@@ -557,8 +815,9 @@ Deno.test("HTTP refuses oversized headers and garbage with 400", async (t) => {
   await assertHealthy(server);
 });
 
-Deno.test("HTTP keeps serving while slowloris clients dribble their headers", async () => {
-  await using server = startServer();
+Deno.test("HTTP keeps serving slowloris clients' neighbours and closes them at the handshake timeout", async () => {
+  const handshakeTimeout = 1000;
+  await using server = startTcpServer({ handshakeTimeout });
   const request = encoder.encode(
     "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n",
   );
@@ -568,11 +827,20 @@ Deno.test("HTTP keeps serving while slowloris clients dribble their headers", as
       () => Deno.connect({ hostname: "127.0.0.1", port: server.port }),
     ),
   );
+  // Each dribbling connection holds a descriptor for as long as it lives;
+  // the deadline is what bounds that.
+  const ends = conns.map(async (conn) => {
+    try {
+      return await conn.read(new Uint8Array(1024));
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) return null;
+      throw error;
+    }
+  });
+  const started = performance.now();
   try {
-    // Ten rounds of one more byte each, with a normal client served between
-    // rounds: Deno.serve has no header timeout, but a dribbling client costs
-    // only its socket and never blocks the event loop.
-    for (let round = 0; round < 10; round++) {
+    // A byte each per round, with a normal client served between rounds.
+    for (let round = 0; round < 5; round++) {
       await Promise.all(
         conns.map((conn) => conn.write(request.subarray(round, round + 1))),
       );
@@ -580,7 +848,16 @@ Deno.test("HTTP keeps serving while slowloris clients dribble their headers", as
       assert.equal(res.status, 200);
       await res.body?.cancel();
     }
-    assert.equal(server.handler.connectionCount, 0);
+    // Closed by the server, never answered.
+    assert.deepEqual(
+      new Set(await withTimeout(Promise.all(ends), "the slowloris to end")),
+      new Set([null]),
+    );
+    assert(performance.now() - started >= handshakeTimeout - 20);
+    await waitFor(
+      () => server.server.connectionCount === 0,
+      "every dribbling connection to be released",
+    );
     await assertHealthy(server);
   } finally {
     for (const conn of conns) conn.close();
@@ -641,22 +918,16 @@ Deno.test("/ws cuts off a client that keeps requesting history it does not read"
     rateLimit: 1000,
     rateBurst: 1000,
   });
+  await fillHistory(server);
   const writer = await connectChat(server.wsUrl);
   try {
-    for (let i = 1; i <= 100; i++) {
-      writer.sendJson({ type: "send", text: "h".repeat(4000), nonce: `${i}` });
-    }
-    for (let i = 0; i < 100; i++) await writer.nextOfType("ack");
     // Each history request is answered with 100 messages (~400 KB); the
     // peer never reads them.
     const peer = await openStalledPeer(server.port, ["general"]);
     try {
-      const request = encodeFrame(
-        Opcode.text,
-        encoder.encode('{"type":"history","room":"general","before":101}'),
+      await peer.write(
+        await frames('{"type":"history","room":"general","before":101}', 200),
       );
-      const frames = Array.from({ length: 200 }, () => request);
-      await peer.write(new Uint8Array(await new Blob(frames).arrayBuffer()));
       await waitFor(
         () => server.handler.connectionCount === 1,
         "the peer to be cut off",

@@ -20,7 +20,7 @@ import {
 } from "./protocol.ts";
 import type { Credential, Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
-import { TokenBucket } from "./rate_limiter.ts";
+import { Budget } from "./budget.ts";
 import { type FeedContext, RoomFeed } from "./room_feed.ts";
 
 /** Options for {@linkcode Session}. */
@@ -63,13 +63,12 @@ export class Session {
   #rooms = new Map<string, RoomFeed>();
   /** Requests that arrived while a sign-in was being verified, in order. */
   #waiting: ClientMessage[] | undefined;
-  /** Created at the first request that needs a token: an idle connection never does. */
-  #bucket: TokenBucket | undefined;
-  #strikes = 0;
+  #budget: Budget;
 
   /** A session for one connection. */
   constructor(options: SessionOptions) {
     this.#options = options;
+    this.#budget = new Budget(options.config);
   }
 
   /** Who the connection is now. */
@@ -126,6 +125,21 @@ export class Session {
   }
 
   /**
+   * Answers a frame that is not a valid request, within the control budget:
+   * past it the frame goes unanswered, and persistent abuse closes (1008).
+   *
+   * @param error Why the frame was refused.
+   */
+  refuse(error: ProtocolError): void {
+    if (this.#withinControl()) this.#writer.error(error);
+  }
+
+  /** Takes a control token for a plain-text frame with nothing to post. */
+  skipPlain(): void {
+    this.#withinControl();
+  }
+
+  /**
    * Answers one `chat.v1` request.
    *
    * @param request The validated request.
@@ -147,7 +161,7 @@ export class Session {
       credentials.required && request.type !== "auth" &&
       request.type !== "ping"
     ) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "auth_required",
           'Cannot answer request: sign in first with "auth"',
@@ -171,17 +185,15 @@ export class Session {
         this.#join(request);
         return;
       case "leave":
-        // Joins are free so a reconnect can rejoin every room at once; a leave
-        // costs a token, so join/leave cycles (each join reads history) are
-        // rate-limited while `maxRooms` bounds joins without leaves.
+        if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
-        this.#leave(request.room, request.nonce);
+        this.#leave(request.room);
         return;
       case "send":
         if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
         if (credentials.readOnly) {
-          this.#writer.error(
+          this.refuse(
             new ProtocolError(
               "read_only",
               "Cannot send message: guests may only read here; sign in to send",
@@ -207,6 +219,7 @@ export class Session {
         this.#rename(request.name, request.nonce);
         return;
       case "ping":
+        if (!this.#withinControl()) return;
         this.#writer.reply(
           request.nonce === undefined
             ? { type: "pong" }
@@ -313,7 +326,7 @@ export class Session {
   ): void {
     const { config } = this.#options;
     if (this.#rooms.has(room)) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "already_joined",
           `Cannot join room: already in "${room}"`,
@@ -323,7 +336,7 @@ export class Session {
       return;
     }
     if (this.#rooms.size >= config.maxRooms) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "too_many_rooms",
           `Cannot join room: already in ${config.maxRooms} rooms`,
@@ -333,7 +346,7 @@ export class Session {
       return;
     }
     if (!this.#options.credentials.mayUse(room)) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "forbidden",
           `Cannot join room: "${room}" is not open to this user`,
@@ -351,7 +364,7 @@ export class Session {
       }
       this.#rooms.delete(room);
       feed.controller.abort();
-      this.#writer.error(this.#nameTaken(nonce));
+      this.refuse(this.#nameTaken(nonce));
     }, (error) => this.#joinFailed(room, feed, error, nonce));
   }
 
@@ -441,8 +454,7 @@ export class Session {
     );
   }
 
-  #leave(room: string, nonce?: string): void {
-    if (!this.#requireJoined(room, nonce)) return;
+  #leave(room: string): void {
     this.#dropFeed(room);
     this.#writer.reply({ type: "left", room });
   }
@@ -462,7 +474,7 @@ export class Session {
   /** Whether the connection is in `room` and may still use it; answers the refusal otherwise. */
   #requireJoined(room: string, nonce?: string): boolean {
     if (!this.#rooms.has(room)) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "not_joined",
           `Cannot use room: join "${room}" first`,
@@ -472,7 +484,7 @@ export class Session {
       return false;
     }
     if (this.#options.credentials.mayUse(room)) return true;
-    this.#writer.error(
+    this.refuse(
       new ProtocolError(
         "forbidden",
         `Cannot use room: "${room}" is not open to this user`,
@@ -485,7 +497,7 @@ export class Session {
   #rename(name: string, nonce?: string): void {
     const { credentials } = this.#options;
     if (!this.identity.guest) {
-      this.#writer.error(
+      this.refuse(
         new ProtocolError(
           "bad_request",
           "Cannot set name: a signed-in user's name comes from their token",
@@ -497,7 +509,7 @@ export class Session {
     this.#nameFree([...this.#rooms.keys()], name).then((free) => {
       if (this.#options.closed()) return;
       if (!free) {
-        this.#writer.error(this.#nameTaken(nonce));
+        this.refuse(this.#nameTaken(nonce));
         return;
       }
       const previous = this.identity.name;
@@ -539,26 +551,13 @@ export class Session {
     );
   }
 
-  /** Takes a rate token; answers an over-limit request and closes persistent abusers. */
+  /** Takes a message token; answers an over-limit request and closes persistent abusers. */
   #withinRate(nonce?: string): boolean {
-    const { config, metrics } = this.#options;
-    this.#bucket ??= new TokenBucket({
-      rate: config.rateLimit,
-      burst: config.rateBurst,
-    });
-    if (this.#bucket.take()) {
-      this.#strikes = 0;
-      return true;
-    }
-    this.#strikes++;
-    metrics?.rateLimited.inc();
-    if (
-      this.#strikes >= config.rateLimitStrikes || this.#writer.mode === "plain"
-    ) {
-      log("info", "connection.rate_limit_close", { id: this.#options.id });
-      this.#options.close(CloseCode.policyViolation, "Rate limit exceeded");
-      return false;
-    }
+    const { config } = this.#options;
+    const verdict = this.#budget.spend("message");
+    if (verdict === "ok") return true;
+    this.#overBudget(verdict, "Rate limit exceeded");
+    if (this.#options.closed()) return false;
     this.#writer.error(
       new ProtocolError(
         "rate_limited",
@@ -567,6 +566,29 @@ export class Session {
       ),
     );
     return false;
+  }
+
+  /**
+   * Takes a control token for a ping or a refused request. Past the budget
+   * the frame goes unanswered: answering costs more than the frame.
+   */
+  #withinControl(): boolean {
+    const verdict = this.#budget.spend("control");
+    if (verdict === "ok") return true;
+    this.#overBudget(verdict, "Too many requests");
+    return false;
+  }
+
+  /**
+   * Counts a frame refused by the budget, and closes the connection with
+   * 1008 when that happened too often in a row, or at once in plain text,
+   * whose clients cannot be told.
+   */
+  #overBudget(verdict: "refused" | "exhausted", reason: string): void {
+    this.#options.metrics?.rateLimited.inc();
+    if (verdict === "refused" && this.#writer.mode !== "plain") return;
+    log("info", "connection.rate_limit_close", { id: this.#options.id });
+    this.#options.close(CloseCode.policyViolation, reason);
   }
 
   #post(room: string, text: string, nonce?: string): void {

@@ -41,6 +41,7 @@ export class SocketWriter {
   readonly maxBufferedBytes: number;
   #onSlowConsumer: () => void;
   #metrics?: ChatMetrics;
+  #ended = false;
 
   /** Writes to `socket`. */
   constructor(socket: WebSocket, options: SocketWriterOptions) {
@@ -49,6 +50,14 @@ export class SocketWriter {
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.#onSlowConsumer = options.onSlowConsumer;
     this.#metrics = options.metrics;
+  }
+
+  /**
+   * Stops every later write: once the connection has ended, its socket may
+   * still read OPEN while it drains the peer's frames (closing_handshake.ts).
+   */
+  end(): void {
+    this.#ended = true;
   }
 
   /** Whether the send buffer holds more than {@linkcode SocketWriter.maxBufferedBytes}. */
@@ -65,7 +74,7 @@ export class SocketWriter {
    * @param event The reply.
    */
   reply(event: ServerEvent): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.#ended || this.socket.readyState !== WebSocket.OPEN) return;
     if (
       this.socket.bufferedAmount > this.maxBufferedBytes * REPLY_BUFFER_FACTOR
     ) {
@@ -101,6 +110,7 @@ export class SocketWriter {
    * @param batch Events, oldest first.
    */
   sendBatch(batch: readonly Broadcast[]): void {
+    if (this.#ended) return;
     if (this.mode === "json") this.#sendJsonBatch(batch);
     else this.#sendPlainBatch(batch);
   }

@@ -44,6 +44,22 @@ export class RawPeer implements Disposable {
     await writeAll(this.conn, bytes);
   }
 
+  /**
+   * Writes `bytes` over and over, like a client that keeps sending, until
+   * `signal` aborts or the server ends the connection.
+   */
+  async keepSending(bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    try {
+      while (!signal.aborted) await this.write(bytes);
+    } catch (error) {
+      if (
+        !(error instanceof Deno.errors.BrokenPipe) &&
+        !(error instanceof Deno.errors.ConnectionReset) &&
+        !(error instanceof Deno.errors.BadResource)
+      ) throw error;
+    }
+  }
+
   /** Writes one masked frame. */
   async send(opcode: number, payload: Uint8Array | string): Promise<void> {
     const bytes = typeof payload === "string"

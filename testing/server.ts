@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { Config } from "../server/config.ts";
+import { type Config, defaultConfig } from "../server/config.ts";
+import { TcpServer } from "../server/tcp_server.ts";
 import {
   type ChatHandler,
   createHandler,
@@ -11,17 +12,47 @@ import {
 } from "../main.ts";
 import { withTimeout } from "./async.ts";
 
+/** What a test server listens with: `Deno.serve`'s server, or a `TcpServer`. */
+interface Listening {
+  readonly addr: Deno.NetAddr;
+  shutdown(): Promise<void>;
+}
+
 /** A chat server listening on a free loopback port. */
-export interface TestServer extends AsyncDisposable {
+export interface TestServer<S extends Listening = Deno.HttpServer<Deno.NetAddr>>
+  extends AsyncDisposable {
   handler: ChatHandler;
-  server: Deno.HttpServer<Deno.NetAddr>;
+  server: S;
   port: number;
   /** `http://127.0.0.1:PORT` */
   origin: string;
   /** `ws://127.0.0.1:PORT/ws` */
   wsUrl: string;
-  /** Waits until exactly `count` connections are open; fails after the test timeout. */
+  /** Resolves once exactly `count` WebSocket connections are open; fails after the test timeout. */
   untilConnections(count: number): Promise<void>;
+}
+
+function testServer<S extends Listening>(
+  handler: ChatHandler,
+  server: S,
+): TestServer<S> {
+  const port = server.addr.port;
+  return {
+    handler,
+    server,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    untilConnections: (count) =>
+      withTimeout(
+        handler.connectionCountReaches(count),
+        `${count} open connections`,
+      ),
+    async [Symbol.asyncDispose]() {
+      await handler.shutdown();
+      await server.shutdown();
+    },
+  };
 }
 
 /**
@@ -40,21 +71,25 @@ export function startServer(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     handler,
   );
-  const port = server.addr.port;
-  return {
-    handler,
-    server,
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    untilConnections: (count) =>
-      withTimeout(
-        handler.connectionCountReaches(count),
-        `${count} open connections`,
-      ),
-    async [Symbol.asyncDispose]() {
-      await handler.shutdown();
-      await server.shutdown();
-    },
-  };
+  return testServer(handler, server);
+}
+
+/**
+ * Starts a real server on the accept loop `main.ts` uses ({@linkcode
+ * TcpServer}), with `config` overrides (its request deadline and
+ * per-address cap among them).
+ */
+export function startTcpServer(
+  config: Partial<Config> = {},
+): TestServer<TcpServer> {
+  const handler = createHandler({ config: { logLevel: "error", ...config } });
+  const defaults = defaultConfig();
+  const server = new TcpServer(handler, {
+    hostname: "127.0.0.1",
+    port: 0,
+    handshakeTimeout: config.handshakeTimeout ?? defaults.handshakeTimeout,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress ??
+      defaults.maxConnectionsPerAddress,
+  });
+  return testServer(handler, server);
 }
