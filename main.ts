@@ -132,14 +132,15 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   log("info", "server.backend", { broker: backend.kind });
-  const { broker, history, presence, health, busMetrics } = backend;
   const handler = createHandler({
     config,
-    broker,
-    history,
-    presence,
-    health,
-    busMetrics,
+    broker: backend.broker,
+    history: backend.history,
+    presence: backend.presence,
+    moderation: backend.moderation,
+    control: backend.control,
+    health: backend.health,
+    busMetrics: backend.busMetrics,
   });
   try {
     await handler.ready();

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { HealthReport } from "./backend.ts";
+import { type HealthReport, historyOptions } from "./backend.ts";
 import { type Broker, MemoryBroker } from "../broker.ts";
 import type { BusMetrics } from "../chat/bus_metrics.ts";
 import { Chat } from "../chat/chat.ts";
@@ -30,6 +30,11 @@ import { guestIdentity, type Identity } from "./identity.ts";
 import { SignIn } from "./sign_in.ts";
 import type { ConnectionInfo } from "./tcp_server.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
+import { type ControlChannel, MemoryControl } from "../chat/control.ts";
+import { MemoryModeration, type ModerationStore } from "../chat/moderation.ts";
+import { Moderator } from "../chat/moderator.ts";
+import { enforce } from "./enforcement.ts";
+import { TypingThrottle } from "./typing.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -77,6 +82,26 @@ export interface HandlerOptions {
    * @default {"static/ beside main.ts"}
    */
   staticDir?: string;
+  /**
+   * Bans and the moderation record; the handler closes it on shutdown.
+   *
+   * @default {new MemoryModeration()}
+   */
+  moderation?: ModerationStore;
+  /**
+   * Carries bans, kicks and disconnections to every instance; the handler
+   * closes it on shutdown.
+   *
+   * @default {new MemoryControl()}
+   */
+  control?: ControlChannel;
+  /**
+   * Clock in milliseconds since the Unix epoch: the edit window, bans'
+   * ends, the typing interval.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
 }
 
 /**
@@ -133,15 +158,6 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
-/** The {@linkcode KvHistory} options the settings call for. */
-function historyOptions(config: Config) {
-  return {
-    maxMessages: config.historyMaxMessages,
-    maxAgeMs: config.historyMaxAge * 1000,
-    nonceTtlMs: config.nonceTtl * 1000,
-  };
-}
-
 /**
  * Creates the chat server's request handler.
  *
@@ -177,6 +193,14 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     // No reply of history outgrows what a socket may hold unsent.
     maxPageBytes: config.maxBufferedBytes,
   });
+  const now = options.now ?? Date.now;
+  const moderation = options.moderation ?? new MemoryModeration({
+    maxAgeMs: config.moderationMaxAge * 1000,
+    now,
+  });
+  const control = options.control ?? new MemoryControl();
+  const moderator = new Moderator({ store: moderation, control, now });
+  const typing = new TypingThrottle(config.typingInterval, now);
   const signIn = new SignIn(config);
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
@@ -188,6 +212,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
    */
   const openSockets = new Set<Promise<void>>();
   const closingSweep = new ClosingSweep(connections);
+  const enforcement = enforce(control, connections);
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
   let shuttingDown = false;
@@ -251,6 +276,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
         connectionsChanged();
       },
       metrics,
+      moderator,
+      typing,
+      now,
     });
     connections.add(connection);
     connectionsChanged();
@@ -350,10 +378,13 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
     chat[Symbol.dispose]();
+    enforcement[Symbol.dispose]();
+    await control.close();
     await broker.close();
     // Presence may live in the history's database (Deno KV): it removes its
     // entries before the history closes that.
     await presence.close();
+    await moderation.close();
     await history.close();
   }
 

@@ -1,13 +1,17 @@
 /**
  * A connection's part in the chat: who it is, the rooms it is in, its send
  * budget, and the requests that change them (auth, join, leave, send,
- * history, set_name, ping).
+ * history, set_name, ping; edit and delete in `message_actions.ts`, ban,
+ * unban and kick in `moderation_requests.ts`), and what moderation does to
+ * it (bans, kicks, the end of all its connections).
  *
  * @module
  */
 import type { Chat, Joined } from "../chat/chat.ts";
+import type { ControlEvent } from "../chat/control.ts";
 import type { Broadcast, Member } from "../chat/events.ts";
 import type { Draft } from "../chat/history.ts";
+import type { Moderator } from "../chat/moderator.ts";
 import { log } from "../observability/log.ts";
 import type { ChatMetrics } from "./chat_metrics.ts";
 import type { Config } from "./config.ts";
@@ -21,7 +25,11 @@ import {
 import type { Credential, Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
 import { Budget } from "./budget.ts";
+import { BanMarks } from "./ban_marks.ts";
+import { amendMessage, type RequestContext } from "./message_actions.ts";
+import { moderate } from "./moderation_requests.ts";
 import { type FeedContext, RoomFeed } from "./room_feed.ts";
+import type { TypingThrottle } from "./typing.ts";
 
 /** Options for {@linkcode Session}. */
 export interface SessionOptions {
@@ -41,12 +49,24 @@ export interface SessionOptions {
   closed: () => boolean;
   /** Counts rate-limited requests and publishes for `/metrics`. */
   metrics?: ChatMetrics;
+  /** Takes moderation actions and reads bans. */
+  moderator: Moderator;
+  /** Lets a user's typing through at most once per interval and room. */
+  typing: TypingThrottle;
+  /**
+   * The current time in milliseconds since the Unix epoch, for the edit window.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
 }
 
 /** A plain-text connection's join of the default room, and the feed to start once its socket opens. */
 export interface PlainJoin {
   joined: Promise<Joined>;
   feed: RoomFeed;
+  /** Whether the user is banned from the room, which closes the connection (4403). */
+  banned: Promise<boolean>;
 }
 
 /** Requests a connection may send while its sign-in is verified; the rest wait for it. */
@@ -64,11 +84,28 @@ export class Session {
   /** Requests that arrived while a sign-in was being verified, in order. */
   #waiting: ClientMessage[] | undefined;
   #budget: Budget;
+  #bans: BanMarks;
+  #context: RequestContext;
 
   /** A session for one connection. */
   constructor(options: SessionOptions) {
     this.#options = options;
     this.#budget = new Budget(options.config);
+    const now = options.now ?? Date.now;
+    this.#bans = new BanMarks(now);
+    const { credentials } = options;
+    this.#context = {
+      connectionId: options.id,
+      get identity() {
+        return credentials.identity;
+      },
+      writer: options.feeds.writer,
+      refuse: (error) => this.refuse(error),
+      chat: options.chat,
+      moderator: options.moderator,
+      editWindow: options.config.editWindow,
+      now,
+    };
   }
 
   /** Who the connection is now. */
@@ -107,7 +144,9 @@ export class Session {
         this.#options.chat.leave(DEFAULT_ROOM, feed.member).catch(() => {});
       }
     }, () => {});
-    return { joined, feed };
+    const banned = this.#options.moderator.banOf(this.identity.id, DEFAULT_ROOM)
+      .then((ban) => ban !== undefined);
+    return { joined, feed, banned };
   }
 
   /**
@@ -207,12 +246,24 @@ export class Session {
       case "history":
         if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
-        this.#history(
-          request.room,
-          request.before,
-          request.limit ?? this.#options.config.historyLimit,
-          request.nonce,
-        );
+        this.#history(request);
+        return;
+      case "edit":
+      case "delete":
+        if (!this.#requireJoined(request.room, request.nonce)) return;
+        if (!this.#withinRate(request.nonce)) return;
+        amendMessage(this.#context, request);
+        return;
+      case "typing":
+        if (!this.#requireJoined(request.room, request.nonce)) return;
+        if (!this.#withinControl()) return;
+        this.#typing(request.room);
+        return;
+      case "ban":
+      case "unban":
+      case "kick":
+        if (!this.#withinRate(request.nonce)) return;
+        moderate(this.#context, request);
         return;
       case "set_name":
         if (!this.#withinRate(request.nonce)) return;
@@ -232,6 +283,76 @@ export class Session {
   /** Leaves every room; called once when the connection ends. */
   end(): void {
     for (const room of [...this.#rooms.keys()]) this.#dropFeed(room);
+  }
+
+  /**
+   * Acts on a control event about this connection's user: a ban or a kick
+   * takes it out of the room (every room for a server-wide ban) with `left`
+   * (a plain-text connection, which has only the one room, is closed), and
+   * a disconnection closes it (4410).
+   *
+   * @param event The event, for this connection's user.
+   */
+  control(event: ControlEvent): void {
+    if (event.type === "disconnect") {
+      this.#options.close(CloseCode.disconnected, "Disconnected by the server");
+      return;
+    }
+    if (event.type === "unban") {
+      this.#bans.remove(event.room);
+      return;
+    }
+    if (event.type === "ban") this.#bans.add(event.room, event.until);
+    const reason = event.type === "ban" ? "banned" : "kicked";
+    for (const room of [...this.#rooms.keys()]) {
+      if (event.room === null || event.room === room) this.#expel(room, reason);
+    }
+  }
+
+  /**
+   * Takes the connection out of every room whose ban the control channel
+   * may have missed: the store is asked for each.
+   */
+  async recheckBans(): Promise<void> {
+    for (const room of [...this.#rooms.keys()]) {
+      const ban = await this.#options.moderator.banOf(this.identity.id, room);
+      if (ban === undefined || !this.#rooms.has(room)) continue;
+      this.#bans.add(ban.room, ban.until);
+      this.#expel(room, "banned");
+    }
+  }
+
+  #expel(room: string, reason: "banned" | "kicked"): void {
+    if (this.#writer.mode === "plain") {
+      this.#options.close(
+        reason === "banned" ? CloseCode.banned : CloseCode.kicked,
+        reason === "banned" ? "Banned from the room" : "Kicked out of the room",
+      );
+      return;
+    }
+    this.#dropFeed(room);
+    this.#writer.reply({ type: "left", room, reason });
+  }
+
+  #bannedError(room: string, until: number | null, nonce?: string) {
+    return new ProtocolError(
+      "banned",
+      `Cannot use room: banned from "${room}" ${
+        until === null
+          ? "with no end"
+          : `until ${new Date(until).toISOString()}`
+      }`,
+      nonce,
+    );
+  }
+
+  /** Tells the room's other members that this user is typing, at most once per interval. */
+  #typing(room: string): void {
+    const { typing, chat, id } = this.#options;
+    if (!typing.allow(this.identity.id, room)) return;
+    chat.typing({ type: "typing", room, user: this.#member }, id).catch(
+      (error) => log("warn", "room.typing_failed", { id, room, error }),
+    );
   }
 
   #addFeed(room: string): RoomFeed {
@@ -356,15 +477,22 @@ export class Session {
       return;
     }
     const feed = this.#addFeed(room);
-    this.#nameFree([room]).then((free) => {
+    Promise.all([
+      this.#nameFree([room]),
+      this.#options.moderator.banOf(this.identity.id, room),
+    ]).then(([free, ban]) => {
       if (feed.ended) return;
-      if (free) {
+      if (free && ban === undefined) {
         this.#enter(room, feed, { since, epoch, nonce });
         return;
       }
       this.#rooms.delete(room);
       feed.controller.abort();
-      this.refuse(this.#nameTaken(nonce));
+      this.refuse(
+        ban === undefined
+          ? this.#nameTaken(nonce)
+          : this.#bannedError(room, ban.until, nonce),
+      );
     }, (error) => this.#joinFailed(room, feed, error, nonce));
   }
 
@@ -473,6 +601,11 @@ export class Session {
 
   /** Whether the connection is in `room` and may still use it; answers the refusal otherwise. */
   #requireJoined(room: string, nonce?: string): boolean {
+    const bannedUntil = this.#bans.until(room);
+    if (bannedUntil !== undefined) {
+      this.refuse(this.#bannedError(room, bannedUntil, nonce));
+      return false;
+    }
     if (!this.#rooms.has(room)) {
       this.refuse(
         new ProtocolError(
@@ -528,8 +661,14 @@ export class Session {
     });
   }
 
-  #history(room: string, before: number, limit: number, nonce?: string): void {
-    this.#options.chat.history(room, before, limit).then(
+  #history(
+    { room, before, since, limit, nonce }: Extract<
+      ClientMessage,
+      { type: "history" }
+    >,
+  ): void {
+    const { chat, config } = this.#options;
+    chat.history(room, before, limit ?? config.historyLimit, since).then(
       (page) =>
         this.#writer.reply({
           type: "history",

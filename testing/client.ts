@@ -11,6 +11,7 @@ import {
   type ServerEvent,
 } from "../server/protocol.ts";
 import { withTimeout } from "./async.ts";
+import { signTestToken } from "./tokens.ts";
 
 /** A WebSocket client that queues every frame it receives. */
 export class TestClient implements AsyncDisposable {
@@ -140,6 +141,35 @@ export async function connectJson(
     joined.push(await client.nextOfType("joined"));
   }
   return { client, hello, joined };
+}
+
+/** Sends `request` and returns the next event answering its nonce. */
+export async function ask(
+  client: TestClient,
+  request: Record<string, unknown>,
+): Promise<ServerEvent> {
+  const nonce = crypto.randomUUID();
+  client.sendJson({ ...request, nonce });
+  while (true) {
+    const event = await client.nextEvent();
+    if ("nonce" in event && event.nonce === nonce) return event;
+  }
+}
+
+/**
+ * Opens a JSON client signed in with a test token for `claims`, joined to `rooms`.
+ *
+ * @param url The server's `/ws` URL.
+ * @param claims The token's claims, `sub` among them.
+ * @param rooms Rooms to join.
+ * @returns As {@linkcode connectJson}.
+ */
+export async function signedIn(
+  url: string,
+  claims: Parameters<typeof signTestToken>[0],
+  rooms: string[] = [DEFAULT_ROOM],
+): ReturnType<typeof connectJson> {
+  return await connectJson(url, rooms, { token: await signTestToken(claims) });
 }
 
 /** Sends a message and waits for its `ack`; throws on an `error` for it. */
