@@ -154,6 +154,15 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   const server = serve(handler, config, acceptLoop);
+  const apiServer = handler.api && config.apiPort !== 0
+    ? Deno.serve({
+      hostname: config.apiHostname,
+      port: config.apiPort,
+      onListen({ hostname, port }) {
+        log("info", "api.listening", { hostname, port });
+      },
+    }, handler.api)
+    : undefined;
 
   const signal = await stop.promise;
   for (const [name, listener] of listeners) {
@@ -161,7 +170,11 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   log("info", "server.shutdown", { signal });
   const deadline = AbortSignal.timeout(config.shutdownTimeout);
-  const finished = Promise.all([handler.shutdown(), server.shutdown()]);
+  const finished = Promise.all([
+    handler.shutdown(),
+    server.shutdown(),
+    apiServer?.shutdown(),
+  ]);
   const timedOut = new Promise<"timeout">((resolve) =>
     deadline.addEventListener("abort", () => resolve("timeout"), {
       once: true,

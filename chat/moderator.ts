@@ -12,6 +12,8 @@ import type {
   Ban,
   ModerationRecord,
   ModerationStore,
+  RecordPage,
+  RecordQuery,
 } from "./moderation.ts";
 
 /** Options for {@linkcode Moderator}. */
@@ -155,6 +157,16 @@ export class Moderator {
   /** The ban that keeps `userId` out of `room` now, if any. */
   banOf(userId: string, room: string): Promise<Ban | undefined> {
     return this.#store.banOf(userId, room);
+  }
+
+  /** Up to `limit` bans in force in `room` (server-wide ones for `null`). */
+  bans(room: string | null, limit: number): Promise<Ban[]> {
+    return this.#store.bans(room, limit);
+  }
+
+  /** A page of the moderation record, newest first. */
+  records(query: RecordQuery): Promise<RecordPage> {
+    return this.#store.records(query);
   }
 
   async #act(

@@ -36,9 +36,20 @@ function isScope(value: unknown): value is string | null {
   return value === null || isRoomName(value);
 }
 
+/**
+ * Whether `value` can be a moderator's reason: text of at most
+ * {@linkcode MAX_REASON_LENGTH} characters, with no control characters.
+ *
+ * @param value Anything.
+ * @returns Whether it is one.
+ */
+export function isReasonText(value: unknown): value is string {
+  return typeof value === "string" && value.length <= MAX_REASON_LENGTH &&
+    value.isWellFormed() && !/\p{Cc}/u.test(value);
+}
+
 function isReason(value: unknown): value is string | undefined {
-  return value === undefined ||
-    (typeof value === "string" && value.length <= MAX_REASON_LENGTH);
+  return value === undefined || isReasonText(value);
 }
 
 function parseActor(value: unknown): Actor | undefined {

@@ -6,7 +6,7 @@
  * @module
  */
 import { isUserId } from "../chat/parse_event.ts";
-import { MAX_REASON_LENGTH } from "../chat/parse_moderation.ts";
+import { isReasonText, MAX_REASON_LENGTH } from "../chat/parse_moderation.ts";
 import {
   normalizeRoom,
   readCount,
@@ -95,10 +95,7 @@ function readReason(
 ): { reason?: string } {
   const { reason } = frame;
   if (reason === undefined) return {};
-  if (
-    typeof reason !== "string" || reason.length > MAX_REASON_LENGTH ||
-    !reason.isWellFormed() || /\p{Cc}/u.test(reason)
-  ) {
+  if (!isReasonText(reason)) {
     throw bad(
       `Cannot read request: "reason" must be text of at most ${MAX_REASON_LENGTH} characters`,
       nonce,

@@ -14,7 +14,7 @@ import {
   texts,
 } from "../testing/client.ts";
 import { serveJwks } from "../testing/jwks.ts";
-import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import { SKIP_REDIS, startRedisCluster } from "../testing/redis.ts";
 import { startKvInstances } from "../testing/kv_instances.ts";
 import { startServer } from "../testing/server.ts";
 import { spawnServer } from "../testing/server_process.ts";
@@ -521,8 +521,7 @@ Deno.test({
     "auth: through Redis, two instances count a user once, keep users' nonces apart and guard private rooms",
   ignore: SKIP_REDIS,
   async fn() {
-    await using redis = await startRedis();
-    await using cluster = await startCluster(redis.url, 2, [
+    await using cluster = await startRedisCluster(2, [
       "--auth-secret",
       TEST_SECRET,
     ]);

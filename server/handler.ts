@@ -35,6 +35,7 @@ import { MemoryModeration, type ModerationStore } from "../chat/moderation.ts";
 import { Moderator } from "../chat/moderator.ts";
 import { enforce } from "./enforcement.ts";
 import { TypingThrottle } from "./typing.ts";
+import { API_PREFIX, apiElsewhere, createApi } from "./api.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -133,6 +134,12 @@ export interface ChatHandler extends AsyncDisposable {
   /** What `GET /metrics` reports. */
   readonly metrics: ChatMetrics;
   /**
+   * The server API's handler, when `CHAT_API_KEY` is set; `main.ts` serves
+   * it on `CHAT_API_PORT` when that is set, else the handler does under
+   * `/api/`.
+   */
+  readonly api?: (req: Request) => Promise<Response>;
+  /**
    * Closes every WebSocket with 1001 (going away) and waits for their
    * sockets to close, refuses new ones with 503, and closes the broker;
    * idempotent. A peer that never answers the close keeps it waiting: bound
@@ -201,6 +208,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
   const control = options.control ?? new MemoryControl();
   const moderator = new Moderator({ store: moderation, control, now });
   const typing = new TypingThrottle(config.typingInterval, now);
+  const api = config.apiKey === ""
+    ? undefined
+    : createApi({ apiKey: config.apiKey, chat, moderator, config });
   const signIn = new SignIn(config);
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
@@ -312,6 +322,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     const { pathname } = new URL(req.url);
     if (pathname === "/ws") return upgrade(req, info);
     if (pathname === "/metrics") return metrics.respond(req);
+    if (pathname === "/api" || pathname.startsWith(API_PREFIX)) {
+      return api && config.apiPort === 0 ? api(req) : apiElsewhere(config);
+    }
     if (pathname === "/config.json") {
       // What the web UI needs before it connects: where to get a token,
       // and whether it may go on as a guest.
@@ -393,6 +406,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     connectionCountReaches: { value: connectionCountReaches },
     broker: { value: broker },
     metrics: { value: metrics },
+    api: { value: api },
     shutdown: { value: shutdown },
     ready: { value: () => signIn.ready() },
     [Symbol.asyncDispose]: { value: shutdown },

@@ -7,7 +7,7 @@ import {
   type TestClient,
 } from "../testing/client.ts";
 import { startKvInstances } from "../testing/kv_instances.ts";
-import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import { SKIP_REDIS, startRedisCluster } from "../testing/redis.ts";
 import { TEST_SECRET } from "../testing/tokens.ts";
 
 /** An entry as the tests compare it: its kind, and its text or target. */
@@ -81,8 +81,7 @@ Deno.test({
     "resume: across two Redis instances, a client gets the edits and deletions made while it was away, once and in order",
   ignore: SKIP_REDIS,
   async fn() {
-    await using redis = await startRedis();
-    await using cluster = await startCluster(redis.url, 2, [
+    await using cluster = await startRedisCluster(2, [
       "--auth-secret",
       TEST_SECRET,
     ]);

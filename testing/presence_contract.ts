@@ -199,6 +199,22 @@ export function presenceContract(
     }
   });
 
+  test("rooms() lists the rooms with someone present on any instance, up to a limit", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    await a.join("general", member("ada"));
+    await b.join("dev", member("bo"));
+    await b.join("dm:ada:bo", member("bo"));
+    await a.join("gone", member("cy"));
+    await a.leave("gone", member("cy"));
+    assert.deepEqual((await a.rooms(10)).sort(), [
+      "dev",
+      "dm:ada:bo",
+      "general",
+    ]);
+    assert.equal((await b.rooms(2)).length, 2);
+  });
+
   if (!shared) return;
 
   test("close() removes its instance's users and keeps the others'", async () => {
@@ -228,6 +244,7 @@ export function presenceContract(
     now += 2;
     assert.deepEqual(await names(b, "general"), []);
     assert.equal(await b.count("general"), 0);
+    assert.deepEqual(await b.rooms(10), []);
     assert.equal(
       await b.join("general", member("ada")),
       true,
