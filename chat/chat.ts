@@ -308,39 +308,6 @@ export class Chat implements Disposable {
   }
 
   /**
-   * Who is in `room`: up to `limit` users, and how many in all.
-   *
-   * @param room The room.
-   * @param limit Most members to list.
-   * @returns The members and their count.
-   */
-  async presence(
-    room: string,
-    limit: number,
-  ): Promise<{ members: Member[]; memberCount: number }> {
-    const [members, memberCount] = await this.#roster(room, limit);
-    return { members, memberCount };
-  }
-
-  /**
-   * Up to `limit` rooms with someone present, each with its member count.
-   *
-   * @param limit Most rooms to list.
-   * @returns The rooms.
-   */
-  async rooms(
-    limit: number,
-  ): Promise<{ room: string; memberCount: number }[]> {
-    const rooms = await this.#presence.rooms(limit);
-    return await Promise.all(
-      rooms.map(async (room) => ({
-        room,
-        memberCount: await this.#presence.count(room),
-      })),
-    );
-  }
-
-  /**
    * Up to `limit` users present in `room`, sorted by name.
    *
    * @param room The room.

@@ -64,9 +64,20 @@ export class RedisControl implements ControlChannel {
   #slot = new ListenerSlot();
   #onMessage = (raw: string) => this.#receive(raw);
   #wasReady: boolean;
+  /** Set when the subscription came back: events may have been missed. */
+  #missed = false;
   #onReady = () => {
-    if (this.#wasReady) this.#slot.missed();
+    if (this.#wasReady) this.#missed = true;
     this.#wasReady = true;
+    this.#tellMissed();
+  };
+  /** The listener rechecks against the store, so it is told once commands work again too. */
+  #tellMissed = () => {
+    if (!this.#missed || !this.#subscriber.isReady || !this.#client.isReady) {
+      return;
+    }
+    this.#missed = false;
+    this.#slot.missed();
   };
   #closed = false;
 
@@ -78,6 +89,7 @@ export class RedisControl implements ControlChannel {
     this.#metrics = options.metrics;
     this.#wasReady = this.#subscriber.isReady;
     this.#subscriber.on("ready", this.#onReady);
+    this.#client.on("ready", this.#tellMissed);
     this.#subscriber.subscribe(this.#channel, this.#onMessage).catch((error) =>
       log("warn", "redis.control_subscribe_failed", { error })
     );
@@ -104,6 +116,7 @@ export class RedisControl implements ControlChannel {
     this.#closed = true;
     this.#slot.clear();
     this.#subscriber.off("ready", this.#onReady);
+    this.#client.off("ready", this.#tellMissed);
     if (this.#subscriber.isReady) {
       await this.#subscriber.unsubscribe(this.#channel, this.#onMessage)
         .catch(() => {});

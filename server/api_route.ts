@@ -9,6 +9,7 @@
  */
 import type { Chat } from "../chat/chat.ts";
 import type { Moderator } from "../chat/moderator.ts";
+import type { Presence } from "../chat/presence.ts";
 import type { Config } from "./config.ts";
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it), as a plain object. */
@@ -48,6 +49,8 @@ export interface ApiResponse {
 /** What every route acts with. */
 export interface ApiContext {
   chat: Chat;
+  /** Who is where, on every instance. */
+  presence: Presence;
   moderator: Moderator;
   config: Config;
 }

@@ -146,10 +146,16 @@ export const ROOM_ROUTES: readonly Route[] = [
         },
       },
     },
-    async handle({ query }, { chat }) {
+    async handle({ query }, { presence }) {
       const limit = queryInteger(query, "limit", 1, MAX_ROOMS_LISTED) ??
         MAX_ROOMS_LISTED;
-      return { status: 200, body: { rooms: await chat.rooms(limit) } };
+      const rooms = await Promise.all(
+        (await presence.rooms(limit)).map(async (room) => ({
+          room,
+          memberCount: await presence.count(room),
+        })),
+      );
+      return { status: 200, body: { rooms } };
     },
   },
   {
@@ -178,11 +184,15 @@ export const ROOM_ROUTES: readonly Route[] = [
         },
       },
     },
-    async handle({ params, query }, { chat, config }) {
+    async handle({ params, query }, { presence, config }) {
       const target = roomOf(params);
       const limit = queryInteger(query, "limit", 1, config.largeRoom) ??
         config.largeRoom;
-      return { status: 200, body: await chat.presence(target, limit) };
+      const [members, memberCount] = await Promise.all([
+        presence.members(target, limit),
+        presence.count(target),
+      ]);
+      return { status: 200, body: { members, memberCount } };
     },
   },
   {

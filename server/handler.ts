@@ -30,12 +30,11 @@ import { guestIdentity, type Identity } from "./identity.ts";
 import { SignIn } from "./sign_in.ts";
 import type { ConnectionInfo } from "./tcp_server.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
-import { type ControlChannel, MemoryControl } from "../chat/control.ts";
-import { MemoryModeration, type ModerationStore } from "../chat/moderation.ts";
-import { Moderator } from "../chat/moderator.ts";
-import { enforce } from "./enforcement.ts";
+import type { ControlChannel } from "../chat/control.ts";
+import type { ModerationStore } from "../chat/moderation.ts";
+import { openModeration } from "./instance_moderation.ts";
 import { TypingThrottle } from "./typing.ts";
-import { API_PREFIX, apiElsewhere, createApi } from "./api.ts";
+import { API_PREFIX, apiElsewhere } from "./api.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -201,16 +200,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     maxPageBytes: config.maxBufferedBytes,
   });
   const now = options.now ?? Date.now;
-  const moderation = options.moderation ?? new MemoryModeration({
-    maxAgeMs: config.moderationMaxAge * 1000,
-    now,
-  });
-  const control = options.control ?? new MemoryControl();
-  const moderator = new Moderator({ store: moderation, control, now });
   const typing = new TypingThrottle(config.typingInterval, now);
-  const api = config.apiKey === ""
-    ? undefined
-    : createApi({ apiKey: config.apiKey, chat, moderator, config });
   const signIn = new SignIn(config);
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
@@ -222,7 +212,16 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
    */
   const openSockets = new Set<Promise<void>>();
   const closingSweep = new ClosingSweep(connections);
-  const enforcement = enforce(control, connections);
+  const moderation = openModeration({
+    config,
+    chat,
+    presence,
+    connections,
+    store: options.moderation,
+    control: options.control,
+    now,
+  });
+  const { moderator, api } = moderation;
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
   let shuttingDown = false;
@@ -391,13 +390,11 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
     chat[Symbol.dispose]();
-    enforcement[Symbol.dispose]();
-    await control.close();
+    await moderation[Symbol.asyncDispose]();
     await broker.close();
     // Presence may live in the history's database (Deno KV): it removes its
     // entries before the history closes that.
     await presence.close();
-    await moderation.close();
     await history.close();
   }
 

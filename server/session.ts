@@ -25,8 +25,14 @@ import {
 import type { Credential, Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
 import { Budget } from "./budget.ts";
-import { BanMarks } from "./ban_marks.ts";
-import { amendMessage, type RequestContext } from "./message_actions.ts";
+import { Memberships } from "./memberships.ts";
+import {
+  type JoinContext,
+  joinRoom,
+  nameFree,
+  nameTaken,
+} from "./room_join.ts";
+import { amendMessage } from "./message_actions.ts";
 import { moderate } from "./moderation_requests.ts";
 import { type FeedContext, RoomFeed } from "./room_feed.ts";
 import type { TypingThrottle } from "./typing.ts";
@@ -80,24 +86,33 @@ function hasPlainText(broadcast: Broadcast): boolean {
 /** One connection's chat state and request handlers. */
 export class Session {
   #options: SessionOptions;
-  #rooms = new Map<string, RoomFeed>();
+  #rooms: Memberships;
   /** Requests that arrived while a sign-in was being verified, in order. */
   #waiting: ClientMessage[] | undefined;
   #budget: Budget;
-  #bans: BanMarks;
-  #context: RequestContext;
+  #context: JoinContext;
 
   /** A session for one connection. */
   constructor(options: SessionOptions) {
     this.#options = options;
     this.#budget = new Budget(options.config);
     const now = options.now ?? Date.now;
-    this.#bans = new BanMarks(now);
+    this.#rooms = new Memberships({
+      connectionId: options.id,
+      feeds: options.feeds,
+      chat: options.chat,
+      moderator: options.moderator,
+      close: options.close,
+      now,
+    });
     const { credentials } = options;
     this.#context = {
       connectionId: options.id,
       get identity() {
         return credentials.identity;
+      },
+      get member() {
+        return memberOf(credentials.identity);
       },
       writer: options.feeds.writer,
       refuse: (error) => this.refuse(error),
@@ -105,6 +120,10 @@ export class Session {
       moderator: options.moderator,
       editWindow: options.config.editWindow,
       now,
+      rooms: this.#rooms,
+      config: options.config,
+      mayUse: (room) => credentials.mayUse(room),
+      closed: options.closed,
     };
   }
 
@@ -115,8 +134,7 @@ export class Session {
 
   /** The connection's user as room members see them. */
   get #member(): Member {
-    const { id, name, guest } = this.identity;
-    return guest ? { id, name, guest } : { id, name };
+    return memberOf(this.identity);
   }
 
   get #writer() {
@@ -130,7 +148,7 @@ export class Session {
    * @returns The join, and the feed to start with it once the socket is open.
    */
   joinPlain(): PlainJoin {
-    const feed = this.#addFeed(DEFAULT_ROOM);
+    const feed = this.#rooms.add(DEFAULT_ROOM, this.#member);
     const joined = this.#options.chat.join(DEFAULT_ROOM, feed.member, {
       ...feed.subscribeOptions(),
       since: false,
@@ -221,7 +239,7 @@ export class Session {
         );
         return;
       case "join":
-        this.#join(request);
+        joinRoom(this.#context, request);
         return;
       case "leave":
         if (!this.#requireJoined(request.room, request.nonce)) return;
@@ -282,7 +300,7 @@ export class Session {
 
   /** Leaves every room; called once when the connection ends. */
   end(): void {
-    for (const room of [...this.#rooms.keys()]) this.#dropFeed(room);
+    this.#rooms.end();
   }
 
   /**
@@ -296,54 +314,15 @@ export class Session {
   control(event: ControlEvent): void {
     if (event.type === "disconnect") {
       this.#options.close(CloseCode.disconnected, "Disconnected by the server");
-      return;
-    }
-    if (event.type === "unban") {
-      this.#bans.remove(event.room);
-      return;
-    }
-    if (event.type === "ban") this.#bans.add(event.room, event.until);
-    const reason = event.type === "ban" ? "banned" : "kicked";
-    for (const room of [...this.#rooms.keys()]) {
-      if (event.room === null || event.room === room) this.#expel(room, reason);
-    }
+    } else this.#rooms.control(event);
   }
 
   /**
    * Takes the connection out of every room whose ban the control channel
    * may have missed: the store is asked for each.
    */
-  async recheckBans(): Promise<void> {
-    for (const room of [...this.#rooms.keys()]) {
-      const ban = await this.#options.moderator.banOf(this.identity.id, room);
-      if (ban === undefined || !this.#rooms.has(room)) continue;
-      this.#bans.add(ban.room, ban.until);
-      this.#expel(room, "banned");
-    }
-  }
-
-  #expel(room: string, reason: "banned" | "kicked"): void {
-    if (this.#writer.mode === "plain") {
-      this.#options.close(
-        reason === "banned" ? CloseCode.banned : CloseCode.kicked,
-        reason === "banned" ? "Banned from the room" : "Kicked out of the room",
-      );
-      return;
-    }
-    this.#dropFeed(room);
-    this.#writer.reply({ type: "left", room, reason });
-  }
-
-  #bannedError(room: string, until: number | null, nonce?: string) {
-    return new ProtocolError(
-      "banned",
-      `Cannot use room: banned from "${room}" ${
-        until === null
-          ? "with no end"
-          : `until ${new Date(until).toISOString()}`
-      }`,
-      nonce,
-    );
+  recheckBans(): Promise<void> {
+    return this.#rooms.recheck(this.identity.id);
   }
 
   /** Tells the room's other members that this user is typing, at most once per interval. */
@@ -353,12 +332,6 @@ export class Session {
     chat.typing({ type: "typing", room, user: this.#member }, id).catch(
       (error) => log("warn", "room.typing_failed", { id, room, error }),
     );
-  }
-
-  #addFeed(room: string): RoomFeed {
-    const feed = new RoomFeed(this.#options.feeds, this.#member);
-    this.#rooms.set(room, feed);
-    return feed;
   }
 
   /**
@@ -427,9 +400,9 @@ export class Session {
     const { credentials, chat, id } = this.#options;
     const member = this.#member;
     const renamed: string[] = [];
-    for (const [room, feed] of [...this.#rooms]) {
+    for (const [room, feed] of this.#rooms.entries()) {
       if (!credentials.mayUse(room)) {
-        this.#dropFeed(room);
+        this.#rooms.drop(room);
         this.#writer.reply({ type: "left", room, reason: "forbidden" });
         continue;
       }
@@ -442,168 +415,16 @@ export class Session {
     );
   }
 
-  #join(
-    { room, since, epoch, nonce }: Extract<ClientMessage, { type: "join" }>,
-  ): void {
-    const { config } = this.#options;
-    if (this.#rooms.has(room)) {
-      this.refuse(
-        new ProtocolError(
-          "already_joined",
-          `Cannot join room: already in "${room}"`,
-          nonce,
-        ),
-      );
-      return;
-    }
-    if (this.#rooms.size >= config.maxRooms) {
-      this.refuse(
-        new ProtocolError(
-          "too_many_rooms",
-          `Cannot join room: already in ${config.maxRooms} rooms`,
-          nonce,
-        ),
-      );
-      return;
-    }
-    if (!this.#options.credentials.mayUse(room)) {
-      this.refuse(
-        new ProtocolError(
-          "forbidden",
-          `Cannot join room: "${room}" is not open to this user`,
-          nonce,
-        ),
-      );
-      return;
-    }
-    const feed = this.#addFeed(room);
-    Promise.all([
-      this.#nameFree([room]),
-      this.#options.moderator.banOf(this.identity.id, room),
-    ]).then(([free, ban]) => {
-      if (feed.ended) return;
-      if (free && ban === undefined) {
-        this.#enter(room, feed, { since, epoch, nonce });
-        return;
-      }
-      this.#rooms.delete(room);
-      feed.controller.abort();
-      this.refuse(
-        ban === undefined
-          ? this.#nameTaken(nonce)
-          : this.#bannedError(room, ban.until, nonce),
-      );
-    }, (error) => this.#joinFailed(room, feed, error, nonce));
-  }
-
-  /** Joins `room` as `feed`'s member and answers with `joined`. */
-  #enter(
-    room: string,
-    feed: RoomFeed,
-    { since, epoch, nonce }: { since?: number; epoch?: string; nonce?: string },
-  ): void {
-    const { chat, config, id } = this.#options;
-    chat.join(room, feed.member, {
-      ...feed.subscribeOptions(),
-      since,
-      epoch,
-      historyLimit: config.historyLimit,
-      memberLimit: config.largeRoom,
-      origin: id,
-    }).then(
-      (joined) => {
-        feed.ready = true;
-        if (feed.ended) {
-          chat.leave(room, feed.member).catch(() => {});
-          return;
-        }
-        this.#writer.reply({
-          type: "joined",
-          room,
-          members: joined.members,
-          memberCount: joined.memberCount,
-          messages: joined.history.messages,
-          truncated: joined.history.truncated,
-          hasMore: joined.history.hasMore,
-          epoch: joined.history.epoch,
-        });
-        feed.start(joined);
-      },
-      (error) => this.#joinFailed(room, feed, error, nonce),
-    );
-  }
-
-  #joinFailed(room: string, feed: RoomFeed, error: unknown, nonce?: string) {
-    // A join still running when the connection ended (as every one does at
-    // shutdown, which then closes the store under it) fails harmlessly.
-    log(this.#options.closed() ? "debug" : "error", "room.join_failed", {
-      id: this.#options.id,
-      room,
-      error,
-    });
-    if (this.#rooms.get(room) === feed) this.#rooms.delete(room);
-    feed.controller.abort();
-    this.#writer.error(
-      new ProtocolError(
-        "unavailable",
-        "Cannot join room: the server cannot read its history now",
-        nonce,
-      ),
-    );
-  }
-
-  /**
-   * Whether a guest's name is free in each of `rooms`: a guest may not go by
-   * the name of a verified user who is present there.
-   */
-  async #nameFree(rooms: readonly string[], name = this.identity.name) {
-    if (!this.identity.guest) return true;
-    const folded = foldName(name);
-    for (const room of rooms) {
-      const members = await this.#options.chat.members(
-        room,
-        this.#options.config.largeRoom,
-      );
-      if (
-        members.some((member) =>
-          !member.guest && member.id !== this.identity.id &&
-          foldName(member.name) === folded
-        )
-      ) return false;
-    }
-    return true;
-  }
-
-  #nameTaken(nonce?: string): ProtocolError {
-    return new ProtocolError(
-      "name_taken",
-      "Cannot use name: a signed-in user here goes by it; pick another",
-      nonce,
-    );
-  }
-
   #leave(room: string): void {
-    this.#dropFeed(room);
+    this.#rooms.drop(room);
     this.#writer.reply({ type: "left", room });
-  }
-
-  #dropFeed(room: string): void {
-    const feed = this.#rooms.get(room);
-    if (!feed) return;
-    this.#rooms.delete(room);
-    feed.controller.abort();
-    // A join still in flight undoes its own presence when it completes.
-    if (!feed.ready) return;
-    this.#options.chat.leave(room, feed.member).catch((error) =>
-      log("error", "room.leave_failed", { id: this.#options.id, room, error })
-    );
   }
 
   /** Whether the connection is in `room` and may still use it; answers the refusal otherwise. */
   #requireJoined(room: string, nonce?: string): boolean {
-    const bannedUntil = this.#bans.until(room);
-    if (bannedUntil !== undefined) {
-      this.refuse(this.#bannedError(room, bannedUntil, nonce));
+    const banned = this.#rooms.banned(room, nonce);
+    if (banned) {
+      this.refuse(banned);
       return false;
     }
     if (!this.#rooms.has(room)) {
@@ -639,26 +460,30 @@ export class Session {
       );
       return;
     }
-    this.#nameFree([...this.#rooms.keys()], name).then((free) => {
-      if (this.#options.closed()) return;
-      if (!free) {
-        this.refuse(this.#nameTaken(nonce));
-        return;
-      }
-      const previous = this.identity.name;
-      credentials.rename(name);
-      this.#writer.reply(
-        nonce === undefined
-          ? { type: "renamed", user: name }
-          : { type: "renamed", user: name, nonce },
+    nameFree(this.#context, this.#rooms.entries().map(([room]) => room), name)
+      .then(
+        (free) => {
+          if (this.#options.closed()) return;
+          if (!free) {
+            this.refuse(nameTaken(nonce));
+            return;
+          }
+          const previous = this.identity.name;
+          credentials.rename(name);
+          this.#writer.reply(
+            nonce === undefined
+              ? { type: "renamed", user: name }
+              : { type: "renamed", user: name, nonce },
+          );
+          if (previous !== name) this.#afterSignIn();
+        },
+        (error) => {
+          log("error", "room.rename_failed", { id: this.#options.id, error });
+          this.#writer.error(
+            new ProtocolError("unavailable", "Cannot set name now", nonce),
+          );
+        },
       );
-      if (previous !== name) this.#afterSignIn();
-    }, (error) => {
-      log("error", "room.rename_failed", { id: this.#options.id, error });
-      this.#writer.error(
-        new ProtocolError("unavailable", "Cannot set name now", nonce),
-      );
-    });
   }
 
   #history(
@@ -780,7 +605,7 @@ export class Session {
   }
 }
 
-/** A name as compared for `name_taken`: case and canonical form aside. */
-function foldName(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
+/** A user as room members see them. */
+function memberOf({ id, name, guest }: Identity): Member {
+  return guest ? { id, name, guest } : { id, name };
 }
