@@ -79,9 +79,17 @@ Deno.test("GET /config.json tells the web UI where to get a token and whether gu
   assert.deepEqual(await guests.json(), { tokenUrl: null, guests: "on" });
 });
 
-Deno.test("auth: a token in the URL signs in a plain-text client; without one it is closed with 4401", async () => {
+Deno.test("auth: a token in the URL signs in a JSON or plain-text client; without one it is closed with 4401", async () => {
   await using server = startServer({ authSecret: TEST_SECRET });
   const token = await signTestToken({ sub: "ada", name: "Ada" });
+  await using json = await connect(`${server.wsUrl}?token=${token}`, {
+    json: true,
+  });
+  const hello = await json.nextOfType("hello");
+  assert.deepEqual(
+    [hello.userId, hello.user, hello.guest, hello.authRequired],
+    ["ada", "Ada", false, false],
+  );
   await using plain = await connect(`${server.wsUrl}?token=${token}`);
   await using watcher = (await signedIn(server.wsUrl, { sub: "bo" })).client;
   plain.socket.send("from the tutorial client");
