@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { AmendmentRefusedError } from "../chat/amendments.ts";
 import { texts } from "./client.ts";
 import { numbered, type OpenHistory } from "./history_contract.ts";
+import { contractTests } from "./contract.ts";
 
 const ada = { userId: "ada", user: "Ada" };
 const mod = { userId: "mod", user: "Mo" };
@@ -25,9 +26,7 @@ export function amendmentContract(
   open: OpenHistory,
   ignore = false,
 ): void {
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("amend() stores an edit as the room's next entry and rewrites its message", async () => {
     let now = 1_000;

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { History } from "../chat/history.ts";
 import { texts } from "./client.ts";
+import { contractTests } from "./contract.ts";
 
 /** Settings a contract test needs from a fresh, empty history. */
 export interface ContractOptions {
@@ -65,9 +66,7 @@ export function historyContract(
   open: OpenHistory,
   ignore = false,
 ): void {
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("append() numbers a batch in order after the room's last id", async () => {
     await using history = await open();

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { ModerationStore } from "../chat/moderation.ts";
+import { contractTests } from "./contract.ts";
 
 /** Opens a fresh, empty store on the clock given; disposing it releases everything it used. */
 export type OpenModeration = (
@@ -27,9 +28,7 @@ export function moderationContract(
   open: OpenModeration,
   ignore = false,
 ): void {
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("ban() keeps a user out of one room, or every room when server-wide", async () => {
     await using store = await open(Date.now);

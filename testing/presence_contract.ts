@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Member } from "../chat/events.ts";
 import type { Presence } from "../chat/presence.ts";
+import { contractTests } from "./contract.ts";
 
 /** A member whose id is their name, as these tests use them. */
 function member(name: string): Member {
@@ -89,9 +90,7 @@ export function presenceContract(
   settings: PresenceContractSettings = {},
 ): void {
   const { shared = false, ignore = false } = settings;
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("join() and leave() report a user's first arrival and last departure over every instance", async () => {
     await using pair = await open();
