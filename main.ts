@@ -132,14 +132,15 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   log("info", "server.backend", { broker: backend.kind });
-  const { broker, history, presence, health, busMetrics } = backend;
   const handler = createHandler({
     config,
-    broker,
-    history,
-    presence,
-    health,
-    busMetrics,
+    broker: backend.broker,
+    history: backend.history,
+    presence: backend.presence,
+    moderation: backend.moderation,
+    control: backend.control,
+    health: backend.health,
+    busMetrics: backend.busMetrics,
   });
   try {
     await handler.ready();
@@ -153,6 +154,15 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   const server = serve(handler, config, acceptLoop);
+  const apiServer = handler.api && config.apiPort !== 0
+    ? Deno.serve({
+      hostname: config.apiHostname,
+      port: config.apiPort,
+      onListen({ hostname, port }) {
+        log("info", "api.listening", { hostname, port });
+      },
+    }, handler.api)
+    : undefined;
 
   const signal = await stop.promise;
   for (const [name, listener] of listeners) {
@@ -160,7 +170,11 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   log("info", "server.shutdown", { signal });
   const deadline = AbortSignal.timeout(config.shutdownTimeout);
-  const finished = Promise.all([handler.shutdown(), server.shutdown()]);
+  const finished = Promise.all([
+    handler.shutdown(),
+    server.shutdown(),
+    apiServer?.shutdown(),
+  ]);
   const timedOut = new Promise<"timeout">((resolve) =>
     deadline.addEventListener("abort", () => resolve("timeout"), {
       once: true,

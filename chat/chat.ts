@@ -1,6 +1,6 @@
 /**
- * The chat itself: stores each message before publishing it, keeps each
- * room's messages in one order, and tracks who is in which room.
+ * The chat itself: stores each entry before publishing it (`room_writer.ts`),
+ * keeps each room's log in one order, and tracks who is in which room.
  *
  * @module
  */
@@ -10,28 +10,21 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.ts";
-import {
-  type Draft,
-  fitPage,
-  type History,
-  type HistoryPage,
-  type Stored,
-} from "./history.ts";
+import type { Amended, Amendment } from "./amendments.ts";
+import type { Draft, History, HistoryPage, Stored } from "./history.ts";
+import { fitPage } from "./pages.ts";
 import { log } from "../observability/log.ts";
 import type { Presence } from "./presence.ts";
 import { PresenceBatcher } from "./presence_batcher.ts";
 import {
   type Broadcast,
-  broadcastOf,
+  type ChatMessage,
   type Member,
   presenceBroadcast,
   type PresenceEvent,
+  type TypingEvent,
 } from "./events.ts";
-
-/** Messages stored in one commit at most; more wait for the next. */
-const MAX_BATCH_MESSAGES = 100;
-/** Text bytes stored in one commit at most (a Deno KV commit holds 800 KB). */
-const MAX_BATCH_CHARS = 256 * 1024;
+import { RoomWriter } from "./room_writer.ts";
 
 /** Options for {@linkcode Chat}. */
 export interface ChatOptions {
@@ -121,12 +114,6 @@ export interface Joined {
   announced: boolean;
 }
 
-interface Pending {
-  draft: Draft;
-  resolve: (stored: Stored) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Rooms of the chat. Messages of a room are stored in batches (group
  * commit) and published in id order, so every member sees one order.
@@ -135,7 +122,7 @@ export class Chat implements Disposable {
   #broker: Broker<Broadcast>;
   #history: History;
   #presence: Presence;
-  #queues = new Map<string, Pending[]>();
+  #writer: RoomWriter;
   #largeRoom: number;
   #maxPageBytes: number;
   #presenceBatcher: PresenceBatcher;
@@ -145,6 +132,7 @@ export class Chat implements Disposable {
     this.#broker = options.broker;
     this.#history = options.history;
     this.#presence = options.presence;
+    this.#writer = new RoomWriter(options.broker, options.history);
     this.#largeRoom = options.largeRoom ?? 200;
     this.#maxPageBytes = options.maxPageBytes ?? 1_048_576;
     this.#presenceBatcher = new PresenceBatcher(
@@ -180,13 +168,48 @@ export class Chat implements Disposable {
    * @throws When the history cannot store it: the message was not posted.
    */
   post(room: string, draft: Draft): Promise<Stored> {
-    const pending = Promise.withResolvers<Stored>();
-    let queue = this.#queues.get(room);
-    const idle = queue === undefined;
-    if (!queue) this.#queues.set(room, queue = []);
-    queue.push({ draft, resolve: pending.resolve, reject: pending.reject });
-    if (idle) this.#drain(room, queue);
-    return pending.promise;
+    return this.#writer.post(room, draft);
+  }
+
+  /**
+   * Stores an edit or a deletion of a message in `room`, then publishes it.
+   * Who may change it is the caller's to check first.
+   *
+   * @param room The message's room.
+   * @param amendment What changes, who changes it, and an optional nonce.
+   * @returns The stored entry; `duplicate` when the nonce was seen.
+   * @throws {AmendmentRefusedError} When the message can no longer be changed.
+   * @throws When the history cannot store it: nothing changed.
+   */
+  amend(room: string, amendment: Amendment): Promise<Amended> {
+    return this.#writer.amend(room, amendment);
+  }
+
+  /**
+   * The current state of a message, tombstone included.
+   *
+   * @param room Its room.
+   * @param id Its id.
+   * @returns The message, or `undefined` when the room does not keep it.
+   */
+  message(room: string, id: number): Promise<ChatMessage | undefined> {
+    return this.#history.message(room, id);
+  }
+
+  /**
+   * Tells the room's other members that someone is typing: never stored,
+   * and not sent at all in a room larger than `largeRoom` here.
+   *
+   * @param event Who is typing where.
+   * @param origin The typer's connection.
+   * @returns Whether it was published.
+   */
+  async typing(event: TypingEvent, origin?: string): Promise<boolean> {
+    if (this.#broker.subscriberCount(event.room) > this.#largeRoom) {
+      return false;
+    }
+    await this.#broker.publish(event.room, presenceBroadcast(event, origin));
+    return true;
   }
 
   /**
@@ -314,13 +337,20 @@ export class Chat implements Disposable {
     }
   }
 
-  /** Up to `limit` messages of `room` before id `before`. */
+  /**
+   * Up to `limit` messages of `room` before id `before`, in their current
+   * state; with `since`, every entry (edits and deletions too) between the
+   * two, to page back through what a resume missed.
+   */
   async history(
     room: string,
     before: number,
     limit: number,
+    since?: number,
   ): Promise<HistoryPage> {
-    const page = await this.#history.before(room, before, limit);
+    const page: HistoryPage = since === undefined
+      ? await this.#history.before(room, before, limit)
+      : await this.#history.resume(room, since, limit, before);
     return fitPage(page, this.#maxPageBytes);
   }
 
@@ -361,50 +391,4 @@ export class Chat implements Disposable {
       throw error;
     }
   }
-
-  /** Stores and publishes the room's queued drafts, a batch at a time, until none are left. */
-  async #drain(room: string, queue: Pending[]): Promise<void> {
-    while (queue.length > 0) {
-      const batch = takeBatch(queue);
-      let stored: Stored[];
-      try {
-        stored = await this.#history.append(
-          room,
-          batch.map((pending) => pending.draft),
-        );
-      } catch (error) {
-        for (const pending of batch) pending.reject(error);
-        continue;
-      }
-      for (let i = 0; i < batch.length; i++) {
-        const result = stored[i]!;
-        if (!result.duplicate) await this.#publish(room, result);
-        batch[i]!.resolve(result);
-      }
-    }
-    this.#queues.delete(room);
-  }
-
-  /** Publishes a stored message; a failure here loses nothing, as late joiners read it from history. */
-  async #publish(room: string, { message, epoch }: Stored): Promise<void> {
-    try {
-      await this.#broker.publish(room, broadcastOf(message, epoch));
-    } catch (error) {
-      // Stored is what the ack promises; members catch up with `since`.
-      log("warn", "broker.publish_failed", { room, id: message.id, error });
-    }
-  }
-}
-
-function takeBatch(queue: Pending[]): Pending[] {
-  let count = 0;
-  let chars = 0;
-  while (
-    count < queue.length && count < MAX_BATCH_MESSAGES &&
-    (count === 0 || chars + queue[count]!.draft.text.length <= MAX_BATCH_CHARS)
-  ) {
-    chars += queue[count]!.draft.text.length;
-    count++;
-  }
-  return queue.splice(0, count);
 }

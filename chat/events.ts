@@ -23,8 +23,72 @@ export interface ChatMessage {
   userId?: string;
   /** Present, and `true`, when the author was a guest. */
   guest?: true;
-  /** The message. */
+  /** Present, and `true`, when the host application's backend posted it (a bot or the system). */
+  bot?: true;
+  /** The current text; `""` once the message is deleted. */
   text: string;
+  /** When the text was last edited, in milliseconds since the Unix epoch; absent if never. */
+  edited?: number;
+  /** Present, and `true`, on a deleted message: a tombstone whose text is gone. */
+  deleted?: true;
+}
+
+/** Who made a log entry, as it carries them. */
+export interface Author {
+  /** The display name at the time. */
+  user: string;
+  /** The user id; absent on messages stored before users had ids. */
+  userId?: string;
+  /** Present, and `true`, for a guest. */
+  guest?: true;
+  /** Present, and `true`, for the host application's backend. */
+  bot?: true;
+}
+
+/**
+ * A message's new text, as an entry of the room's log: it has an id of the
+ * room's sequence, so it reaches every member in the room's one order.
+ */
+export interface EditEvent extends Author {
+  /** Always `"edit"`. */
+  type: "edit";
+  /** This entry's id, in the room's sequence. */
+  id: number;
+  /** The room. */
+  room: string;
+  /** When the edit was made, in milliseconds since the Unix epoch. */
+  ts: number;
+  /** The id of the message edited. */
+  target: number;
+  /** The message's new text. */
+  text: string;
+}
+
+/** A message's deletion, as an entry of the room's log (see {@linkcode EditEvent}). */
+export interface DeleteEvent extends Author {
+  /** Always `"delete"`. */
+  type: "delete";
+  /** This entry's id, in the room's sequence. */
+  id: number;
+  /** The room. */
+  room: string;
+  /** When the message was deleted, in milliseconds since the Unix epoch. */
+  ts: number;
+  /** The id of the message deleted. */
+  target: number;
+}
+
+/** An entry of a room's log: a message, or an edit or deletion of one. */
+export type LogEntry = ChatMessage | EditEvent | DeleteEvent;
+
+/** Someone in a room is typing; never stored, never replayed. */
+export interface TypingEvent {
+  /** Always `"typing"`. */
+  type: "typing";
+  /** The room. */
+  room: string;
+  /** Who is typing. */
+  user: Member;
 }
 
 /** A user present in a room, under the name they use now. */
@@ -92,7 +156,7 @@ export interface Broadcast {
   readonly json: string;
   /** The frame for plain-text clients, or `null` when they do not see this event. */
   readonly plain: string | null;
-  /** The message id, so a joining client can skip what its history already held; `null` for other events. */
+  /** The log entry's id, so a joining client can skip what its history already held; `null` for other events. */
   readonly id: number | null;
   /** Id of the connection whose own arrival this announces, which it skips. */
   readonly origin?: string;
@@ -108,11 +172,12 @@ export interface Broadcast {
 }
 
 /**
- * Encodes a chat message once for every recipient.
+ * Encodes an entry of a room's log once for every recipient. Plain-text
+ * clients see new messages' text only, never edits or deletions.
  *
- * @param message The message to broadcast.
+ * @param message The message, edit or deletion to broadcast.
  * @param epoch The epoch its id belongs to, when known.
- * @returns Its JSON frame and its plain-text frame (the bare text).
+ * @returns Its JSON frame and, for a message, its plain-text frame (the bare text).
  *
  * @example Both encodings
  * ```ts
@@ -124,15 +189,16 @@ export interface Broadcast {
  * assert.equal(JSON.parse(broadcast.json).text, "hi");
  * ```
  */
-export function broadcastOf(message: ChatMessage, epoch?: string): Broadcast {
+export function broadcastOf(message: LogEntry, epoch?: string): Broadcast {
   const json = JSON.stringify(message);
+  const plain = message.type === "message" ? message.text : null;
   return {
     json,
-    plain: message.text,
+    plain,
     id: message.id,
     epoch,
     jsonBytes: utf8Length(json),
-    plainBytes: utf8Length(message.text),
+    plainBytes: plain === null ? 0 : utf8Length(plain),
   };
 }
 
@@ -168,14 +234,25 @@ export function resetBroadcast(room: string, epoch: string): Broadcast {
 }
 
 /**
- * Encodes a presence event for JSON clients (plain-text clients do not see it).
+ * Encodes a presence or typing event for JSON clients (plain-text clients do
+ * not see it). It has no id: it is not in the room's log.
  *
  * @param event The event to broadcast.
  * @param origin The connection the event is about, which does not receive it.
  * @returns Its JSON frame.
+ *
+ * @example A typing event
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { presenceBroadcast } from "./events.ts";
+ *
+ * const typing = presenceBroadcast({ type: "typing", room: "r", user: { id: "u1", name: "Ada" } });
+ * assert.equal(typing.id, null);
+ * assert.equal(typing.plain, null);
+ * ```
  */
 export function presenceBroadcast(
-  event: PresenceEvent,
+  event: PresenceEvent | TypingEvent,
   origin?: string,
 ): Broadcast {
   const json = JSON.stringify(event);

@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { type ChatMessage, utf8Length } from "./events.ts";
+import type { Amended, Amendment } from "./amendments.ts";
+import type { ChatMessage, LogEntry } from "./events.ts";
 
 /** A message to store, before it has an id. */
 export interface Draft {
@@ -22,6 +23,8 @@ export interface Draft {
   user: string;
   /** Whether the author is a guest. */
   guest?: boolean;
+  /** Whether the host application's backend posts it, as a bot or the system. */
+  bot?: boolean;
   text: string;
   /** Client nonce: a draft whose (room, user id, nonce) was stored recently is not stored again. */
   nonce?: string;
@@ -62,6 +65,7 @@ export function messageOf(
     text: draft.text,
   };
   if (draft.guest) message.guest = true;
+  if (draft.bot) message.bot = true;
   return message;
 }
 
@@ -83,9 +87,12 @@ export interface RoomPosition {
   head: number;
 }
 
-/** A run of messages, oldest first, for a client. */
-export interface HistoryPage {
-  messages: ChatMessage[];
+/**
+ * A run of the log, oldest first, for a client: messages in their current
+ * state, or, for {@linkcode History.resume}, entries of every kind.
+ */
+export interface HistoryPage<E extends LogEntry = LogEntry> {
+  messages: E[];
   /**
    * Whether older messages exist before the first one, which
    * {@linkcode History.before} with the first id returns; for
@@ -103,13 +110,13 @@ export interface HistoryPage {
 
 /** A run of the log read forward from an id, for catching up. */
 export interface LogPage {
-  /** Retained messages after the id asked for, oldest first. */
-  messages: ChatMessage[];
+  /** Retained entries (messages, edits, deletions) after the id asked for, oldest first. */
+  entries: LogEntry[];
   /** The room's last id when the page was read: no message above it was stored then. */
   head: number;
   /**
    * The highest id the read passed, `since` when none: entries that were not
-   * valid messages, or too old, are passed over and not read again.
+   * valid, or too old, are passed over and not read again.
    */
   through: number;
   /** The epoch the ids belong to. */
@@ -125,11 +132,19 @@ export interface RoomLog {
    * store starts a new epoch.
    */
   position(room: string, seen?: RoomPosition): Promise<RoomPosition>;
-  /** Up to `limit` retained messages of `room` with ids above `since`, oldest first. */
+  /** Up to `limit` retained entries of `room` with ids above `since`, oldest first. */
   after(room: string, since: number, limit: number): Promise<LogPage>;
 }
 
-/** Storage of each room's messages, numbered in one order per room. */
+/**
+ * Storage of each room's log, numbered in one order per room: messages, and
+ * the edits and deletions of messages, each an entry with an id of its own.
+ * A message's record always holds its current state, which
+ * {@linkcode History.latest} and {@linkcode History.before} list; the
+ * entries of every kind are what {@linkcode History.resume} and
+ * {@linkcode RoomLog.after} read, so whoever catches up gets each change once,
+ * in order.
+ */
 export interface History extends RoomLog, AsyncDisposable {
   /**
    * Stores `drafts` in one write, numbering them in order after the room's
@@ -139,16 +154,40 @@ export interface History extends RoomLog, AsyncDisposable {
    * @throws When the store cannot be written: nothing of the batch was stored.
    */
   append(room: string, drafts: readonly Draft[]): Promise<Stored[]>;
-  /** The latest `limit` messages of `room`. */
-  latest(room: string, limit: number): Promise<HistoryPage>;
   /**
-   * What a client that has every message up to `since` missed: the latest
-   * `limit` retained messages above `since`. `hasMore` says older ones above
-   * `since` remain, for {@linkcode History.before} to page back to `since`.
+   * Stores an edit or a deletion of a message as the room's next entry and,
+   * in the same atomic write, rewrites the message's record: its new text,
+   * or a tombstone (and the text of its earlier edits scrubbed), so no copy
+   * of a deleted text stays stored. A nonce already stored for the user in
+   * the room returns the original entry.
+   *
+   * @throws {AmendmentRefusedError} When the message is not kept, already
+   *   deleted, or edited the most times allowed; nothing was stored.
+   * @throws When the store cannot be written: nothing was stored.
    */
-  resume(room: string, since: number, limit: number): Promise<HistoryPage>;
+  amend(room: string, amendment: Amendment): Promise<Amended>;
+  /** The current state of message `id` of `room`, tombstone included; `undefined` when not kept. */
+  message(room: string, id: number): Promise<ChatMessage | undefined>;
+  /** The latest `limit` messages of `room`. */
+  latest(room: string, limit: number): Promise<HistoryPage<ChatMessage>>;
+  /**
+   * What a client that has every entry up to `since` missed: the latest
+   * `limit` retained entries of every kind above `since` (and below
+   * `before`, when given). `hasMore` says older ones above `since` remain:
+   * the same call with `before` set to the first id returns them.
+   */
+  resume(
+    room: string,
+    since: number,
+    limit: number,
+    before?: number,
+  ): Promise<HistoryPage>;
   /** Up to `limit` messages of `room` with ids below `before`. */
-  before(room: string, before: number, limit: number): Promise<HistoryPage>;
+  before(
+    room: string,
+    before: number,
+    limit: number,
+  ): Promise<HistoryPage<ChatMessage>>;
   /** Releases the store; idempotent. */
   close(): Promise<void>;
 }
@@ -170,108 +209,4 @@ export interface History extends RoomLog, AsyncDisposable {
  */
 export function newEpoch(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
-}
-
-/**
- * Whether a resume after `since` cannot be complete: the oldest message
- * still kept after it does not follow it, or, with none kept, the head is
- * not `since` (beyond it: messages were deleted; before it: the history was
- * reset and ids start again).
- *
- * @param since The last id the client has.
- * @param oldest The oldest message kept after `since`, if any.
- * @param head The room's last id.
- * @returns Whether messages after `since` are missing.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { missesMessages } from "./history.ts";
- *
- * assert.equal(missesMessages(4, { id: 5 }, 9), false);
- * assert.equal(missesMessages(4, { id: 7 }, 9), true);
- * assert.equal(missesMessages(9, undefined, 9), false);
- * assert.equal(missesMessages(12, undefined, 9), true);
- * ```
- */
-export function missesMessages(
-  since: number,
-  oldest: Pick<ChatMessage, "id"> | undefined,
-  head: number,
-): boolean {
-  return oldest === undefined ? head !== since : oldest.id > since + 1;
-}
-
-/**
- * Makes a page of messages read newest first: the first `limit` of them
- * younger than `oldestKeptTs`, oldest first, and whether one more follows.
- *
- * @param newestFirst Up to `limit + 1` messages, newest first.
- * @param limit Most messages in the page.
- * @param oldestKeptTs Messages older than this are expired, and so are all before them.
- * @param epoch The epoch the messages belong to.
- * @returns The page (`truncated` is `false`: only a resume can be).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pageOf } from "./history.ts";
- *
- * const message = (id: number, ts: number) => ({ type: "message" as const, id, room: "r", ts, user: "u", text: "" });
- * const page = pageOf([message(3, 30), message(2, 20), message(1, 10)], 2, 0, "e");
- * assert.deepEqual(page.messages.map((m) => m.id), [2, 3]);
- * assert.equal(page.hasMore, true);
- * assert.equal(pageOf([message(3, 30), message(2, 20), message(1, 10)], 2, 25, "e").hasMore, false);
- * ```
- */
-export function pageOf(
-  newestFirst: readonly ChatMessage[],
-  limit: number,
-  oldestKeptTs: number,
-  epoch: string,
-): HistoryPage {
-  const messages: ChatMessage[] = [];
-  let hasMore = false;
-  for (const message of newestFirst) {
-    if (message.ts < oldestKeptTs) break;
-    if (messages.length === limit) {
-      hasMore = true;
-      break;
-    }
-    messages.push(message);
-  }
-  return { messages: messages.reverse(), hasMore, truncated: false, epoch };
-}
-
-/**
- * Keeps a page within `maxBytes` of message JSON: drops its oldest messages
- * (at least one stays) and says `hasMore`, since those remain before the
- * first one kept.
- *
- * @param page A page, oldest first.
- * @param maxBytes Most UTF-8 bytes of its messages' JSON.
- * @returns The page, or a shorter one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { fitPage } from "./history.ts";
- *
- * const message = (id: number) => ({ type: "message" as const, id, room: "r", ts: 0, user: "u", text: "x".repeat(100) });
- * const page = { messages: [message(1), message(2), message(3)], hasMore: false, truncated: false, epoch: "e" };
- * const fitted = fitPage(page, 300);
- * assert.deepEqual(fitted.messages.map((m) => m.id), [3]);
- * assert.equal(fitted.hasMore, true);
- * ```
- */
-export function fitPage(page: HistoryPage, maxBytes: number): HistoryPage {
-  let bytes = 0;
-  let first = page.messages.length;
-  while (first > 0) {
-    bytes += utf8Length(JSON.stringify(page.messages[first - 1]));
-    if (bytes > maxBytes && first < page.messages.length) break;
-    first--;
-  }
-  if (first === 0) return page;
-  return { ...page, messages: page.messages.slice(first), hasMore: true };
 }

@@ -7,7 +7,16 @@
  * @module
  */
 import type { DropReason } from "./bus_metrics.ts";
-import type { ChatMessage, Member, PresenceEvent } from "./events.ts";
+import type {
+  Author,
+  ChatMessage,
+  DeleteEvent,
+  EditEvent,
+  LogEntry,
+  Member,
+  PresenceEvent,
+  TypingEvent,
+} from "./events.ts";
 import { MAX_USER_ID_LENGTH } from "./rooms.ts";
 
 /** Longest display name, in characters (code points). */
@@ -29,7 +38,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isUserId(value: unknown): value is string {
+/**
+ * Whether `value` can be a user id.
+ *
+ * @param value Anything.
+ * @returns Whether it is a string of 1 to 128 characters.
+ */
+export function isUserId(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 &&
     value.length <= MAX_USER_ID_LENGTH;
 }
@@ -38,12 +53,33 @@ function isName(value: unknown): value is string {
   return typeof value === "string" && value.length <= MAX_NAME_UNITS;
 }
 
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The author fields of an entry, checked; `undefined` when one is bad. */
+function parseAuthor(fields: Record<string, unknown>): Author | undefined {
+  const { user, userId, guest, bot } = fields;
+  if (
+    !isName(user) || (userId !== undefined && !isUserId(userId)) ||
+    (guest !== undefined && guest !== true) ||
+    (bot !== undefined && bot !== true)
+  ) {
+    return undefined;
+  }
+  const author: Author = { user };
+  if (userId !== undefined) author.userId = userId;
+  if (guest) author.guest = true;
+  if (bot) author.bot = true;
+  return author;
+}
+
 /**
  * Builds a message of `room` from stored or received fields, checking each.
  *
  * @param room The room it belongs to.
- * @param fields `id`, `ts`, `user`, `text` and, when present, `userId` and
- *   `guest`; other fields are ignored.
+ * @param fields `id`, `ts`, `user`, `text` and, when present, `userId`,
+ *   `guest`, `bot`, `edited` and `deleted`; other fields are ignored.
  * @returns The message, or why it is not one.
  *
  * @example
@@ -60,20 +96,77 @@ export function parseMessage(
   room: string,
   fields: Record<string, unknown>,
 ): ChatMessage | DropReason {
-  const { id, ts, user, userId, guest, text } = fields;
+  const { id, ts, text, edited, deleted } = fields;
   if (!isMessageId(id)) return "id";
+  const author = parseAuthor(fields);
   if (
-    typeof ts !== "number" || !Number.isSafeInteger(ts) || ts < 0 ||
-    !isName(user) || typeof text !== "string" ||
-    (userId !== undefined && !isUserId(userId)) ||
-    (guest !== undefined && guest !== true)
+    !isTime(ts) || author === undefined || typeof text !== "string" ||
+    (edited !== undefined && !isTime(edited)) ||
+    (deleted !== undefined && deleted !== true)
   ) {
     return "shape";
   }
-  const message: ChatMessage = { type: "message", id, room, ts, user, text };
-  if (userId !== undefined) message.userId = userId;
-  if (guest) message.guest = true;
+  const message: ChatMessage = {
+    type: "message",
+    id,
+    room,
+    ts,
+    ...author,
+    text,
+  };
+  if (edited !== undefined) message.edited = edited;
+  if (deleted) message.deleted = true;
   return message;
+}
+
+/**
+ * Builds an edit or a deletion of `room` from stored or received fields,
+ * checking each. An edit's text is `""` once its message was deleted.
+ *
+ * @param room The room it belongs to.
+ * @param fields `type` (or a store's `kind`), `id`, `ts`, `target`, the
+ *   author's fields and, for an edit, `text`.
+ * @returns The entry, or why it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAmendment } from "./parse_event.ts";
+ *
+ * const entry = parseAmendment("r", { type: "delete", id: 5, ts: 0, user: "Ada", target: 2 });
+ * assert.deepEqual(entry, { type: "delete", id: 5, room: "r", ts: 0, user: "Ada", target: 2 });
+ * assert.equal(parseAmendment("r", { type: "delete", id: 5, ts: 0, user: "Ada", target: 9 }), "id");
+ * ```
+ */
+export function parseAmendment(
+  room: string,
+  fields: Record<string, unknown>,
+): EditEvent | DeleteEvent | DropReason {
+  const { id, ts, target, text } = fields;
+  const type = fields.type ?? fields.kind;
+  if (!isMessageId(id) || !isMessageId(target) || target >= id) return "id";
+  const author = parseAuthor(fields);
+  if (!isTime(ts) || author === undefined) return "shape";
+  if (type === "delete") return { type, id, room, ts, ...author, target };
+  if (type !== "edit" || typeof text !== "string") return "shape";
+  return { type, id, room, ts, ...author, target, text };
+}
+
+/**
+ * Builds any entry of `room`'s log from stored or received fields.
+ *
+ * @param room The room it belongs to.
+ * @param fields A message's, an edit's or a deletion's fields.
+ * @returns The entry, or why it is not one.
+ */
+export function parseLogEntry(
+  room: string,
+  fields: Record<string, unknown>,
+): LogEntry | DropReason {
+  const type = fields.type ?? fields.kind;
+  return type === undefined || type === "message"
+    ? parseMessage(room, fields)
+    : parseAmendment(room, fields);
 }
 
 /**
@@ -126,7 +219,7 @@ function parsePresence(
  *
  * @param json The frame.
  * @param room The room it was sent to, which the event must name.
- * @returns The message or presence event, with only its known fields, or why it was refused.
+ * @returns The log entry, presence or typing event, with only its known fields, or why it was refused.
  *
  * @example
  * ```ts
@@ -143,7 +236,7 @@ function parsePresence(
 export function parseEvent(
   json: string,
   room: string,
-): ChatMessage | PresenceEvent | DropReason {
+): LogEntry | PresenceEvent | TypingEvent | DropReason {
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -152,7 +245,18 @@ export function parseEvent(
   }
   if (!isRecord(value)) return "shape";
   if (value.room !== room) return "room";
-  if (value.type === "message") return parseMessage(room, value);
-  if (value.type === "presence") return parsePresence(room, value);
-  return "shape";
+  switch (value.type) {
+    case "message":
+    case "edit":
+    case "delete":
+      return parseLogEntry(room, value);
+    case "presence":
+      return parsePresence(room, value);
+    case "typing": {
+      const user = parseMember(value.user);
+      return user === undefined ? "shape" : { type: "typing", room, user };
+    }
+    default:
+      return "shape";
+  }
 }

@@ -30,6 +30,8 @@ export interface Presence extends AsyncDisposable {
   members(room: string, limit?: number): Promise<Member[]>;
   /** How many users are present in `room`. */
   count(room: string): Promise<number>;
+  /** Up to `limit` rooms where a user is present (which ones, beyond the limit, is the implementation's choice). */
+  rooms(limit: number): Promise<string[]>;
   /** Releases resources; idempotent. */
   close(): Promise<void>;
 }
@@ -171,6 +173,11 @@ export class MemoryPresence implements Presence {
   /** How many users are present in `room`. */
   count(room: string): Promise<number> {
     return Promise.resolve(this.#sorted.get(room)?.length ?? 0);
+  }
+
+  /** Up to `limit` rooms with someone present. */
+  rooms(limit: number): Promise<string[]> {
+    return Promise.resolve([...this.#sorted.keys()].slice(0, limit));
   }
 
   /** Forgets everyone. */

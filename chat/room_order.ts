@@ -220,13 +220,13 @@ export class RoomOrder {
   /** Delivers what a read of the log found that was not delivered yet. */
   #deliverPage(page: LogPage): void {
     let caughtUp = 0;
-    for (const message of page.messages) {
-      if (message.id <= this.#last) continue;
-      if (!this.#pending.delete(message.id)) caughtUp++;
-      this.#last = message.id;
-      this.#deliver(broadcastOf(message, page.epoch));
+    for (const entry of page.entries) {
+      if (entry.id <= this.#last) continue;
+      if (!this.#pending.delete(entry.id)) caughtUp++;
+      this.#last = entry.id;
+      this.#deliver(broadcastOf(entry, page.epoch));
     }
-    // Entries the read passed over were not messages, or too old to send.
+    // Entries the read passed over were not valid, or too old to send.
     this.#last = Math.max(this.#last, page.through);
     if (caughtUp > 0) {
       this.#context.metrics.catchUps.inc();

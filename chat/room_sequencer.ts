@@ -79,7 +79,7 @@ export const DEFAULT_CATCH_UP_STALL_MS = 1000;
  *   after: (_room: string, since: number, limit: number) => {
  *     const messages = stored.filter((m) => m.id > since).slice(0, limit);
  *     const through = messages.at(-1)?.id ?? since;
- *     return Promise.resolve({ messages, head: 2, through, epoch: "e" });
+ *     return Promise.resolve({ entries: messages, head: 2, through, epoch: "e" });
  *   },
  * };
  * await using sequencer = new RoomSequencer(log, { sweepIntervalMs: 0 });

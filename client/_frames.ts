@@ -13,8 +13,16 @@ type Kind =
   | "number"
   | "boolean"
   | "object"
-  | "messages"
+  | "entries"
+  | "member"
   | "members";
+
+/** The kinds of entry a room's log holds. */
+const ENTRY_TYPES: ReadonlySet<unknown> = new Set([
+  "message",
+  "edit",
+  "delete",
+]);
 
 /** The fields the client relies on, by event type. */
 const FIELDS: Record<string, Record<string, Kind>> = {
@@ -24,7 +32,7 @@ const FIELDS: Record<string, Record<string, Kind>> = {
     room: "string",
     members: "members",
     memberCount: "number",
-    messages: "messages",
+    messages: "entries",
     truncated: "boolean",
     hasMore: "boolean",
     epoch: "string",
@@ -39,10 +47,26 @@ const FIELDS: Record<string, Record<string, Kind>> = {
   },
   history: {
     room: "string",
-    messages: "messages",
+    messages: "entries",
     hasMore: "boolean",
     epoch: "string",
   },
+  edit: {
+    room: "string",
+    id: "number",
+    ts: "number",
+    user: "string",
+    target: "number",
+    text: "string",
+  },
+  delete: {
+    room: "string",
+    id: "number",
+    ts: "number",
+    user: "string",
+    target: "number",
+  },
+  typing: { room: "string", user: "member" },
   presence: { room: "string", joined: "members", left: "members" },
   reset: { room: "string", epoch: "string" },
   ack: {
@@ -53,6 +77,7 @@ const FIELDS: Record<string, Record<string, Kind>> = {
     nonce: "string",
   },
   renamed: { user: "string" },
+  moderated: { action: "string", userId: "string" },
   pong: {},
   error: { code: "string", message: "string" },
 };
@@ -65,10 +90,12 @@ function hasKind(value: unknown, kind: Kind): boolean {
   switch (kind) {
     case "object":
       return isRecord(value);
+    case "member":
+      return isMember(value);
     case "members":
       return Array.isArray(value) && value.every(isMember);
-    case "messages":
-      return Array.isArray(value) && value.every(isMessage);
+    case "entries":
+      return Array.isArray(value) && value.every(isEntry);
     case "string":
       return typeof value === "string";
     case "number":
@@ -83,8 +110,9 @@ function isMember(value: unknown): boolean {
     typeof value.name === "string";
 }
 
-function isMessage(value: unknown): boolean {
-  return isRecord(value) && value.type === "message" && fits(value);
+/** A message, an edit or a deletion: an entry of a room's log. */
+function isEntry(value: unknown): boolean {
+  return isRecord(value) && ENTRY_TYPES.has(value.type) && fits(value);
 }
 
 /** Whether `event` has every field its type needs. */

@@ -1,7 +1,8 @@
 /**
  * The requests the server rate-limits (`send`, `history`, `set_name`,
- * `leave`), written in the order asked as the {@linkcode SendPacer} allows,
- * and its budget settled by their replies.
+ * `leave`, `edit`, `delete`, `ban`, `unban`, `kick`), written in the order
+ * asked as the {@linkcode SendPacer} allows, and its budget settled by their
+ * replies.
  *
  * @module
  */
@@ -59,6 +60,7 @@ export class PacedWriter {
   replied(event: ServerFrame): void {
     switch (event.type) {
       case "ack":
+      case "moderated":
         if (this.#unanswered.delete(event.nonce ?? "")) {
           this.#pacer?.settle(true);
         }

@@ -1,7 +1,8 @@
 /**
  * One room of a client: joins and resumes it on each connection, delivers
- * its messages once and in order (paging back to fill the gap a long absence
- * leaves), and keeps its members; its outbox goes through a `RoomSender`.
+ * its log's entries (messages, edits, deletions) once and in order (paging
+ * back to fill the gap a long absence leaves), and keeps its members; its
+ * outbox goes through a `RoomSender`.
  *
  * @module
  */
@@ -27,9 +28,15 @@ import type {
   Ack,
   ChatMessage,
   ClientFrame,
+  LogEntry,
   Member,
+  Moderated,
   ServerFrame,
 } from "./types.ts";
+
+function isMessage(entry: LogEntry): entry is ChatMessage {
+  return entry.type === "message";
+}
 
 /** Orders members as the server lists them: by name, then id. */
 function byName(a: Member, b: Member): number {
@@ -41,7 +48,16 @@ type Frame<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
 
 /** The events of the wire that belong to one room. */
 export type RoomFrame = Frame<
-  "joined" | "left" | "message" | "presence" | "reset" | "history" | "ack"
+  | "joined"
+  | "left"
+  | "message"
+  | "edit"
+  | "delete"
+  | "presence"
+  | "typing"
+  | "reset"
+  | "history"
+  | "ack"
 >;
 
 /** What a room needs from its client. */
@@ -54,6 +70,16 @@ export interface RoomHost {
   write(frame: ClientFrame): boolean;
   /** Writes a rate-limited request once the budget allows, unless `frame()` then returns `undefined`. */
   paced(frame: () => ClientFrame | undefined): void;
+  /**
+   * A rate-limited request answered by nonce (`edit`, `delete`, `ban`…):
+   * resolves with its reply, rejects with the `error` or when offline.
+   */
+  request(
+    kind: string,
+    frame: (nonce: string) => ClientFrame,
+  ): Promise<ServerFrame>;
+  /** Milliseconds between two `typing` frames, as the server said. */
+  typingInterval(): number;
   /** A fresh nonce for a request. */
   nonce(): string;
   /** Called once when the room is left for good. */
@@ -64,6 +90,8 @@ interface HistoryRequest {
   nonce: string;
   before: number;
   limit: number | undefined;
+  /** Entries of every kind after this id, for a resume's catch-up. */
+  since: number | undefined;
   result: Deferred<Frame<"history">>;
 }
 
@@ -87,8 +115,10 @@ export class RoomChannel implements Room {
   #joinTimer: unknown;
   /** `since` of the join in flight. */
   #since = 0;
-  /** Live messages held back while a resume pages in what came before them. */
-  #held: ChatMessage[] | null = null;
+  /** Live entries held back while a resume pages in what came before them. */
+  #held: LogEntry[] | null = null;
+  /** When `typing` was last written, for the server's interval. */
+  #typedAt = -Infinity;
   #sender: RoomSender;
   #retries = 0;
   #histories: HistoryRequest[] = [];
@@ -168,11 +198,59 @@ export class RoomChannel implements Room {
     if (page.epoch !== epoch || epoch !== this.#epoch) {
       return { messages: [], hasMore: false };
     }
+    // Without `since` a page holds messages only, each in its current state.
+    const messages = page.messages.filter(isMessage);
     if (before === this.#oldestId) {
-      this.#oldestId = page.messages[0]?.id ?? this.#oldestId;
-      this.#hasMore = page.hasMore && page.messages.length > 0;
+      this.#oldestId = messages[0]?.id ?? this.#oldestId;
+      this.#hasMore = page.hasMore && messages.length > 0;
     }
-    return { messages: page.messages, hasMore: page.hasMore };
+    return { messages, hasMore: page.hasMore };
+  }
+
+  edit(id: number, text: string): Promise<Ack> {
+    return this.#amend(
+      (nonce) => ({ type: "edit", room: this.name, id, text, nonce }),
+    );
+  }
+
+  delete(id: number): Promise<Ack> {
+    return this.#amend((nonce) => ({
+      type: "delete",
+      room: this.name,
+      id,
+      nonce,
+    }));
+  }
+
+  typing(): void {
+    const now = this.#host.clock.now();
+    if (!this.#live || now - this.#typedAt < this.#host.typingInterval()) {
+      return;
+    }
+    if (this.#host.write({ type: "typing", room: this.name })) {
+      this.#typedAt = now;
+    }
+  }
+
+  ban(
+    userId: string,
+    options: { duration?: number; reason?: string } = {},
+  ): Promise<Moderated> {
+    return this.#moderate(
+      (nonce) => ({ type: "ban", room: this.name, userId, ...options, nonce }),
+    );
+  }
+
+  unban(userId: string): Promise<Moderated> {
+    return this.#moderate(
+      (nonce) => ({ type: "unban", room: this.name, userId, nonce }),
+    );
+  }
+
+  kick(userId: string, options: { reason?: string } = {}): Promise<Moderated> {
+    return this.#moderate(
+      (nonce) => ({ type: "kick", room: this.name, userId, ...options, nonce }),
+    );
   }
 
   leave(): Promise<void> {
@@ -232,13 +310,22 @@ export class RoomChannel implements Room {
       case "joined":
         return this.#onJoined(event);
       case "left":
+        this.#hub.emit(
+          event.reason === undefined
+            ? { type: "left", room: this.name }
+            : { type: "left", room: this.name, reason: event.reason },
+        );
         return this.#finish();
       case "message":
+      case "edit":
+      case "delete":
         if (this.#held) this.#held.push(event);
         else this.#deliver(event);
         return;
       case "presence":
         return this.#onPresence(event);
+      case "typing":
+        return this.#hub.emit(event);
       case "reset":
         return this.#onReset(event);
       case "history":
@@ -322,7 +409,7 @@ export class RoomChannel implements Room {
     event: Frame<"joined">,
     oldest: number,
   ): Promise<void> {
-    const held: ChatMessage[] = [];
+    const held: LogEntry[] = [];
     this.#held = held;
     const pages = [event.messages];
     let fetched = event.messages.length;
@@ -334,7 +421,7 @@ export class RoomChannel implements Room {
       }
       let page: Frame<"history">;
       try {
-        page = await this.#requestHistory(oldest, undefined);
+        page = await this.#requestHistory(oldest, undefined, since);
       } catch (error) {
         if (this.#held !== held) return;
         if (!(error instanceof ChatError)) throw error;
@@ -347,7 +434,7 @@ export class RoomChannel implements Room {
         this.#held = null;
         return this.#startOver(event, true, held);
       }
-      pages.unshift(page.messages.filter((message) => message.id > since));
+      pages.unshift(page.messages.filter((entry) => entry.id > since));
       fetched += page.messages.length;
       more = page.hasMore;
       oldest = page.messages[0]?.id ?? since;
@@ -356,24 +443,24 @@ export class RoomChannel implements Room {
     this.#resume(pages.flat(), held);
   }
 
-  #resume(messages: ChatMessage[], held: ChatMessage[]): void {
+  #resume(entries: LogEntry[], held: LogEntry[]): void {
     this.#emitJoined(true, false);
-    for (const message of messages) this.#deliver(message);
-    for (const message of held) this.#deliver(message);
+    for (const entry of entries) this.#deliver(entry);
+    for (const entry of held) this.#deliver(entry);
   }
 
   #startOver(
     event: Frame<"joined">,
     truncated: boolean,
-    held: ChatMessage[],
+    held: LogEntry[],
   ): void {
     this.#epoch = event.epoch;
     this.#lastId = 0;
     this.#oldestId = 0;
     this.#hasMore = event.hasMore;
     this.#emitJoined(false, truncated);
-    for (const message of event.messages) this.#deliver(message);
-    for (const message of held) this.#deliver(message);
+    for (const entry of event.messages) this.#deliver(entry);
+    for (const entry of held) this.#deliver(entry);
   }
 
   #emitJoined(resumed: boolean, truncated: boolean): void {
@@ -388,11 +475,26 @@ export class RoomChannel implements Room {
     });
   }
 
-  #deliver(message: ChatMessage): void {
-    if (message.id <= this.#lastId) return;
-    this.#lastId = message.id;
-    if (this.#oldestId === 0) this.#oldestId = message.id;
-    this.#hub.emit(message);
+  #deliver(entry: LogEntry): void {
+    if (entry.id <= this.#lastId) return;
+    this.#lastId = entry.id;
+    if (this.#oldestId === 0) this.#oldestId = entry.id;
+    this.#hub.emit(entry);
+  }
+
+  #amend(frame: (nonce: string) => ClientFrame): Promise<Ack> {
+    if (this.#status === "left") return Promise.reject(closedError());
+    return this.#host.request("amend", frame) as Promise<Ack>;
+  }
+
+  #moderate(frame: (nonce: string) => ClientFrame): Promise<Moderated> {
+    if (this.#status === "left") return Promise.reject(closedError());
+    return this.#host.request("moderate", frame).then((reply) => {
+      const { type: _, nonce: _nonce, ...moderated } = reply as Frame<
+        "moderated"
+      >;
+      return moderated;
+    });
   }
 
   #onReset(event: Frame<"reset">): void {
@@ -433,12 +535,14 @@ export class RoomChannel implements Room {
   #requestHistory(
     before: number,
     limit: number | undefined,
+    since?: number,
   ): Promise<Frame<"history">> {
     // Replies name their room but not their request: one at a time per room.
     const request = {
       nonce: this.#host.nonce(),
       before,
       limit,
+      since,
       result: deferred<Frame<"history">>(),
     };
     this.#histories.push(request);
@@ -449,7 +553,7 @@ export class RoomChannel implements Room {
   #writeHistory(): void {
     const request = this.#histories[0];
     if (!request || !this.#live) return;
-    const { nonce, before, limit } = request;
+    const { nonce, before, limit, since } = request;
     this.#host.paced(() =>
       this.#histories[0] === request && this.#live
         ? {
@@ -457,6 +561,7 @@ export class RoomChannel implements Room {
           room: this.name,
           before,
           ...(limit === undefined ? {} : { limit }),
+          ...(since === undefined ? {} : { since }),
           nonce,
         }
         : undefined

@@ -24,6 +24,7 @@ import {
   type AuthenticatedUser,
   type ClientFrame,
   type ClientLimits,
+  type Moderated,
   PROTOCOL,
   type ServerFrame,
 } from "./types.ts";
@@ -32,6 +33,14 @@ import {
 const DIRECT_ROOM_PREFIX = "dm:";
 /** The close code the client uses when it gives up on a silent socket. */
 const GIVE_UP_CODE = 4000;
+/** The server's close code when the host application ended the user's connections. */
+const SIGNED_OUT_CODE = 4410;
+
+/** A request waiting for its reply: its kind, for replies that carry no nonce. */
+interface PendingRequest {
+  kind: string;
+  reply: Deferred<ServerFrame>;
+}
 
 /**
  * A `chat.v1` client: connects (and reconnects, with exponential back-off and
@@ -81,7 +90,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
   #user: string | undefined;
   #limits: ClientLimits | undefined;
   #paced: PacedWriter;
-  #requests = new Map<string, { kind: string; reply: Deferred<number> }>();
+  #requests = new Map<string, PendingRequest>();
   #nonces = 0;
   #token: TokenKeeper;
 
@@ -188,6 +197,8 @@ export class ChatClient implements Disposable, AsyncDisposable {
       catchUpLimit: this.#options.catchUpLimit ?? 1000,
       write: (frame) => this.#write(frame),
       paced: (frame) => this.#paced.push(frame),
+      request: (kind, frame) => this.#pacedRequest(kind, frame),
+      typingInterval: () => this.#limits?.typingInterval ?? 2000,
       nonce: () => this.#nonce(),
       removed: (gone) => {
         if (this.#rooms.get(key) === gone) this.#rooms.delete(key);
@@ -206,9 +217,43 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @throws {ChatError} `invalid_name`, or `disconnected` when offline.
    */
   setName(name: string): Promise<string> {
-    return this.#request("set_name", (nonce) => {
-      this.#paced.push(() => ({ type: "set_name", name, nonce }));
-    }).then(() => this.#user ?? name);
+    return this.#pacedRequest("set_name", (nonce) => ({
+      type: "set_name",
+      name,
+      nonce,
+    })).then(() => this.#user ?? name);
+  }
+
+  /**
+   * Bans a user from every room (admins): their connections leave every
+   * room and they cannot join any until the ban ends. A room's moderators
+   * ban from one room with `Room.ban()`.
+   *
+   * @param userId The user's id.
+   * @param options `duration` in seconds (none: until lifted), and a `reason` for the record.
+   * @returns What the server did.
+   * @throws {ChatError} `forbidden` for a non-admin, `disconnected` when offline.
+   */
+  ban(
+    userId: string,
+    options: { duration?: number; reason?: string } = {},
+  ): Promise<Moderated> {
+    return this.#moderate(
+      (nonce) => ({ type: "ban", room: null, userId, ...options, nonce }),
+    );
+  }
+
+  /**
+   * Lifts a user's ban from every room (admins).
+   *
+   * @param userId The user's id.
+   * @returns What the server did.
+   * @throws {ChatError} `not_found` when there was no such ban.
+   */
+  unban(userId: string): Promise<Moderated> {
+    return this.#moderate(
+      (nonce) => ({ type: "unban", room: null, userId, nonce }),
+    );
   }
 
   /**
@@ -328,6 +373,16 @@ export class ChatClient implements Disposable, AsyncDisposable {
           new ChatError("unauthorized", "The server refused the token"),
         );
       }
+      if (event.code === SIGNED_OUT_CODE) {
+        this.#report(
+          new ChatError(
+            "signed_out",
+            "The host application signed the user out",
+          ),
+        );
+        // Only a new token may connect again; without a provider, none comes.
+        if (this.#options.token === undefined) return void this.close();
+      }
       // 4440: the token expired; a fresh one is fetched at once.
       this.#retry(event.code === 4440 ? 0 : undefined, event.code);
     };
@@ -347,9 +402,21 @@ export class ChatClient implements Disposable, AsyncDisposable {
         return this.#maybeReady();
       case "renamed":
         this.#setUser(event.user);
-        return this.#answer("set_name");
+        this.#answer(event, "set_name");
+        return;
       case "pong":
-        return this.#answer("ping", event.nonce);
+        this.#answer(event, "ping", event.nonce);
+        return;
+      case "moderated":
+        this.#answer(event, "moderate", event.nonce);
+        return;
+      case "ack":
+        // An edit's or a deletion's; a message's goes to its room's outbox.
+        if (event.nonce !== undefined && this.#requests.has(event.nonce)) {
+          this.#answer(event, "amend", event.nonce);
+          return;
+        }
+        break;
       case "error":
         return this.#onError(event);
     }
@@ -425,7 +492,32 @@ export class ChatClient implements Disposable, AsyncDisposable {
     }, () => {});
   }
 
-  #request(kind: string, write: (nonce: string) => void): Promise<number> {
+  /** A rate-limited request, written as the budget allows; resolves with its reply. */
+  #pacedRequest(
+    kind: string,
+    frame: (nonce: string) => ClientFrame,
+  ): Promise<ServerFrame> {
+    return this.#request(kind, (nonce) => {
+      this.#paced.push(() =>
+        this.#requests.has(nonce) ? frame(nonce) : undefined
+      );
+    });
+  }
+
+  #moderate(frame: (nonce: string) => ClientFrame): Promise<Moderated> {
+    return this.#pacedRequest("moderate", frame).then((reply) => {
+      const { type: _, nonce: _nonce, ...moderated } = reply as Extract<
+        ServerFrame,
+        { type: "moderated" }
+      >;
+      return moderated;
+    });
+  }
+
+  #request(
+    kind: string,
+    write: (nonce: string) => void,
+  ): Promise<ServerFrame> {
     if (this.#state !== "open") {
       return Promise.reject(
         this.#closed
@@ -434,19 +526,26 @@ export class ChatClient implements Disposable, AsyncDisposable {
       );
     }
     const nonce = this.#nonce();
-    const reply = deferred<number>();
+    const reply = deferred<ServerFrame>();
     this.#requests.set(nonce, { kind, reply });
     write(nonce);
     return reply.promise;
   }
 
-  /** Settles the request `nonce`, or the oldest of `kind` when the reply names none. */
-  #answer(kind: string, nonce?: string): void {
+  /**
+   * Settles the request `nonce` with `reply`, or the oldest of `kind` when
+   * the reply names none.
+   *
+   * @returns Whether a request was waiting for it.
+   */
+  #answer(reply: ServerFrame, kind: string, nonce?: string): boolean {
     for (const [key, request] of this.#requests) {
       if (nonce === undefined ? request.kind !== kind : key !== nonce) continue;
       this.#requests.delete(key);
-      return request.reply.resolve(0);
+      request.reply.resolve(reply);
+      return true;
     }
+    return false;
   }
 
   #write(frame: ClientFrame): boolean {

@@ -9,9 +9,13 @@ import type { OutboxEntry } from "./outbox.ts";
 import type {
   Ack,
   ChatMessage,
+  DeleteEvent,
+  EditEvent,
   Member,
+  Moderated,
   PresenceEvent,
   ResetEvent,
+  TypingEvent,
 } from "./types.ts";
 
 export type { IterateOptions };
@@ -60,17 +64,40 @@ export interface PendingEvent {
 }
 
 /**
- * What a room reports: `joined` (also after each reconnect), each
- * `message` once and in id order, `presence` changes, `reset` (the server
- * lost the room's history: drop what you have; its new messages follow),
- * and `pending` when the outbox changes.
+ * The room ended: the server confirmed a `leave()`, or took the user out
+ * (`reason`); the room delivers nothing more.
+ */
+export interface LeftEvent {
+  /** Always `"left"`. */
+  type: "left";
+  /** The room's name. */
+  room: string;
+  /**
+   * Why the server took the user out, when they did not leave:
+   * `forbidden` (their new token no longer opens the room), `banned` or
+   * `kicked` by a moderator.
+   */
+  reason?: "forbidden" | "banned" | "kicked";
+}
+
+/**
+ * What a room reports: `joined` (also after each reconnect); each entry of
+ * its log once and in id order: a `message`, an `edit` (message `target`
+ * has a new text) or a `delete` (message `target` is taken back);
+ * `presence` changes, `typing`, `reset` (the server lost the room's history:
+ * drop what you have; its new messages follow), `pending` when the outbox
+ * changes, and `left` at the end.
  */
 export type RoomEvent =
   | JoinedEvent
   | ChatMessage
+  | EditEvent
+  | DeleteEvent
   | PresenceEvent
+  | TypingEvent
   | ResetEvent
-  | PendingEvent;
+  | PendingEvent
+  | LeftEvent;
 
 /** Options for {@linkcode Room.history}. */
 export interface HistoryOptions {
@@ -88,7 +115,7 @@ export interface HistoryOptions {
   limit?: number;
 }
 
-/** Older messages, oldest first. */
+/** Older messages, oldest first, each in its current state (edited, or a deleted tombstone). */
 export interface HistoryPage {
   /** The page's messages, oldest first. */
   messages: ChatMessage[];
@@ -105,7 +132,7 @@ export type RoomStatus = "joining" | "joined" | "left";
  * right after `join()`, before awaiting anything, to see the first ones.
  */
 export interface Room extends AsyncIterable<RoomEvent>, Disposable {
-  /** The room's name, folded to lower case as the server does. */
+  /** The room's name, folded to lower case as the server does (a direct room's is kept). */
   readonly name: string;
   /** `joining` until the server confirms (and while reconnecting), `left` at the end. */
   readonly status: RoomStatus;
@@ -148,6 +175,62 @@ export interface Room extends AsyncIterable<RoomEvent>, Disposable {
    * for good (`message_too_large`, `bad_request`), or `closed`.
    */
   send(text: string): Promise<Ack>;
+
+  /**
+   * Changes the text of a message of the user's (a moderator's too, via the
+   * server API): every member receives an `edit`.
+   *
+   * @param id The message's id.
+   * @param text The new text.
+   * @returns The `ack`, whose `id` is the edit's own; rejects with a
+   * `ChatError` (`forbidden`, `edit_window_closed`, `not_found`,
+   * `too_many_edits`, `message_too_large`; `disconnected` when offline).
+   */
+  edit(id: number, text: string): Promise<Ack>;
+
+  /**
+   * Takes back a message of the user's, or anyone's for a moderator: every
+   * member receives a `delete`, and the server keeps no copy of the text.
+   *
+   * @param id The message's id.
+   * @returns The `ack`, whose `id` is the deletion's own; rejects as `edit`.
+   */
+  delete(id: number): Promise<Ack>;
+
+  /**
+   * Tells the other members the user is typing. Call it on every keystroke:
+   * it is written at most once per the server's `typingInterval`, and not
+   * at all while offline.
+   */
+  typing(): void;
+
+  /**
+   * Bans a user from the room (moderators and admins): their connections
+   * leave it and they cannot join again until the ban ends.
+   *
+   * @param userId The user's id.
+   * @param options `duration` in seconds (none: until lifted), and a `reason` for the record.
+   * @returns What the server did; rejects with a `ChatError` (`forbidden`).
+   */
+  ban(
+    userId: string,
+    options?: { duration?: number; reason?: string },
+  ): Promise<Moderated>;
+
+  /**
+   * Lifts a user's ban from the room (moderators and admins).
+   *
+   * @returns What the server did; rejects with `not_found` when there was no ban.
+   */
+  unban(userId: string): Promise<Moderated>;
+
+  /**
+   * Takes a user's connections out of the room now; they may join again
+   * (moderators and admins).
+   *
+   * @returns What the server did; rejects with a `ChatError` (`forbidden`).
+   */
+  kick(userId: string, options?: { reason?: string }): Promise<Moderated>;
 
   /**
    * Reads a page of older messages.

@@ -110,7 +110,7 @@ Deno.test("Room.leave() ends its iterators and takes it off the client", async (
     Array.fromAsync(events, (event) => event.type),
     "the events to end",
   );
-  assert.deepEqual(types, ["joined"]);
+  assert.deepEqual(types, ["joined", "left"]);
   assert.deepEqual(client.rooms, []);
   const again = client.join("dev");
   assert.notEqual(again, room);

@@ -6,26 +6,38 @@
  * @module
  */
 import type {
+  Author,
   ChatMessage,
+  DeleteEvent,
+  EditEvent,
+  LogEntry,
   Member,
   PresenceEvent,
   ResetEvent,
+  TypingEvent,
 } from "../chat/events.ts";
 import type {
   ClientLimits,
   ClientMessage,
   ErrorCode as ServerErrorCode,
+  ModeratedEvent,
   ServerEvent,
   UserInfo,
 } from "../server/protocol.ts";
 
 export type {
+  Author,
   ChatMessage,
   ClientLimits,
+  DeleteEvent,
+  EditEvent,
+  LogEntry,
   Member,
+  ModeratedEvent,
   PresenceEvent,
   ResetEvent,
   ServerErrorCode,
+  TypingEvent,
 };
 
 /** The subprotocol the client asks for. */
@@ -46,7 +58,9 @@ export type ErrorCode =
   /** The connection dropped before the reply came. */
   | "disconnected"
   /** The client or the room was closed before the reply came. */
-  | "closed";
+  | "closed"
+  /** The host application ended the user's connections (close code 4410). */
+  | "signed_out";
 
 /** The server's reply to a stored `send`. */
 export interface Ack {
@@ -61,6 +75,9 @@ export interface Ack {
   /** The nonce it was sent with. */
   nonce: string;
 }
+
+/** A moderator's `ban`, `unban` or `kick`, as the server confirms it. */
+export type Moderated = Omit<ModeratedEvent, "type" | "nonce">;
 
 /** Every frame the server sends a `chat.v1` client. */
 export type ServerFrame = ServerEvent;

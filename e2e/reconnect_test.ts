@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { ConsoleMessage } from "puppeteer-core";
 import { withTimeout } from "../testing/async.ts";
-import { connectJson, sendAndAck } from "../testing/client.ts";
+import { connectJson, sendAndAck, texts } from "../testing/client.ts";
 import { type ServerProcess, spawnServer } from "../testing/server_process.ts";
 import {
   browserTest,
@@ -64,11 +64,11 @@ browserTest(
       await waitForMessage(page, "missed 3");
       await waitForMessage(page, "typed while offline");
       await page.waitForSelector("#pending .message", { hidden: true });
-      const texts = await messageTexts(page);
+      const shown = await messageTexts(page);
       // Another member got every message once, live or in its join's
       // history, up to Bo's last.
       await sendAndAck(bo, "general", "end", "end");
-      const seen = watcher.joined[0]!.messages.map((message) => message.text);
+      const seen = texts(watcher.joined[0]!);
       while (seen.at(-1) !== "end") {
         seen.push((await watcher.client.nextOfType("message")).text);
       }
@@ -80,12 +80,12 @@ browserTest(
         "typed while offline",
       ];
       assert.deepEqual(seen.slice(0, -1).sort(), everyMessage);
-      assert.deepEqual([...texts].sort(), everyMessage, "shown on the page");
+      assert.deepEqual([...shown].sort(), everyMessage, "shown on the page");
 
       // The server stored each of them once.
       const late = await connectJson(`${wsUrl}?name=Cy`);
       await late.client[Symbol.asyncDispose]();
-      const stored = late.joined[0]!.messages.map((message) => message.text);
+      const stored = texts(late.joined[0]!);
       assert.deepEqual(stored.sort(), [...everyMessage, "end"].sort());
 
       assert.deepEqual(errors.filter((error) => !refused.test(error)), []);

@@ -5,16 +5,17 @@
  * when the head moves, reads the log after the last id it delivered, so it
  * can deliver late but never skip a message.
  *
- * Presence events (id `null`) are not numbered, so they travel apart: each
- * is handed to local subscribers at once and appended to a short-lived
- * per-room event log, `["presence_log", room, n]`, by the atomic commit that
- * moves the room's event counter `["presence_head", room]` to `n`. The
- * watch covers both heads; when the event counter moves, each process reads
- * the events after the last one it saw and delivers those that other
- * brokers wrote, so every process delivers each event once. They are best
- * effort: a process that falls behind by more than
- * {@linkcode PRESENCE_EVENT_TTL_MS} skips what expired, and a joiner's
- * member list (read from the presence entries) is the authority.
+ * Presence and typing events (id `null`) are not numbered, so they travel
+ * apart: each is handed to local subscribers at once and appended to a
+ * short-lived per-room event log (`event_log.ts`), `["presence_log", room,
+ * n]`, by the atomic commit that moves the room's event counter
+ * `["presence_head", room]` to `n`. The watch covers both heads; when the
+ * event counter moves, each process reads the events after the last one it
+ * saw and delivers those that other brokers wrote, so every process
+ * delivers each event once. They are best effort: a process that falls
+ * behind by more than {@linkcode PRESENCE_EVENT_TTL_MS} skips what expired,
+ * and a joiner's member list (read from the presence entries) is the
+ * authority.
  *
  * @module
  */
@@ -25,41 +26,26 @@ import {
   type Subscription,
 } from "../broker.ts";
 import { log } from "../observability/log.ts";
-import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
-import {
-  type Broadcast,
-  presenceBroadcast,
-  type PresenceEvent,
-} from "../chat/events.ts";
+import { BusMetrics } from "../chat/bus_metrics.ts";
+import { type Broadcast, presenceBroadcast } from "../chat/events.ts";
 import { parseEvent } from "../chat/parse_event.ts";
-import { commitOrBusy, randomPause } from "./database.ts";
 import type { RoomLog } from "../chat/history.ts";
 import { RoomSequencer } from "../chat/room_sequencer.ts";
+import {
+  appendEvent,
+  type EventLogKeys,
+  EventLogReader,
+  isCounter,
+} from "./event_log.ts";
 
 /**
  * Milliseconds a presence event stays in the room's event log: far longer
  * than a watch takes to notice it, short enough that the log stays small.
  */
 export const PRESENCE_EVENT_TTL_MS = 60_000;
-/** Attempts at appending an event whose counter moved under it (another writer) before giving up. */
-const MAX_APPEND_ATTEMPTS = 20;
-/** Longest random pause, in milliseconds, before retrying an append, so racing writers spread out. */
-const APPEND_RETRY_MS = 20;
-
-/** A presence event as stored in the room's event log. */
-interface StoredEvent {
-  /** The event's JSON frame. */
-  json: string;
-  /** Id of the broker that published it, which has delivered it already. */
-  source: string;
-}
-
-/** Where this process stands in a room's presence event log. */
-class EventCursor {
-  /** Counter of the last event read. */
-  last = 0;
-  reading = false;
-  readAgain = false;
+/** Where a room's presence and typing events lie. */
+function eventKeys(room: string): EventLogKeys {
+  return { head: ["presence_head", room], entries: ["presence_log", room] };
 }
 
 /** Options for {@linkcode KvBroker}. */
@@ -111,7 +97,7 @@ export class KvBroker implements Broker<Broadcast> {
   /** What the bus did besides delivering: drops and catch-ups. */
   readonly metrics: BusMetrics;
   #kv: Promise<Deno.Kv>;
-  #cursors = new Map<string, EventCursor>();
+  #readers = new Map<string, EventLogReader>();
   #sequencer: RoomSequencer;
   #watches = new Map<string, () => void>();
   #running = new Set<Promise<void>>();
@@ -182,22 +168,25 @@ export class KvBroker implements Broker<Broadcast> {
     const kv = await this.#kv;
     if (this.#closed || this.#watches.has(room)) return;
     // Events from now on are new to this process; older ones are not replayed.
-    const cursor = new EventCursor();
-    const start = (await kv.get<number>(["presence_head", room])).value;
+    const reader = new EventLogReader(
+      kv,
+      eventKeys(room),
+      (value, source) => this.#receiveEvent(room, value, source),
+    );
+    await reader.start();
     if (this.#closed || this.#watches.has(room)) return;
-    cursor.last = typeof start === "number" ? start : 0;
-    this.#cursors.set(room, cursor);
+    this.#readers.set(room, reader);
     const stream = kv.watch<[unknown, unknown, unknown]>([
       ["head", room],
       ["presence_head", room],
       ["epoch", room],
     ]);
-    const reader = stream.getReader();
+    const watch = stream.getReader();
     const done = (async () => {
       let epoch: unknown;
       try {
         while (true) {
-          const { value, done } = await reader.read();
+          const { value, done } = await watch.read();
           if (done) return;
           const [head, events] = [value[0].value, value[1].value];
           if (isCounter(head)) this.#sequencer.headChanged(room, head);
@@ -208,25 +197,27 @@ export class KvBroker implements Broker<Broadcast> {
           }
           epoch = value[2].value;
           if (isCounter(events)) {
-            if (events > cursor.last) this.#readEvents(room, cursor);
+            if (events > reader.last) this.#readEvents(room, reader);
           } else if (events !== null) this.metrics.drop("id", { room });
         }
       } catch (error) {
         if (!this.#closed) log("warn", "kv.watch_failed", { room, error });
       } finally {
-        reader.releaseLock();
+        watch.releaseLock();
       }
     })();
     this.#running.add(done);
     done.finally(() => this.#running.delete(done));
-    this.#watches.set(room, () => void reader.cancel().catch(() => {}));
+    this.#watches.set(room, () => void watch.cancel().catch(() => {}));
   }
 
   #unwatch(room: string): void {
     const stop = this.#watches.get(room);
     if (!stop) return;
     this.#watches.delete(room);
-    this.#cursors.delete(room);
+    const reader = this.#readers.get(room);
+    if (reader) reader.stopped = true;
+    this.#readers.delete(room);
     stop();
   }
 
@@ -236,88 +227,41 @@ export class KvBroker implements Broker<Broadcast> {
     return work.finally(() => this.#running.delete(work));
   }
 
-  /** Appends a presence event and moves the room's event counter, in one commit. */
+  /** Appends a presence or typing event for the other processes; logged, not thrown, when it fails. */
   async #appendEvent(room: string, json: string): Promise<void> {
     try {
-      const kv = await this.#kv;
-      const event: StoredEvent = { json, source: this.instanceId };
-      for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-        const head = await kv.get<number>(["presence_head", room]);
-        const n = (typeof head.value === "number" ? head.value : 0) + 1;
-        const result = await commitOrBusy(
-          kv.atomic().check(head)
-            .set(["presence_head", room], n)
-            .set(["presence_log", room, n], event, {
-              expireIn: PRESENCE_EVENT_TTL_MS,
-            }),
-        );
-        if (result.ok) return;
-        await randomPause(APPEND_RETRY_MS);
-      }
-      throw new Error(
-        `Cannot append presence event: "${room}" counter moved ${MAX_APPEND_ATTEMPTS} times under it`,
+      await appendEvent(
+        await this.#kv,
+        eventKeys(room),
+        { value: json, source: this.instanceId },
+        PRESENCE_EVENT_TTL_MS,
       );
     } catch (error) {
       log("warn", "kv.presence_append_failed", { room, error });
     }
   }
 
-  /** Delivers the room's events after the cursor that other brokers wrote; one read per room at a time. */
-  #readEvents(room: string, cursor: EventCursor): void {
-    if (cursor.reading) {
-      cursor.readAgain = true;
-      return;
-    }
-    cursor.reading = true;
-    this.#track((async () => {
-      try {
-        const kv = await this.#kv;
-        do {
-          cursor.readAgain = false;
-          const entries = kv.list<unknown>({
-            prefix: ["presence_log", room],
-            start: ["presence_log", room, cursor.last + 1],
-          });
-          for await (const { key, value } of entries) {
-            const n = key[2];
-            if (this.#cursors.get(room) !== cursor) return;
-            if (typeof n !== "number" || n <= cursor.last) continue;
-            cursor.last = n;
-            const stored = readStoredEvent(value, room);
-            if (typeof stored === "string") {
-              this.metrics.drop(stored, { room, n });
-              continue;
-            }
-            if (stored.source === this.instanceId) continue;
-            this.#sequencer.receive(room, presenceBroadcast(stored.event));
-          }
-        } while (cursor.readAgain && this.#cursors.get(room) === cursor);
-      } catch (error) {
-        if (!this.#closed) {
-          log("warn", "kv.presence_read_failed", { room, error });
-        }
-      } finally {
-        cursor.reading = false;
+  /** Reads the room's new events; one read per room at a time. */
+  #readEvents(room: string, reader: EventLogReader): void {
+    const read = reader.read();
+    if (read === undefined) return;
+    this.#track(read.catch((error) => {
+      if (!this.#closed) {
+        log("warn", "kv.presence_read_failed", { room, error });
       }
-    })());
+    }));
   }
-}
 
-/** Whether a head or event counter read from the store is a usable count. */
-function isCounter(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) &&
-    value >= 0;
-}
-
-/** Checks a presence log entry, which anyone with access to the store could have written. */
-function readStoredEvent(
-  value: unknown,
-  room: string,
-): { event: PresenceEvent; source: string } | DropReason {
-  if (typeof value !== "object" || value === null) return "shape";
-  const { json, source } = value as Record<string, unknown>;
-  if (typeof json !== "string" || typeof source !== "string") return "shape";
-  const event = parseEvent(json, room);
-  if (typeof event === "string") return event;
-  return event.type === "presence" ? { event, source } : "shape";
+  /** Delivers an event another broker wrote, after checking it: anyone with access to the store could have written it. */
+  #receiveEvent(room: string, value: unknown, source: unknown): void {
+    if (source === this.instanceId) return;
+    const event = typeof value === "string" ? parseEvent(value, room) : "shape";
+    if (typeof event === "string") {
+      this.metrics.drop(event, { room });
+    } else if (event.type === "presence" || event.type === "typing") {
+      this.#sequencer.receive(room, presenceBroadcast(event));
+    } else {
+      this.metrics.drop("shape", { room });
+    }
+  }
 }

@@ -185,11 +185,11 @@ Deno.test("KvBroker drops invalid entries written to the store, counts them, and
       .check(events)
       .set(["presence_head", "general"], n + 2)
       .set(["presence_log", "general", n + 1], {
-        json: "x".repeat(60_000),
+        value: "x".repeat(60_000),
         source: "intruder",
       })
       .set(["presence_log", "general", n + 2], {
-        json: JSON.stringify({
+        value: JSON.stringify({
           type: "message",
           id: 1,
           room: "general",

@@ -2,30 +2,49 @@
  * Message history in Deno KV: a local file by default, the platform's KV on
  * Deno Deploy, `:memory:` in tests.
  *
- * Keys: `["msg", room, id]` holds a message, `["head", room]` the room's last
- * id, `["epoch", room]` the epoch its ids belong to (started by the first
- * read or write of the room), `["nonce", room, userId, nonce]` the id a nonce
- * produced (expiring after the de-duplication window). Every append is one
- * atomic commit that checks the head it numbered from and the epoch, so two
- * writers can never hand out the same id.
+ * Keys: `["msg", room, id]` holds a message's current record, `["amend",
+ * room, id]` an edit or a deletion of one (`_records.ts`), `["head", room]`
+ * the room's last id, `["epoch", room]` the epoch its ids belong to (started
+ * by the first read or write of the room), `["nonce", room, userId, nonce]`
+ * the id a nonce produced (expiring after the de-duplication window). Every
+ * append or amendment is one atomic commit that checks the head it numbered
+ * from and the epoch, so two writers can never hand out the same id.
  *
  * @module
  */
-import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
-import type { ChatMessage } from "../chat/events.ts";
+import {
+  type Amended,
+  type Amendment,
+  DEFAULT_MAX_EDITS,
+} from "../chat/amendments.ts";
+import { BusMetrics } from "../chat/bus_metrics.ts";
+import type { ChatMessage, LogEntry } from "../chat/events.ts";
 import {
   type Draft,
   type History,
   type HistoryPage,
   type LogPage,
   messageOf,
-  missesMessages,
-  newEpoch,
-  pageOf,
   type RoomPosition,
   type Stored,
 } from "../chat/history.ts";
-import { parseMessage } from "../chat/parse_event.ts";
+import { missesMessages, pageOf } from "../chat/pages.ts";
+import { prepareAmendment } from "./_amend.ts";
+import { findAmendment, findNonces, type ReadEntry } from "./_nonces.ts";
+import { type Head, readPosition } from "./_position.ts";
+import {
+  entriesAfter,
+  listEntries,
+  newestEntries,
+  oldestEntry,
+} from "./_reads.ts";
+import {
+  expiry,
+  type MessageRecord,
+  type Retention,
+  toEntry,
+  trim,
+} from "./_records.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
@@ -49,6 +68,12 @@ export interface KvHistoryOptions {
    */
   nonceTtlMs?: number;
   /**
+   * Edits one message may have.
+   *
+   * @default {50}
+   */
+  maxEdits?: number;
+  /**
    * Clock in milliseconds since the Unix epoch.
    *
    * @default {Date.now}
@@ -69,24 +94,6 @@ const MAX_COMMIT_ATTEMPTS = 50;
 const MAX_RETRY_PAUSE_MS = 200;
 /** Longest random pause, in milliseconds, before retrying a commit that lost a race. */
 const RETRY_PAUSE_MS = 20;
-/** `getMany` reads at most this many keys at once. */
-const GET_MANY_LIMIT = 10;
-
-interface StoredValue {
-  ts: number;
-  user: string;
-  userId?: string;
-  guest?: true;
-  text: string;
-}
-
-/** Where a room's log stood when read, with what an append must check. */
-interface Head {
-  lastId: number;
-  versionstamp: string | null;
-  epoch: string;
-  epochVersionstamp: string;
-}
 
 /**
  * {@linkcode History} over a Deno KV database.
@@ -105,9 +112,9 @@ interface Head {
  */
 export class KvHistory implements History {
   #kv: Promise<Deno.Kv>;
-  #maxMessages: number;
-  #maxAgeMs: number;
+  #retention: Retention;
   #nonceTtlMs: number;
+  #maxEdits: number;
   #now: () => number;
   #metrics: BusMetrics;
   #heads = new Map<string, Head>();
@@ -116,9 +123,12 @@ export class KvHistory implements History {
   /** Wraps a KV database (or one being opened); {@linkcode KvHistory.close} closes it. */
   constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvHistoryOptions = {}) {
     this.#kv = Promise.resolve(kv);
-    this.#maxMessages = options.maxMessages ?? 10_000;
-    this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
+    this.#retention = {
+      maxMessages: options.maxMessages ?? 10_000,
+      maxAgeMs: options.maxAgeMs ?? 30 * 24 * 3600_000,
+    };
     this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
+    this.#maxEdits = options.maxEdits ?? DEFAULT_MAX_EDITS;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics ?? new BusMetrics();
   }
@@ -126,7 +136,7 @@ export class KvHistory implements History {
   /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
   async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
     const kv = await this.#kv;
-    const earlier = await this.#findNonces(kv, room, drafts);
+    const earlier = await findNonces(kv, room, drafts, this.#reader(room));
     for (let attempt = 1;; attempt++) {
       const head = await this.#head(kv, room);
       const results: Stored[] = [];
@@ -157,17 +167,18 @@ export class KvHistory implements History {
         }
         lastId++;
         const message = messageOf(room, lastId, ts, draft);
-        const value: StoredValue = {
+        const value: MessageRecord = {
           ts,
           user: draft.user,
           userId: draft.userId,
           text: draft.text,
         };
         if (draft.guest) value.guest = true;
+        if (draft.bot) value.bot = true;
         atomic.set(
           ["msg", room, lastId],
           value,
-          this.#maxAgeMs > 0 ? { expireIn: this.#maxAgeMs } : undefined,
+          expiry(ts, ts, this.#retention),
         );
         if (nonceKey !== undefined) {
           seenInBatch.set(nonceKey, message);
@@ -178,38 +189,98 @@ export class KvHistory implements History {
         results.push({ message, duplicate: false, epoch: head.epoch });
       }
       if (lastId === head.lastId) return results;
-      for (
-        let id = Math.max(1, head.lastId - this.#maxMessages + 1);
-        id <= lastId - this.#maxMessages;
-        id++
-      ) {
-        atomic.delete(["msg", room, id]);
-      }
+      trim(atomic, room, head.lastId, lastId, this.#retention);
       atomic.set(["head", room], lastId);
-      const commit = await commitOrBusy(atomic);
-      if (commit.ok) {
-        this.#heads.set(room, {
-          ...head,
-          lastId,
-          versionstamp: commit.versionstamp,
-        });
+      if (await this.#committed(room, head, lastId, atomic, attempt)) {
         return results;
-      }
-      this.#heads.delete(room);
-      await randomPause(Math.min(RETRY_PAUSE_MS * attempt, MAX_RETRY_PAUSE_MS));
-      if (attempt >= MAX_COMMIT_ATTEMPTS) {
-        throw new Error(
-          `Cannot store messages: room "${room}" changed under ${attempt} attempts`,
-        );
       }
     }
   }
 
+  /** Stores an edit or a deletion; see {@linkcode History.amend}. */
+  async amend(room: string, amendment: Amendment): Promise<Amended> {
+    const kv = await this.#kv;
+    const earlier = await findAmendment(
+      kv,
+      room,
+      amendment,
+      this.#reader(room),
+    );
+    if (earlier !== undefined) {
+      const { epoch } = await this.#head(kv, room);
+      return { entry: earlier, duplicate: true, epoch };
+    }
+    for (let attempt = 1;; attempt++) {
+      const head = await this.#head(kv, room);
+      const { atomic, entry } = await prepareAmendment(
+        kv,
+        room,
+        head,
+        amendment,
+        {
+          ...this.#retention,
+          now: this.#now(),
+          nonceTtlMs: this.#nonceTtlMs,
+          maxEdits: this.#maxEdits,
+        },
+      );
+      if (await this.#committed(room, head, entry.id, atomic, attempt)) {
+        return { entry, duplicate: false, epoch: head.epoch };
+      }
+    }
+  }
+
+  /** The current state of message `id`; see {@linkcode History.message}. */
+  async message(room: string, id: number): Promise<ChatMessage | undefined> {
+    const kv = await this.#kv;
+    const entry = await kv.get(["msg", room, id]);
+    if (entry.value === null) return undefined;
+    const message = this.#read(room, entry);
+    return message?.type === "message" && message.ts >= this.#oldestKeptTs()
+      ? message
+      : undefined;
+  }
+
+  /**
+   * Commits a write numbered from `head` up to `lastId`; on a lost race,
+   * forgets the cached head and pauses before the caller retries.
+   *
+   * @throws After {@linkcode MAX_COMMIT_ATTEMPTS} lost races.
+   */
+  async #committed(
+    room: string,
+    head: Head,
+    lastId: number,
+    atomic: Deno.AtomicOperation,
+    attempt: number,
+  ): Promise<boolean> {
+    const commit = await commitOrBusy(atomic);
+    if (commit.ok) {
+      this.#heads.set(room, {
+        ...head,
+        lastId,
+        versionstamp: commit.versionstamp,
+      });
+      return true;
+    }
+    this.#heads.delete(room);
+    await randomPause(Math.min(RETRY_PAUSE_MS * attempt, MAX_RETRY_PAUSE_MS));
+    if (attempt >= MAX_COMMIT_ATTEMPTS) {
+      throw new Error(
+        `Cannot store entries: room "${room}" changed under ${attempt} attempts`,
+      );
+    }
+    return false;
+  }
+
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(room: string, limit: number): Promise<HistoryPage> {
+  async latest(
+    room: string,
+    limit: number,
+  ): Promise<HistoryPage<ChatMessage>> {
     const kv = await this.#kv;
     const { epoch } = await this.#position(kv, room);
-    return this.#page(
+    return this.#messagePage(
       room,
       kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
       limit,
@@ -222,10 +293,10 @@ export class KvHistory implements History {
     room: string,
     before: number,
     limit: number,
-  ): Promise<HistoryPage> {
+  ): Promise<HistoryPage<ChatMessage>> {
     const kv = await this.#kv;
     const { epoch } = await this.#position(kv, room);
-    return this.#page(
+    return this.#messagePage(
       room,
       kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
         reverse: true,
@@ -236,25 +307,21 @@ export class KvHistory implements History {
     );
   }
 
-  /** The latest `limit` messages above `since`; see {@linkcode History.resume}. */
+  /** The latest `limit` entries above `since`; see {@linkcode History.resume}. */
   async resume(
     room: string,
     since: number,
     limit: number,
+    before = Number.MAX_SAFE_INTEGER,
   ): Promise<HistoryPage> {
     const kv = await this.#kv;
     const { epoch } = await this.#position(kv, room);
-    const range = { prefix: ["msg", room], start: ["msg", room, since + 1] };
-    const page = await this.#page(
-      room,
-      kv.list(range, { reverse: true, limit: limit + 1 }),
-      limit,
-      epoch,
-    );
-    let oldest: ChatMessage | undefined;
-    for await (const entry of kv.list(range, { limit: 1 })) {
-      oldest = this.#read(room, entry);
-    }
+    const read = this.#reader(room);
+    const [newest, oldest] = await Promise.all([
+      newestEntries(kv, room, { since, before, count: limit + 1 }, read),
+      oldestEntry(kv, room, since, read),
+    ]);
+    const page = pageOf(newest, limit, this.#oldestKeptTs(), epoch);
     const { lastId } = await this.#position(kv, room);
     const truncated = (oldest !== undefined &&
       oldest.ts < this.#oldestKeptTs()) ||
@@ -262,31 +329,22 @@ export class KvHistory implements History {
     return { ...page, truncated };
   }
 
-  /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
+  /** Up to `limit` entries above `since`, oldest first; see {@linkcode History.after}. */
   async after(room: string, since: number, limit: number): Promise<LogPage> {
     const kv = await this.#kv;
     const { epoch } = await this.#position(kv, room);
-    const oldestKept = this.#oldestKeptTs();
-    const messages: ChatMessage[] = [];
-    let through = since;
-    const entries = kv.list({
-      prefix: ["msg", room],
-      start: ["msg", room, since + 1],
-    }, { limit });
-    for await (const entry of entries) {
-      through = Math.max(through, Number(entry.key[2]));
-      const message = this.#read(room, entry);
-      if (message !== undefined && message.ts >= oldestKept) {
-        messages.push(message);
-      }
-    }
+    const { entries, through } = await entriesAfter(kv, room, {
+      since,
+      limit,
+      oldestKeptTs: this.#oldestKeptTs(),
+    }, this.#reader(room));
     // Read after the page, so that every id in it is at most the head; a
     // new epoch meanwhile makes the page worthless: the caller reads again.
     const now = await this.#position(kv, room);
     if (now.epoch !== epoch) {
-      return { messages: [], through: 0, head: now.lastId, epoch: now.epoch };
+      return { entries: [], through: 0, head: now.lastId, epoch: now.epoch };
     }
-    return { messages, through, head: now.lastId, epoch };
+    return { entries, through, head: now.lastId, epoch };
   }
 
   /** Where the room's log stands; see {@linkcode History.position}. */
@@ -315,112 +373,47 @@ export class KvHistory implements History {
     return head;
   }
 
-  /**
-   * Reads the room's head and epoch, starting a new epoch when the room has
-   * none, or when its head is below what `seen` saw in the same epoch.
-   */
+  /** Reads the room's position (`_position.ts`), forgetting a cached head of another epoch. */
   async #position(
     kv: Deno.Kv,
     room: string,
     seen?: RoomPosition,
   ): Promise<Head> {
-    while (true) {
-      const [head, epoch] = await kv.getMany<[unknown, unknown]>([
-        ["head", room],
-        ["epoch", room],
-      ]);
-      const lastId = typeof head.value === "number" ? head.value : 0;
-      const behind = seen !== undefined && seen.epoch === epoch.value &&
-        lastId < seen.head;
-      if (typeof epoch.value === "string" && epoch.versionstamp && !behind) {
-        return {
-          lastId,
-          versionstamp: head.versionstamp,
-          epoch: epoch.value,
-          epochVersionstamp: epoch.versionstamp,
-        };
-      }
-      const fresh = newEpoch();
-      const commit = await commitOrBusy(
-        kv.atomic().check(head, epoch).set(["epoch", room], fresh),
-      );
-      if (commit.ok) {
-        this.#heads.delete(room);
-        return {
-          lastId,
-          versionstamp: head.versionstamp,
-          epoch: fresh,
-          epochVersionstamp: commit.versionstamp,
-        };
-      }
-    }
+    const head = await readPosition(kv, room, seen);
+    if (this.#heads.get(room)?.epoch !== head.epoch) this.#heads.delete(room);
+    return head;
   }
 
-  /**
-   * Looks up the drafts' nonces; returns the earlier messages by
-   * `[userId, nonce]` JSON, or only their ids where retention deleted them.
-   */
-  async #findNonces(
-    kv: Deno.Kv,
-    room: string,
-    drafts: readonly Draft[],
-  ): Promise<Map<string, ChatMessage | number>> {
-    const keys = drafts.filter((draft) => draft.nonce !== undefined)
-      .map((draft) => ["nonce", room, draft.userId, draft.nonce!]);
-    const found = new Map<string, ChatMessage | number>();
-    for (let i = 0; i < keys.length; i += GET_MANY_LIMIT) {
-      const entries = await kv.getMany<number[]>(
-        keys.slice(i, i + GET_MANY_LIMIT),
-      );
-      for (const entry of entries) {
-        if (entry.value === null) continue;
-        const stored = await kv.get<StoredValue>(["msg", room, entry.value]);
-        const [, , userId, nonce] = entry.key;
-        const original = stored.value === null
-          ? undefined
-          : this.#read(room, { key: stored.key, value: stored.value });
-        found.set(JSON.stringify([userId, nonce]), original ?? entry.value);
-      }
-    }
-    return found;
-  }
-
-  /** Newest-first entries as a page: up to `limit` valid, unexpired messages, oldest first. */
-  async #page(
+  /** Newest-first message records as a page: up to `limit` valid, unexpired messages, oldest first. */
+  async #messagePage(
     room: string,
     newestFirst: Deno.KvListIterator<unknown>,
     limit: number,
     epoch: string,
-  ): Promise<HistoryPage> {
-    const messages: ChatMessage[] = [];
-    for await (const entry of newestFirst) {
-      const message = this.#read(room, entry);
-      if (message !== undefined) messages.push(message);
-    }
+  ): Promise<HistoryPage<ChatMessage>> {
+    const messages = (await listEntries(newestFirst, this.#reader(room)))
+      .filter((entry) => entry.type === "message");
     return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
   }
 
-  /** One stored entry as a message; one that is not valid is counted and skipped. */
+  /** Reads `room`'s stored entries as {@linkcode KvHistory.#read} does. */
+  #reader(room: string): ReadEntry {
+    return (entry) => this.#read(room, entry);
+  }
+
+  /** One stored entry as a log entry; one that is not valid is counted and skipped. */
   #read(
     room: string,
     entry: { key: Deno.KvKey; value: unknown },
-  ): ChatMessage | undefined {
-    const message = toMessage(room, entry);
-    if (typeof message !== "string") return message;
-    this.#metrics.drop(message, { room, key: String(entry.key[2]) });
+  ): LogEntry | undefined {
+    const read = toEntry(room, entry);
+    if (typeof read !== "string") return read;
+    this.#metrics.drop(read, { room, key: String(entry.key[2]) });
     return undefined;
   }
 
   #oldestKeptTs(): number {
-    return this.#maxAgeMs > 0 ? this.#now() - this.#maxAgeMs : -Infinity;
+    const { maxAgeMs } = this.#retention;
+    return maxAgeMs > 0 ? this.#now() - maxAgeMs : -Infinity;
   }
-}
-
-/** Checks a stored entry's fields, since whoever can write the store could have put anything there. */
-function toMessage(
-  room: string,
-  entry: { key: Deno.KvKey; value: unknown },
-): ChatMessage | DropReason {
-  if (typeof entry.value !== "object" || entry.value === null) return "shape";
-  return parseMessage(room, { ...entry.value, id: entry.key[2] });
 }

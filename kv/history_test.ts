@@ -1,19 +1,28 @@
 import assert from "node:assert/strict";
+import { amendmentContract } from "../testing/amendment_contract.ts";
 import {
   historyContract,
   type OldMessage,
+  type OpenHistory,
 } from "../testing/history_contract.ts";
 import { KvHistory } from "./history.ts";
 
-historyContract("KvHistory", async (options) => {
+const openKvHistory: OpenHistory = async (options) => {
   const kv = await Deno.openKv(":memory:");
   return Object.assign(new KvHistory(kv, options), {
     async writeOld(room: string, { id, ...value }: OldMessage) {
       await kv.set(["msg", room, id], value);
       await kv.set(["head", room], id);
     },
+    async dump() {
+      const values = await Array.fromAsync(kv.list({ prefix: [] }));
+      return JSON.stringify(values.map((entry) => entry.value));
+    },
   });
-});
+};
+
+historyContract("KvHistory", openKvHistory);
+amendmentContract("KvHistory", openKvHistory);
 
 Deno.test("KvHistory gives unique ids to two writers sharing one database", async () => {
   const path = await Deno.makeTempFile({ suffix: ".db" });

@@ -217,6 +217,31 @@ export class KvPresence implements Presence {
     return count;
   }
 
+  /**
+   * Up to `limit` rooms where a user has a live entry, in name order: the
+   * listing skips from each room's first entry to the next room's, so it
+   * does not read every member of every room.
+   */
+  async rooms(limit: number): Promise<string[]> {
+    const kv = await this.#kv;
+    const rooms: string[] = [];
+    let after: string | undefined;
+    while (rooms.length < limit) {
+      const selector = after === undefined
+        ? { prefix: ["presence"] }
+        // The smallest name after `after` and every key under it.
+        : { prefix: ["presence"], start: ["presence", `${after}\0`] };
+      const [first] = await Array.fromAsync(kv.list(selector, { limit: 1 }));
+      const room = first?.key[1];
+      if (typeof room !== "string") break;
+      const live = this.#liveMembers(room);
+      if (!(await live.next()).done) rooms.push(room);
+      await live.return(undefined);
+      after = room;
+    }
+    return rooms;
+  }
+
   async #countLiveNames(room: string): Promise<number> {
     let count = 0;
     for await (const _member of this.#liveMembers(room)) count++;

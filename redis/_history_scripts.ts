@@ -9,16 +9,11 @@
 const AGE_TRIM_SCAN = 100;
 
 /**
- * Numbers, stores, de-duplicates and trims a batch, and returns the room's
- * epoch with a row per draft.
- *
- * KEYS: head, log, epoch. ARGV: ts, maxMessages, maxAgeMs, nonceTtlMs, nonce
- * key prefix, a new epoch for a room without one, then per draft: the
- * author's fields (a JSON object's members without its braces), text
- * (JSON), nonce key suffix or "". The entry is assembled from
- * pre-encoded JSON strings so Lua never has to encode text itself.
+ * Lua that reads the arguments every write script starts with (ts,
+ * maxMessages, maxAgeMs) and the room's epoch (KEYS[3]), setting it to
+ * ARGV[6] when the room has none.
  */
-export const APPEND_SCRIPT = `
+const START = `
 local ts = ARGV[1]
 local maxMessages = tonumber(ARGV[2])
 local maxAge = tonumber(ARGV[3])
@@ -27,6 +22,42 @@ if not epoch then
   epoch = ARGV[6]
   redis.call("SET", KEYS[3], epoch)
 end
+`;
+
+/**
+ * Lua that trims the message log (KEYS[2]) and the amendment log (KEYS[4])
+ * after a write at time `ts`: by count below the head (KEYS[1]), then by age.
+ */
+const TRIM = `
+local head = tonumber(redis.call("GET", KEYS[1]) or "0")
+for _, log in ipairs({KEYS[2], KEYS[4]}) do
+  redis.call("ZREMRANGEBYSCORE", log, "-inf", head - maxMessages)
+  if maxAge > 0 then
+    local cutoff = tonumber(ts) - maxAge
+    for _, entry in ipairs(redis.call("ZRANGE", log, 0, ${
+  AGE_TRIM_SCAN - 1
+})) do
+      local entryTs = tonumber(string.match(entry, '"ts":(%d+)'))
+      if entryTs == nil or entryTs >= cutoff then break end
+      redis.call("ZREM", log, entry)
+    end
+    redis.call("PEXPIRE", log, maxAge)
+  end
+end
+`;
+
+/**
+ * Numbers, stores, de-duplicates and trims a batch, and returns the room's
+ * epoch with a row per draft.
+ *
+ * KEYS: head, log, epoch, amendments. ARGV: ts, maxMessages, maxAgeMs, nonceTtlMs, nonce
+ * key prefix, a new epoch for a room without one, then per draft: the
+ * author's fields (a JSON object's members without its braces), text
+ * (JSON), nonce key suffix or "". The entry is assembled from
+ * pre-encoded JSON strings so Lua never has to encode text itself.
+ */
+export const APPEND_SCRIPT = `
+${START}
 local out = {}
 for i = 7, #ARGV, 3 do
   local nonce = ARGV[i + 2]
@@ -46,20 +77,82 @@ for i = 7, #ARGV, 3 do
     out[#out + 1] = {id, 0, entry}
   end
 end
-local head = tonumber(redis.call("GET", KEYS[1]) or "0")
-redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", head - maxMessages)
-if maxAge > 0 then
-  local cutoff = tonumber(ts) - maxAge
-  for _, entry in ipairs(redis.call("ZRANGE", KEYS[2], 0, ${
-  AGE_TRIM_SCAN - 1
-})) do
-    local entryTs = tonumber(string.match(entry, '"ts":(%d+)'))
-    if entryTs == nil or entryTs >= cutoff then break end
-    redis.call("ZREM", KEYS[2], entry)
-  end
-  redis.call("PEXPIRE", KEYS[2], maxAge)
-end
+${TRIM}
 return {epoch, out}
+`;
+
+/**
+ * Stores an edit or a deletion of a message as the room's next entry and
+ * rewrites the message's record in the same script: its new text and
+ * `edited` time with the edit's id in `edits`, or a tombstone whose text and
+ * every edit's text are gone. Returns the epoch, then `"stored"` with the id
+ * and entry, `"duplicate"` with the earlier id and entry, or why it refused
+ * (`"not_found"`, `"deleted"`, `"too_many_edits"`).
+ *
+ * KEYS: head, log, epoch, amendments. ARGV: ts, maxMessages, maxAgeMs,
+ * nonceTtlMs, nonce key or "", a new epoch for a room without one, kind
+ * ("edit" or "delete"), target id, the author's fields (a JSON object's
+ * members without braces), the new text (JSON) or "", maxEdits. The entry
+ * is assembled from pre-encoded JSON; the message's record, decoded and
+ * encoded again with cjson, holds only strings, booleans and integers below
+ * 2^53 that cjson writes back exactly.
+ */
+export const AMEND_SCRIPT = `
+${START}
+local nonce = ARGV[5]
+if nonce ~= "" then
+  local earlier = redis.call("GET", nonce)
+  if earlier then
+    local found = redis.call("ZRANGE", KEYS[4], earlier, earlier, "BYSCORE")
+    return {epoch, "duplicate", tonumber(earlier), found[1] or ""}
+  end
+end
+local kind = ARGV[7]
+local target = tonumber(ARGV[8])
+local old = redis.call("ZRANGE", KEYS[2], target, target, "BYSCORE")[1]
+if not old then return {epoch, "not_found"} end
+local record = cjson.decode(old)
+if type(record) ~= "table" or type(record.ts) ~= "number" or
+    (maxAge > 0 and record.ts < tonumber(ts) - maxAge) then
+  return {epoch, "not_found"}
+end
+if record.deleted then return {epoch, "deleted"} end
+local edits = record.edits
+if type(edits) ~= "table" then edits = {} end
+if kind == "edit" and #edits >= tonumber(ARGV[11]) then
+  return {epoch, "too_many_edits"}
+end
+local id = redis.call("INCR", KEYS[1])
+local entry = '{"id":' .. id .. ',"kind":"' .. kind .. '","ts":' .. ts ..
+  ',' .. ARGV[9] .. ',"target":' .. target
+if kind == "edit" then
+  entry = entry .. ',"text":' .. ARGV[10] .. '}'
+  record.text = cjson.decode(ARGV[10])
+  record.edited = tonumber(ts)
+  edits[#edits + 1] = id
+  record.edits = edits
+else
+  entry = entry .. '}'
+  for _, editId in ipairs(edits) do
+    local edit = redis.call("ZRANGE", KEYS[4], editId, editId, "BYSCORE")[1]
+    if edit then
+      local scrubbed = cjson.decode(edit)
+      scrubbed.text = ""
+      redis.call("ZREM", KEYS[4], edit)
+      redis.call("ZADD", KEYS[4], editId, cjson.encode(scrubbed))
+    end
+  end
+  record.text = ""
+  record.deleted = true
+  record.edited = nil
+  record.edits = nil
+end
+redis.call("ZREM", KEYS[2], old)
+redis.call("ZADD", KEYS[2], target, cjson.encode(record))
+redis.call("ZADD", KEYS[4], id, entry)
+if nonce ~= "" then redis.call("SET", nonce, id, "PX", ARGV[4]) end
+${TRIM}
+return {epoch, "stored", id, entry}
 `;
 
 /**
@@ -87,11 +180,13 @@ export type RoomKeys = ReturnType<typeof keys>;
  * The keys of one room; the `{room}` hash tag keeps them on one cluster slot.
  *
  * @param room The room.
- * @returns Its head, log and epoch keys, and the prefix of its nonce keys.
+ * @returns Its head, message log, amendment log and epoch keys, and the
+ *   prefix of its nonce keys.
  */
 export function keys(room: string): {
   head: string;
   log: string;
+  amendments: string;
   epoch: string;
   nonce: string;
 } {
@@ -99,6 +194,7 @@ export function keys(room: string): {
   return {
     head: `${base}:head`,
     log: `${base}:log`,
+    amendments: `${base}:amend`,
     epoch: `${base}:epoch`,
     nonce: `${base}:nonce:`,
   };

@@ -15,6 +15,7 @@ import {
   nextTexts,
   sendAndAck,
   type TestClient,
+  texts,
 } from "../testing/client.ts";
 import { scrapeMetrics } from "../bench/soak_clients.ts";
 import { DEFAULT_CHANNEL, RedisBroker } from "./broker.ts";
@@ -92,13 +93,13 @@ Deno.test({
     const joined = await again.nextOfType("joined");
     assert.deepEqual([joined.truncated, joined.hasMore], [false, true]);
     assert.deepEqual(
-      joined.messages.map((m) => m.text),
+      texts(joined),
       ["missed 2", "missed 3", "missed 4"],
     );
     again.sendJson({ type: "history", room: "general", before: 4, limit: 3 });
     const page = await again.nextOfType("history");
     assert.deepEqual(
-      page.messages.map((m) => m.text),
+      texts(page),
       ["seen 1", "seen 2", "missed 1"],
     );
     assert.equal(page.hasMore, false);

@@ -94,8 +94,8 @@ function isId(value: unknown): value is string {
 
 /**
  * Reads an envelope from the channel: its size, its fields, the room name
- * and the event inside, which must be a valid message or presence event of
- * that room with the envelope's id.
+ * and the event inside, which must be a valid log entry (with the
+ * envelope's id), presence or typing event of that room.
  *
  * @param raw What the channel delivered.
  * @param maxLength Longest envelope accepted, in characters.
@@ -145,7 +145,10 @@ export function decodeEnvelope(
   if (epoch !== undefined && !isId(epoch)) return { reason: "epoch", room };
   const event = parseEvent(json, room);
   if (typeof event === "string") return { reason: event, room };
-  if (event.type === "message") {
+  if (
+    event.type === "message" || event.type === "edit" ||
+    event.type === "delete"
+  ) {
     if (event.id !== id) return { reason: "id", room };
     return { room, from, broadcast: broadcastOf(event, epoch) };
   }

@@ -3,11 +3,13 @@
  *
  * Keys, all with the room as a hash tag so one room lives on one shard:
  * `chat:{room}:head` is the room's last id (`INCR`), `chat:{room}:log` a
- * sorted set of messages scored by id, `chat:{room}:epoch` the epoch its ids
- * belong to, and `chat:{room}:nonce:[userId,nonce]` the id a nonce produced,
- * expiring after the de-duplication window. One Lua script numbers, stores,
- * de-duplicates and trims a whole batch atomically, so two instances can
- * never hand out the same id.
+ * sorted set of messages (their current records) scored by id,
+ * `chat:{room}:amend` one of the edits and deletions of messages, numbered in
+ * the same sequence, `chat:{room}:epoch` the epoch its ids belong to, and
+ * `chat:{room}:nonce:[userId,nonce]` the id a nonce produced, expiring after
+ * the de-duplication window. One Lua script numbers, stores, de-duplicates
+ * and trims a whole batch atomically, so two instances can never hand out
+ * the same id; another stores an amendment and rewrites its message.
  *
  * Whatever writes or reads a room starts its epoch when it has none (`SET
  * NX`): a Redis restarted empty has lost the epoch with the head, so its ids
@@ -15,23 +17,34 @@
  *
  * @module
  */
-import { BusMetrics, type DropReason } from "../chat/bus_metrics.ts";
+import {
+  type Amended,
+  type Amendment,
+  DEFAULT_MAX_EDITS,
+} from "../chat/amendments.ts";
+import { BusMetrics } from "../chat/bus_metrics.ts";
 import {
   type Draft,
   type History,
   type HistoryPage,
   type LogPage,
-  messageOf,
-  missesMessages,
   newEpoch,
-  pageOf,
   type RoomPosition,
   type Stored,
 } from "../chat/history.ts";
-import type { ChatMessage } from "../chat/events.ts";
-import { parseMessage } from "../chat/parse_event.ts";
+import { mergeById, missesMessages, pageOf } from "../chat/pages.ts";
+import type { ChatMessage, LogEntry } from "../chat/events.ts";
 import type { RedisClient } from "./client.ts";
 import {
+  amendedOf,
+  authorFields,
+  parseEntry,
+  storedOf,
+  toArray,
+  toHead,
+} from "./_entries.ts";
+import {
+  AMEND_SCRIPT,
   APPEND_SCRIPT,
   keys,
   POSITION_SCRIPT,
@@ -58,6 +71,12 @@ export interface RedisHistoryOptions {
    * @default {600000}
    */
   nonceTtlMs?: number;
+  /**
+   * Edits one message may have.
+   *
+   * @default {50}
+   */
+  maxEdits?: number;
   /**
    * Clock in milliseconds since the Unix epoch.
    *
@@ -97,6 +116,7 @@ export class RedisHistory implements History {
   #maxMessages: number;
   #maxAgeMs: number;
   #nonceTtlMs: number;
+  #maxEdits: number;
   #now: () => number;
   #metrics: BusMetrics;
 
@@ -106,6 +126,7 @@ export class RedisHistory implements History {
     this.#maxMessages = options.maxMessages ?? 10_000;
     this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
     this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
+    this.#maxEdits = options.maxEdits ?? DEFAULT_MAX_EDITS;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics ?? new BusMetrics();
   }
@@ -113,24 +134,11 @@ export class RedisHistory implements History {
   /** Stores `drafts` in one atomic script; see {@linkcode History.append}. */
   async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
     if (drafts.length === 0) return [];
-    const { head, log, epoch: epochKey, nonce } = keys(room);
-    const args = [
-      String(this.#now()),
-      String(this.#maxMessages),
-      String(this.#maxAgeMs),
-      String(this.#nonceTtlMs),
-      nonce,
-      newEpoch(),
-    ];
+    const { head, log, epoch: epochKey, nonce, amendments } = keys(room);
+    const args = [...this.#writeArguments(), nonce, newEpoch()];
     for (const draft of drafts) {
-      const author: Record<string, unknown> = {
-        user: draft.user,
-        userId: draft.userId,
-      };
-      if (draft.guest) author.guest = true;
       args.push(
-        // The entry's author fields, without their braces.
-        JSON.stringify(author).slice(1, -1),
+        authorFields(draft),
         JSON.stringify(draft.text),
         draft.nonce === undefined
           ? ""
@@ -138,40 +146,48 @@ export class RedisHistory implements History {
       );
     }
     const reply = await this.#client.eval(APPEND_SCRIPT, {
-      keys: [head, log, epochKey],
+      keys: [head, log, epochKey, amendments],
       arguments: args,
     });
-    const [epoch, rows] = Array.isArray(reply) ? reply : [];
-    if (
-      typeof epoch !== "string" || !Array.isArray(rows) ||
-      rows.length !== drafts.length
-    ) {
-      throw new TypeError("Cannot store messages: unexpected reply from Redis");
-    }
-    return rows.map((row, i) => {
-      const draft = drafts[i]!;
-      if (!Array.isArray(row) || typeof row[0] !== "number") {
-        throw new TypeError("Cannot store messages: unexpected reply row");
-      }
-      const [id, duplicate, entry] = row;
-      const stored = typeof entry === "string" && entry !== ""
-        ? parseEntry(room, entry)
-        : undefined;
-      if (typeof stored === "string") {
-        throw new TypeError(
-          `Cannot store messages: room "${room}" has a bad log entry (${stored})`,
-        );
-      }
-      const message = stored !== undefined
-        ? stored
-        // The original was deleted by retention: its id is all that is left.
-        : messageOf(room, id, 0, { ...draft, text: "" });
-      return { message, duplicate: duplicate === 1, epoch };
+    return storedOf(room, reply, drafts);
+  }
+
+  /** Stores an edit or a deletion in one script; see {@linkcode History.amend}. */
+  async amend(room: string, amendment: Amendment): Promise<Amended> {
+    const roomKeys = keys(room);
+    const reply = await this.#client.eval(AMEND_SCRIPT, {
+      keys: [roomKeys.head, roomKeys.log, roomKeys.epoch, roomKeys.amendments],
+      arguments: [
+        ...this.#writeArguments(),
+        amendment.nonce === undefined ? "" : roomKeys.nonce +
+          JSON.stringify([amendment.userId, amendment.nonce]),
+        newEpoch(),
+        amendment.type,
+        String(amendment.target),
+        authorFields(amendment),
+        amendment.type === "edit" ? JSON.stringify(amendment.text) : "",
+        String(this.#maxEdits),
+      ],
     });
+    return amendedOf(room, reply, amendment);
+  }
+
+  /** The current state of message `id`; see {@linkcode History.message}. */
+  async message(room: string, id: number): Promise<ChatMessage | undefined> {
+    const found = await this.#client.zRange(keys(room).log, id, id, {
+      BY: "SCORE",
+    });
+    const [message] = this.#entries(room, found);
+    return message?.type === "message" && message.ts >= this.#oldestKeptTs()
+      ? message
+      : undefined;
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(room: string, limit: number): Promise<HistoryPage> {
+  async latest(
+    room: string,
+    limit: number,
+  ): Promise<HistoryPage<ChatMessage>> {
     const [epoch, entries] = await this.#read(
       room,
       (multi, { log }) =>
@@ -181,7 +197,7 @@ export class RedisHistory implements History {
           LIMIT: { offset: 0, count: limit + 1 },
         }),
     );
-    return this.#page(room, toArray(entries), limit, epoch);
+    return this.#messagePage(room, toArray(entries), limit, epoch);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */
@@ -189,7 +205,7 @@ export class RedisHistory implements History {
     room: string,
     before: number,
     limit: number,
-  ): Promise<HistoryPage> {
+  ): Promise<HistoryPage<ChatMessage>> {
     const [epoch, entries] = await this.#read(
       room,
       (multi, { log }) =>
@@ -199,55 +215,79 @@ export class RedisHistory implements History {
           LIMIT: { offset: 0, count: limit + 1 },
         }),
     );
-    return this.#page(room, toArray(entries), limit, epoch);
+    return this.#messagePage(room, toArray(entries), limit, epoch);
   }
 
-  /** The latest `limit` messages above `since`; see {@linkcode History.resume}. */
+  /** The latest `limit` entries above `since`; see {@linkcode History.resume}. */
   async resume(
     room: string,
     since: number,
     limit: number,
+    before = Number.MAX_SAFE_INTEGER,
   ): Promise<HistoryPage> {
-    // One transaction, so that the page, the oldest message and the head agree.
-    const [epoch, newestFirst, oldestEntries, last] = await this.#read(
-      room,
-      (multi, { log, head }) =>
-        multi.zRange(log, "+inf", `(${since}`, {
-          BY: "SCORE",
-          REV: true,
-          LIMIT: { offset: 0, count: limit + 1 },
-        }).zRange(log, `(${since}`, "+inf", {
-          BY: "SCORE",
-          LIMIT: { offset: 0, count: 1 },
-        }).get(head),
+    // One transaction, so that the page, the oldest entry and the head agree.
+    const newestFirst = {
+      BY: "SCORE",
+      REV: true,
+      LIMIT: { offset: 0, count: limit + 1 },
+    } as const;
+    const oldestFirst = {
+      BY: "SCORE",
+      LIMIT: { offset: 0, count: 1 },
+    } as const;
+    const [epoch, messages, amendments, oldestMessage, oldestAmendment, last] =
+      await this.#read(
+        room,
+        (multi, { log, amendments, head }) =>
+          multi.zRange(log, `(${before}`, `(${since}`, newestFirst)
+            .zRange(amendments, `(${before}`, `(${since}`, newestFirst)
+            .zRange(log, `(${since}`, "+inf", oldestFirst)
+            .zRange(amendments, `(${since}`, "+inf", oldestFirst)
+            .get(head),
+      );
+    const page = pageOf(
+      mergeById(
+        this.#entries(room, messages),
+        this.#entries(room, amendments),
+        true,
+      ),
+      limit,
+      this.#oldestKeptTs(),
+      epoch,
     );
-    const page = this.#page(room, toArray(newestFirst), limit, epoch);
-    const [oldest] = this.#messages(room, toArray(oldestEntries));
+    const [oldest] = mergeById(
+      this.#entries(room, oldestMessage),
+      this.#entries(room, oldestAmendment),
+    );
     const truncated = (oldest !== undefined &&
       oldest.ts < this.#oldestKeptTs()) ||
       missesMessages(since, oldest, toHead(last));
     return { ...page, truncated };
   }
 
-  /** Up to `limit` messages above `since`, oldest first; see {@linkcode History.after}. */
+  /** Up to `limit` entries above `since`, oldest first; see {@linkcode History.after}. */
   async after(room: string, since: number, limit: number): Promise<LogPage> {
-    const [epoch, entries, last] = await this.#read(
+    const range = {
+      BY: "SCORE",
+      LIMIT: { offset: 0, count: limit },
+    } as const;
+    const [epoch, messages, amendments, last] = await this.#read(
       room,
-      (multi, { log, head }) =>
-        multi.zRangeWithScores(log, `(${since}`, "+inf", {
-          BY: "SCORE",
-          LIMIT: { offset: 0, count: limit },
-        }).get(head),
+      (multi, { log, amendments, head }) =>
+        multi.zRangeWithScores(log, `(${since}`, "+inf", range)
+          .zRangeWithScores(amendments, `(${since}`, "+inf", range)
+          .get(head),
     );
-    const scored = toArray(entries) as { value: unknown; score: unknown }[];
+    // Ids the read passed, valid or not: the first `limit` of both kinds.
+    const passed = [...toArray(messages), ...toArray(amendments)]
+      .map((entry) => entry as { value: unknown; score: unknown })
+      .map(({ value, score }) => ({ id: Number(score), value }))
+      .sort((a, b) => a.id - b.id).slice(0, limit);
     const oldestKept = this.#oldestKeptTs();
-    const messages = this.#messages(room, scored.map((entry) => entry.value))
-      .filter((message) => message.ts >= oldestKept);
-    const through = Math.max(
-      since,
-      ...scored.map((entry) => Number(entry.score)),
-    );
-    return { messages, through, head: toHead(last), epoch };
+    const entries = this.#entries(room, passed.map((entry) => entry.value))
+      .filter((entry) => entry.ts >= oldestKept);
+    const through = passed.at(-1)?.id ?? since;
+    return { entries, through, head: toHead(last), epoch };
   }
 
   /** Where the room's log stands; see {@linkcode History.position}. */
@@ -297,61 +337,40 @@ export class RedisHistory implements History {
     return [epoch, ...replies];
   }
 
-  #page(
+  /** The arguments every write script starts with. */
+  #writeArguments(): string[] {
+    return [
+      String(this.#now()),
+      String(this.#maxMessages),
+      String(this.#maxAgeMs),
+      String(this.#nonceTtlMs),
+    ];
+  }
+
+  #messagePage(
     room: string,
     newestFirst: unknown[],
     limit: number,
     epoch: string,
-  ): HistoryPage {
-    return pageOf(
-      this.#messages(room, newestFirst),
-      limit,
-      this.#oldestKeptTs(),
-      epoch,
+  ): HistoryPage<ChatMessage> {
+    const messages = this.#entries(room, newestFirst).filter((entry) =>
+      entry.type === "message"
     );
+    return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
   }
 
-  /** Decodes log entries, skipping (and counting) those that are not messages. */
-  #messages(room: string, entries: unknown[]): ChatMessage[] {
-    const messages: ChatMessage[] = [];
-    for (const entry of entries) {
-      const message = parseEntry(room, String(entry));
-      if (typeof message === "string") this.#metrics.drop(message, { room });
-      else messages.push(message);
+  /** Decodes log entries, skipping (and counting) those that are not valid. */
+  #entries(room: string, reply: unknown): LogEntry[] {
+    const entries: LogEntry[] = [];
+    for (const entry of toArray(reply)) {
+      const parsed = parseEntry(room, String(entry));
+      if (typeof parsed === "string") this.#metrics.drop(parsed, { room });
+      else entries.push(parsed);
     }
-    return messages;
+    return entries;
   }
 
   #oldestKeptTs(): number {
     return this.#maxAgeMs > 0 ? this.#now() - this.#maxAgeMs : -Infinity;
   }
-}
-
-/** A reply that should be a list of entries, as a list. */
-function toArray(reply: unknown): unknown[] {
-  if (!Array.isArray(reply)) {
-    throw new TypeError("Cannot read history: unexpected reply from Redis");
-  }
-  return reply;
-}
-
-/** The head key's value as an id: 0 when absent. */
-function toHead(value: unknown): number {
-  const head = value === null ? 0 : Number(value);
-  if (!Number.isSafeInteger(head) || head < 0) {
-    throw new TypeError(`Cannot read history: bad head "${String(value)}"`);
-  }
-  return head;
-}
-
-/** Decodes one log entry, checking every field rather than trusting the store. */
-function parseEntry(room: string, raw: string): ChatMessage | DropReason {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return "json";
-  }
-  if (typeof value !== "object" || value === null) return "shape";
-  return parseMessage(room, value as Record<string, unknown>);
 }

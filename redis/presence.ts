@@ -182,6 +182,38 @@ export class RedisPresence implements Presence {
   }
 
   /** Stops the heartbeat and removes this instance's entries; idempotent. */
+  /**
+   * Up to `limit` rooms where a user has a live entry on any instance,
+   * found by scanning the keyspace for rooms' member sets.
+   */
+  async rooms(limit: number): Promise<string[]> {
+    const rooms: string[] = [];
+    const now = this.#now();
+    let cursor = "0";
+    do {
+      const reply = await this.#client.sendCommand([
+        "SCAN",
+        cursor,
+        "MATCH",
+        "chat:{*}:users",
+        "COUNT",
+        "100",
+      ]);
+      const [next, keys] = Array.isArray(reply) ? reply : [];
+      if (typeof next !== "string" || !Array.isArray(keys)) {
+        throw new TypeError("Cannot list rooms: unexpected reply from Redis");
+      }
+      cursor = next;
+      for (const key of keys.map(String)) {
+        const room = key.slice("chat:{".length, -"}:users".length);
+        if (rooms.length === limit || rooms.includes(room)) continue;
+        const live = Number(await this.#client.zCount(key, now, "+inf"));
+        if (live > 0) rooms.push(room);
+      }
+    } while (cursor !== "0" && rooms.length < limit);
+    return rooms;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

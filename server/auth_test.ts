@@ -4,45 +4,24 @@ import type { Member } from "../chat/events.ts";
 import { directRoom } from "../chat/rooms.ts";
 import { withTimeout } from "../testing/async.ts";
 import {
+  ask,
   connect,
   connectJson,
   nextMessages,
   sendAndAck,
+  signedIn,
   type TestClient,
+  texts,
 } from "../testing/client.ts";
 import { serveJwks } from "../testing/jwks.ts";
-import { SKIP_REDIS, startCluster, startRedis } from "../testing/redis.ts";
+import { SKIP_REDIS, startRedisCluster } from "../testing/redis.ts";
+import { startKvInstances } from "../testing/kv_instances.ts";
 import { startServer } from "../testing/server.ts";
 import { spawnServer } from "../testing/server_process.ts";
 import { signTestToken, TEST_SECRET } from "../testing/tokens.ts";
-import { openBackend } from "./backend.ts";
 import { createHandler } from "./handler.ts";
-import { defaultConfig } from "./config.ts";
-import type { ServerEvent } from "./protocol.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** Sends `request` and returns the next event answering its nonce. */
-async function ask(
-  client: TestClient,
-  request: Record<string, unknown>,
-): Promise<ServerEvent> {
-  const nonce = crypto.randomUUID();
-  client.sendJson({ ...request, nonce });
-  while (true) {
-    const event = await client.nextEvent();
-    if ("nonce" in event && event.nonce === nonce) return event;
-  }
-}
-
-/** Opens a JSON client signed in with a token for `claims`. */
-async function signedIn(
-  url: string,
-  claims: Parameters<typeof signTestToken>[0],
-  rooms: string[] = ["general"],
-) {
-  return await connectJson(url, rooms, { token: await signTestToken(claims) });
-}
 
 function names(members: readonly Member[] | undefined): string[] {
   return (members ?? []).map((member) => member.name);
@@ -244,7 +223,7 @@ Deno.test("auth: at expiry a connection closes with 4440 and resumes with a new 
     epoch: joined!.epoch,
   });
   const resumed = await again.nextOfType("joined");
-  assert.deepEqual(resumed.messages.map((message) => message.text), [
+  assert.deepEqual(texts(resumed), [
     "while away 1",
     "while away 2",
   ]);
@@ -550,8 +529,7 @@ Deno.test({
     "auth: through Redis, two instances count a user once, keep users' nonces apart and guard private rooms",
   ignore: SKIP_REDIS,
   async fn() {
-    await using redis = await startRedis();
-    await using cluster = await startCluster(redis.url, 2, [
+    await using cluster = await startRedisCluster(2, [
       "--auth-secret",
       TEST_SECRET,
     ]);
@@ -560,32 +538,6 @@ Deno.test({
 });
 
 Deno.test("auth: through Deno KV, two isolates count a user once, keep users' nonces apart and guard private rooms", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const isolates = [];
-    for (let i = 0; i < 2; i++) {
-      isolates.push(
-        await openBackend({
-          ...defaultConfig(),
-          broker: "kv",
-          kvPath: `${dir}/chat.db`,
-        }),
-      );
-    }
-    const servers = isolates.map((backend) =>
-      startServer({ authSecret: TEST_SECRET, logLevel: "error" }, {
-        broker: backend.broker,
-        history: backend.history,
-        presence: backend.presence,
-      })
-    );
-    try {
-      await checkAcrossInstances([servers[0]!.wsUrl, servers[1]!.wsUrl]);
-    } finally {
-      for (const server of servers) await server[Symbol.asyncDispose]();
-      for (const backend of isolates) await backend[Symbol.asyncDispose]();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using isolates = await startKvInstances(2, { authSecret: TEST_SECRET });
+  await checkAcrossInstances([isolates.wsUrls[0]!, isolates.wsUrls[1]!]);
 });

@@ -20,6 +20,12 @@ import { RedisBroker } from "../redis/broker.ts";
 import { connectRedis } from "../redis/client.ts";
 import { RedisHistory } from "../redis/history.ts";
 import { RedisPresence } from "../redis/presence.ts";
+import { RedisModeration } from "../redis/moderation.ts";
+import { RedisControl } from "../redis/control.ts";
+import { KvModeration } from "../kv/moderation.ts";
+import { KvControl } from "../kv/control.ts";
+import { type ControlChannel, MemoryControl } from "../chat/control.ts";
+import type { ModerationStore } from "../chat/moderation.ts";
 
 /** State of one dependency, for `/healthz` and `/readyz`. */
 export interface HealthReport {
@@ -36,6 +42,10 @@ export interface Backend extends AsyncDisposable {
   broker: Broker<Broadcast>;
   history: History;
   presence: Presence;
+  /** Bans and the moderation record. */
+  moderation: ModerationStore;
+  /** Carries bans, kicks and disconnections to every instance. */
+  control: ControlChannel;
   /** What the bus between instances counts, when there is one (Redis, Deno KV). */
   busMetrics?: BusMetrics;
   /** The dependencies' state now. */
@@ -85,44 +95,73 @@ export function resolveBrokerKind(config: Config): Backend["kind"] {
  * @throws {ConfigError} For contradicting settings.
  * @throws When the KV database cannot be opened.
  */
-export async function openBackend(config: Config): Promise<Backend> {
-  const kind = resolveBrokerKind(config);
-  const historyOptions = {
+/**
+ * The history options the settings call for.
+ *
+ * @param config The settings.
+ * @returns Retention, the de-duplication window and the edit limit.
+ */
+export function historyOptions(config: Config): {
+  maxMessages: number;
+  maxAgeMs: number;
+  nonceTtlMs: number;
+  maxEdits: number;
+} {
+  return {
     maxMessages: config.historyMaxMessages,
     maxAgeMs: config.historyMaxAge * 1000,
     nonceTtlMs: config.nonceTtl * 1000,
+    maxEdits: config.maxEdits,
   };
-  if (kind === "redis") return openRedisBackend(config, historyOptions);
+}
+
+export async function openBackend(config: Config): Promise<Backend> {
+  const kind = resolveBrokerKind(config);
+  if (kind === "redis") return openRedisBackend(config);
   const kv = await openKv(config.kvPath);
   const busMetrics = kind === "kv" ? new BusMetrics() : undefined;
-  const history = new KvHistory(kv, { ...historyOptions, metrics: busMetrics });
+  const history = new KvHistory(kv, {
+    ...historyOptions(config),
+    metrics: busMetrics,
+  });
   const broker = kind === "kv"
     ? new KvBroker(kv, { log: history, metrics: busMetrics })
     : new MemoryBroker<Broadcast>();
   const presence = kind === "kv"
     ? new KvPresence(kv, { ttlMs: config.presenceTtl * 1000 })
     : new MemoryPresence();
+  // Bans live in the history's database, so they hold across restarts even
+  // with one instance; the control channel needs KV only between isolates.
+  const moderation = new KvModeration(kv, moderationOptions(config));
+  const control = kind === "kv"
+    ? new KvControl(kv, { metrics: busMetrics })
+    : new MemoryControl();
   return {
     kind,
     broker,
     history,
     presence,
+    moderation,
+    control,
     busMetrics,
     health: () => ({ ready: true, dependencies: { kv: "ok" } }),
-    // The handler's shutdown closes the broker, history (and so the KV) and presence.
+    // The handler's shutdown closes the broker, history (and so the KV),
+    // presence, moderation and control.
     [Symbol.asyncDispose]: () => Promise.resolve(),
   };
 }
 
-function openRedisBackend(
-  config: Config,
-  historyOptions: ConstructorParameters<typeof RedisHistory>[1],
-): Backend {
+/** The moderation store's options the settings call for. */
+function moderationOptions(config: Config): { maxAgeMs: number } {
+  return { maxAgeMs: config.moderationMaxAge * 1000 };
+}
+
+function openRedisBackend(config: Config): Backend {
   const redis = connectRedis(config.redisUrl);
   const { client } = redis;
   const busMetrics = new BusMetrics();
   const history = new RedisHistory(client, {
-    ...historyOptions,
+    ...historyOptions(config),
     metrics: busMetrics,
   });
   const broker = new RedisBroker({
@@ -135,11 +174,19 @@ function openRedisBackend(
   const presence = new RedisPresence(client, {
     ttlMs: config.presenceTtl * 1000,
   });
+  const moderation = new RedisModeration(client, moderationOptions(config));
+  const control = new RedisControl({
+    client,
+    subscriber: redis.subscriber,
+    metrics: busMetrics,
+  });
   return {
     kind: "redis",
     broker,
     history,
     presence,
+    moderation,
+    control,
     busMetrics,
     health() {
       const ok = client.isReady && broker.connected;

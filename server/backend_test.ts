@@ -7,6 +7,7 @@ import {
   sendAndAck,
   sendUntilAcked,
   type TestClient,
+  texts,
 } from "../testing/client.ts";
 import { type Backend, openBackend } from "./backend.ts";
 import { defaultConfig } from "./config.ts";
@@ -202,7 +203,7 @@ Deno.test({
     const after = await receiveAll(
       resumed,
       [...traffic.acked.keys()].filter((id) => id > before.at(-1)!.id),
-      [...joined.messages],
+      joined.messages.filter((entry) => entry.type === "message"),
     );
     assertContiguous([...before, ...after]);
 
@@ -274,7 +275,7 @@ Deno.test({
       assert.notEqual(again.epoch, oldEpoch);
       assert.equal(again.truncated, true);
       assert.deepEqual(
-        again.messages.map((message) => message.text),
+        texts(again),
         acked.map((_, i) => `new ${i + 1}`),
       );
     } finally {

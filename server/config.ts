@@ -5,8 +5,19 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MIN_SECRET_BYTES } from "../auth/tokens.ts";
 import { LOG_LEVELS, type LogLevel } from "../observability/log.ts";
+import {
+  boolean,
+  define,
+  hostname,
+  integer,
+  list,
+  oneOf,
+  originList,
+  secret,
+  url,
+} from "./_setting_parsers.ts";
+import { MODERATION_SETTINGS } from "./_moderation_settings.ts";
 
 /** Every setting of the chat server, after validation. */
 export interface Config {
@@ -96,6 +107,22 @@ export interface Config {
   maxConnectionsPerUser: number;
   /** URL on the host application where the web UI fetches its token; empty for none. */
   authTokenUrl: string;
+  /** Seconds after sending during which an author may edit or delete a message; 0 for always. */
+  editWindow: number;
+  /** Edits one message may have. */
+  maxEdits: number;
+  /** Milliseconds between two typing events of one user in one room. */
+  typingInterval: number;
+  /** Seconds a moderation record is kept; 0 for good. */
+  moderationMaxAge: number;
+  /** Bearer key of the server API; empty turns the API off. */
+  apiKey: string;
+  /** Port of the server API alone; 0 serves it under `/api/` on the chat's port. */
+  apiPort: number;
+  /** Interface the server API's own port listens on. */
+  apiHostname: string;
+  /** Largest body of a server API request, in bytes. */
+  apiMaxBodyBytes: number;
 }
 
 /** Ways to accept connections, and `auto`. */
@@ -145,96 +172,6 @@ export interface Setting<K extends keyof Config = keyof Config> {
   parse(raw: string): Config[K];
   /** Whether the value is a secret, never repeated in errors or logs. */
   secret?: boolean;
-}
-
-function integer(min: number, max: number): (raw: string) => number {
-  return (raw) => {
-    const value = Number(raw.trim());
-    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-      throw new RangeError(`expected an integer from ${min} to ${max}`);
-    }
-    return value;
-  };
-}
-
-function originList(raw: string): string[] {
-  const origins = raw.split(",").map((origin) => origin.trim()).filter(
-    Boolean,
-  );
-  for (const origin of origins) {
-    if (origin === "*") continue;
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch (cause) {
-      throw new TypeError(`"${origin}" is not a URL`, { cause });
-    }
-    if (parsed.origin !== origin) {
-      throw new TypeError(
-        `"${origin}" is not an origin like "${parsed.origin}"`,
-      );
-    }
-  }
-  return origins;
-}
-
-function hostname(raw: string): string {
-  const value = raw.trim();
-  if (value === "" || /[\s/]/.test(value)) {
-    throw new TypeError("expected a host name or IP address");
-  }
-  return value;
-}
-
-function oneOf<T extends string>(values: readonly T[]): (raw: string) => T {
-  return (raw) => {
-    const value = values.find((candidate) => candidate === raw.trim());
-    if (value === undefined) {
-      throw new TypeError(`expected one of ${values.join(", ")}`);
-    }
-    return value;
-  };
-}
-
-function boolean(raw: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  throw new TypeError("expected true or false");
-}
-
-function secret(raw: string): string {
-  if (raw !== "" && new TextEncoder().encode(raw).length < MIN_SECRET_BYTES) {
-    throw new RangeError(`expected at least ${MIN_SECRET_BYTES} bytes`);
-  }
-  return raw;
-}
-
-function list(raw: string): string[] {
-  return raw.split(",").map((item) => item.trim()).filter(Boolean);
-}
-
-function url(protocols: readonly string[]): (raw: string) => string {
-  return (raw) => {
-    const value = raw.trim();
-    if (value === "") return value;
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch (cause) {
-      throw new TypeError(`expected a ${protocols.join(" or ")} URL`, {
-        cause,
-      });
-    }
-    if (!protocols.includes(parsed.protocol.slice(0, -1))) {
-      throw new TypeError(`expected a ${protocols.join(" or ")} URL`);
-    }
-    return value;
-  };
-}
-
-function define<K extends keyof Config>(setting: Setting<K>): Setting {
-  return setting as unknown as Setting;
 }
 
 /** Every setting, in the order `--help` and the README list them. */
@@ -603,6 +540,7 @@ export const SETTINGS: readonly Setting[] = [
       "Host application URL where the web UI fetches its token (with cookies)",
     parse: (raw) => raw.trim(),
   }),
+  ...MODERATION_SETTINGS,
 ];
 
 /** The configuration with every setting at its default. */

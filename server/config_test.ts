@@ -33,6 +33,10 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
     guests: "read-only",
     handshakeTimeout: "500",
     acceptLoop: "deno",
+    typingInterval: "700",
+    apiKey: "a server API key of at least 32 bytes",
+    apiHostname: "0.0.0.0",
+    apiMaxBodyBytes: "4096",
   };
   for (const setting of SETTINGS) {
     const raw = samples[setting.key] ?? "7";

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Chat } from "../chat/chat.ts";
+import type { ControlEvent } from "../chat/control.ts";
+import type { Moderator } from "../chat/moderator.ts";
 import { log } from "../observability/log.ts";
 import type { ChatMetrics } from "./chat_metrics.ts";
 import type { Config } from "./config.ts";
@@ -27,6 +29,7 @@ import type { FeedContext } from "./room_feed.ts";
 import { type PlainJoin, Session } from "./session.ts";
 import type { SignIn } from "./sign_in.ts";
 import { SocketWriter } from "./socket_writer.ts";
+import type { TypingThrottle } from "./typing.ts";
 
 /** Room for the JSON envelope around the text when bounding a whole frame. */
 const FRAME_OVERHEAD_BYTES = 1024;
@@ -53,6 +56,16 @@ export interface ConnectionOptions {
   onClose?: (connection: Connection) => void;
   /** Counts frames, bytes, errors and cut-offs for `/metrics`. */
   metrics?: ChatMetrics;
+  /** Takes moderation actions and reads bans. */
+  moderator: Moderator;
+  /** Lets a user's typing through at most once per interval and room. */
+  typing: TypingThrottle;
+  /**
+   * The current time in milliseconds since the Unix epoch, for the edit window.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
 }
 
 /**
@@ -125,6 +138,9 @@ export class Connection {
       close: (code, reason) => this.close(code, reason),
       closed: () => this.closed,
       metrics: this.#metrics,
+      moderator: options.moderator,
+      typing: options.typing,
+      now: options.now,
     });
     if (this.mode === "plain") this.#plainJoin = this.#session.joinPlain();
     socket.onopen = () => this.#onOpen();
@@ -147,6 +163,28 @@ export class Connection {
   /** Current display name. */
   get user(): string {
     return this.#session.identity.name;
+  }
+
+  /** The user id of who the connection is now. */
+  get userId(): string {
+    return this.#session.identity.id;
+  }
+
+  /**
+   * Acts on a control event about this connection's user (see `Session.control`).
+   *
+   * @param event The event.
+   */
+  control(event: ControlEvent): void {
+    if (!this.closed) this.#session.control(event);
+  }
+
+  /**
+   * Takes the connection out of rooms it is banned from now, as the store
+   * says: after the control channel may have missed events.
+   */
+  recheckBans(): Promise<void> {
+    return this.closed ? Promise.resolve() : this.#session.recheckBans();
   }
 
   /** Whether the connection has ended. */
@@ -225,11 +263,14 @@ export class Connection {
       return;
     }
     if (this.mode === "plain") {
-      const { joined, feed } = this.#plainJoin!;
+      const { joined, feed, banned } = this.#plainJoin!;
       // The join's result (members, history) is not needed after this.
       this.#plainJoin = undefined;
-      joined.then(
-        (joined) => feed.start(joined),
+      Promise.all([joined, banned]).then(
+        ([joined, banned]) => {
+          if (!banned) feed.start(joined);
+          else this.close(CloseCode.banned, "Banned from the room");
+        },
         (error) => {
           log("error", "connection.join_failed", { id: this.id, error });
           this.close(CloseCode.tryAgainLater, "Cannot join the room now");
@@ -256,6 +297,7 @@ export class Connection {
         historyLimit: this.#config.historyLimit,
         maxRooms: this.#config.maxRooms,
         largeRoom: this.#config.largeRoom,
+        typingInterval: this.#config.typingInterval,
       },
     });
   }

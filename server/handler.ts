@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { HealthReport } from "./backend.ts";
+import { type HealthReport, historyOptions } from "./backend.ts";
 import { type Broker, MemoryBroker } from "../broker.ts";
 import type { BusMetrics } from "../chat/bus_metrics.ts";
 import { Chat } from "../chat/chat.ts";
@@ -32,6 +32,11 @@ import { guestIdentity, type Identity } from "./identity.ts";
 import { SignIn } from "./sign_in.ts";
 import type { ConnectionInfo } from "./tcp_server.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
+import type { ControlChannel } from "../chat/control.ts";
+import type { ModerationStore } from "../chat/moderation.ts";
+import { openModeration } from "./instance_moderation.ts";
+import { TypingThrottle } from "./typing.ts";
+import { API_PREFIX, apiElsewhere } from "./api.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -87,6 +92,26 @@ export interface HandlerOptions {
    * @default {""}
    */
   basePath?: string;
+  /**
+   * Bans and the moderation record; the handler closes it on shutdown.
+   *
+   * @default {new MemoryModeration()}
+   */
+  moderation?: ModerationStore;
+  /**
+   * Carries bans, kicks and disconnections to every instance; the handler
+   * closes it on shutdown.
+   *
+   * @default {new MemoryControl()}
+   */
+  control?: ControlChannel;
+  /**
+   * Clock in milliseconds since the Unix epoch: the edit window, bans'
+   * ends, the typing interval.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
 }
 
 /**
@@ -118,6 +143,12 @@ export interface ChatHandler extends AsyncDisposable {
   /** What `GET /metrics` reports. */
   readonly metrics: ChatMetrics;
   /**
+   * The server API's handler, when `CHAT_API_KEY` is set; `main.ts` serves
+   * it on `CHAT_API_PORT` when that is set, else the handler does under
+   * `/api/`.
+   */
+  readonly api?: (req: Request) => Promise<Response>;
+  /**
    * Closes every WebSocket with 1001 (going away) and waits for their
    * sockets to close, refuses new ones with 503, and closes the broker;
    * idempotent. A peer that never answers the close keeps it waiting: bound
@@ -143,15 +174,6 @@ function json(body: unknown, status = 200): Response {
     status,
     headers: { "cache-control": "no-store" },
   });
-}
-
-/** The {@linkcode KvHistory} options the settings call for. */
-function historyOptions(config: Config) {
-  return {
-    maxMessages: config.historyMaxMessages,
-    maxAgeMs: config.historyMaxAge * 1000,
-    nonceTtlMs: config.nonceTtl * 1000,
-  };
 }
 
 /**
@@ -195,6 +217,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     // No reply of history outgrows what a socket may hold unsent.
     maxPageBytes: config.maxBufferedBytes,
   });
+  const now = options.now ?? Date.now;
+  const typing = new TypingThrottle(config.typingInterval, now);
   const signIn = new SignIn(config);
   const drainWatcher = new DrainWatcher();
   const connections = new Set<Connection>();
@@ -206,6 +230,16 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
    */
   const openSockets = new Set<Promise<void>>();
   const closingSweep = new ClosingSweep(connections);
+  const moderation = openModeration({
+    config,
+    chat,
+    presence,
+    connections,
+    store: options.moderation,
+    control: options.control,
+    now,
+  });
+  const { moderator, api } = moderation;
   const staticDir = options.staticDir ?? STATIC_DIR;
   let staticFiles: Promise<StaticFiles> | undefined;
   let shuttingDown = false;
@@ -269,6 +303,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
         connectionsChanged();
       },
       metrics,
+      moderator,
+      typing,
+      now,
     });
     connections.add(connection);
     connectionsChanged();
@@ -311,6 +348,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     const pathname = url.pathname.slice(basePath.length);
     if (pathname === "/ws") return upgrade(req, info);
     if (pathname === "/metrics") return metrics.respond(req);
+    if (pathname === "/api" || pathname.startsWith(API_PREFIX)) {
+      return api && config.apiPort === 0 ? api(req) : apiElsewhere(config);
+    }
     if (pathname === "/config.json") {
       // What the web UI needs before it connects: where to get a token,
       // and whether it may go on as a guest.
@@ -382,6 +422,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
     chat[Symbol.dispose]();
+    await moderation[Symbol.asyncDispose]();
     await broker.close();
     // Presence may live in the history's database (Deno KV): it removes its
     // entries before the history closes that.
@@ -394,6 +435,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     connectionCountReaches: { value: connectionCountReaches },
     broker: { value: broker },
     metrics: { value: metrics },
+    api: { value: api },
     shutdown: { value: shutdown },
     ready: { value: () => signIn.ready() },
     [Symbol.asyncDispose]: { value: shutdown },

@@ -5,21 +5,44 @@
  *
  * @module
  */
-import {
-  type ChatMessage,
-  type Member,
-  type PresenceEvent,
-  type ResetEvent,
-  utf8Length,
+import type {
+  LogEntry,
+  Member,
+  PresenceEvent,
+  ResetEvent,
+  TypingEvent,
 } from "../chat/events.ts";
 import { MAX_NAME_LENGTH } from "../chat/parse_event.ts";
 import {
-  DIRECT_ROOM_PREFIX,
-  directRoomUsers,
-  ROOM_NAME_PATTERN,
-} from "../chat/rooms.ts";
+  isRecord,
+  MAX_EPOCH_LENGTH,
+  MAX_NONCE_LENGTH,
+  normalizeName,
+  normalizeNameWithNonce,
+  normalizeRoom,
+  readCount,
+  readEpoch,
+  readNonce,
+  unknownType,
+  validateText,
+} from "./_fields.ts";
+import { type ErrorCode, ProtocolError } from "./protocol_error.ts";
+import {
+  ACTION_TYPES,
+  type ActionRequest,
+  parseActionRequest,
+} from "./_action_requests.ts";
 
-export { MAX_NAME_LENGTH };
+export {
+  type ErrorCode,
+  MAX_EPOCH_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_NONCE_LENGTH,
+  normalizeName,
+  normalizeRoom,
+  ProtocolError,
+  validateText,
+};
 
 /** Subprotocol name that selects the JSON protocol; without it a connection speaks plain text. */
 export const JSON_PROTOCOL = "chat.v1";
@@ -27,30 +50,6 @@ export const JSON_PROTOCOL = "chat.v1";
 export type ConnectionMode = "plain" | "json";
 /** The room every connection is in; plain-text clients live only here. */
 export const DEFAULT_ROOM = "general";
-/** Longest client `nonce`, in characters. */
-export const MAX_NONCE_LENGTH = 64;
-/** Longest `epoch` a client may send back, in characters. */
-export const MAX_EPOCH_LENGTH = 64;
-
-/** Stable error codes carried by `error` frames. */
-export type ErrorCode =
-  | "bad_json"
-  | "bad_request"
-  | "invalid_name"
-  | "invalid_room"
-  | "not_joined"
-  | "already_joined"
-  | "too_many_rooms"
-  | "message_too_large"
-  | "rate_limited"
-  | "unavailable"
-  | "unauthorized"
-  | "token_expired"
-  | "auth_required"
-  | "read_only"
-  | "forbidden"
-  | "name_taken"
-  | "too_many_connections";
 
 /** WebSocket close codes the server uses. */
 export const CloseCode = {
@@ -74,6 +73,12 @@ export const CloseCode = {
   tooManyUserConnections: 4429,
   /** The token expired and no fresh one arrived. */
   tokenExpired: 4440,
+  /** Plain text: the user is banned from the room (or from every room). */
+  banned: 4403,
+  /** Plain text: a moderator took the user out of the room. */
+  kicked: 4409,
+  /** The host application ended every connection of the user. */
+  disconnected: 4410,
 } as const;
 
 /** A request from a JSON-protocol client. */
@@ -87,17 +92,20 @@ export type ClientMessage =
   }
   | { type: "leave"; room: string; nonce?: string }
   | { type: "send"; room: string; text: string; nonce?: string }
+  | { type: "set_name"; name: string; nonce?: string }
+  | { type: "ping"; nonce?: string }
   | {
     type: "history";
     room: string;
     before: number;
+    /** Page back through every kind of entry above this id, as a resume missed them. */
+    since?: number;
     limit?: number;
     nonce?: string;
   }
-  | { type: "set_name"; name: string; nonce?: string }
-  | { type: "ping"; nonce?: string }
   | { type: "auth"; token: string; nonce?: string }
-  | { type: "auth"; guestKey: string; nonce?: string };
+  | { type: "auth"; guestKey: string; nonce?: string }
+  | ActionRequest;
 
 /** Who a connection is, as `hello` and `authenticated` tell it. */
 export interface UserInfo {
@@ -127,6 +135,24 @@ export interface ClientLimits {
   maxRooms: number;
   /** Room size above which presence sends counts, not names. */
   largeRoom: number;
+  /** Milliseconds between two `typing` events the room passes on for one user. */
+  typingInterval: number;
+}
+
+/** The answer to a moderator's `ban`, `unban` or `kick`: what was done. */
+export interface ModeratedEvent {
+  /** Always `"moderated"`. */
+  type: "moderated";
+  /** What was done. */
+  action: "ban" | "unban" | "kick";
+  /** The room; `null` for every room. */
+  room: string | null;
+  /** The user it was done to. */
+  userId: string;
+  /** For a ban: when it ends, in milliseconds since the Unix epoch; `null` when it lasts. */
+  until?: number | null;
+  /** The request's nonce. */
+  nonce?: string;
 }
 
 /** Every frame the server sends to a JSON-protocol client. */
@@ -158,7 +184,8 @@ export type ServerEvent =
     room: string;
     members: Member[];
     memberCount: number;
-    messages: ChatMessage[];
+    /** Messages; after `since`, edits and deletions too. */
+    messages: LogEntry[];
     truncated: boolean;
     hasMore: boolean;
     epoch: string;
@@ -166,19 +193,25 @@ export type ServerEvent =
   | {
     type: "left";
     room: string;
-    /** Why the server took the connection out of the room, when the client did not ask. */
-    reason?: ErrorCode;
+    /**
+     * Why the server took the connection out of the room, when the client
+     * did not ask: its new token no longer opens it, or a moderator banned
+     * or kicked the user.
+     */
+    reason?: "forbidden" | "banned" | "kicked";
   }
   | {
     type: "history";
     room: string;
-    messages: ChatMessage[];
+    /** Messages; with `since`, edits and deletions too. */
+    messages: LogEntry[];
     hasMore: boolean;
     epoch: string;
   }
   | PresenceEvent
   | ResetEvent
-  | ChatMessage
+  | TypingEvent
+  | LogEntry
   | {
     type: "ack";
     nonce?: string;
@@ -188,24 +221,9 @@ export type ServerEvent =
     duplicate: boolean;
   }
   | { type: "renamed"; user: string; nonce?: string }
+  | ModeratedEvent
   | { type: "pong"; nonce?: string }
   | { type: "error"; code: ErrorCode; message: string; nonce?: string };
-
-/** A request that does not follow the protocol; `code` goes into the `error` frame. */
-export class ProtocolError extends Error {
-  /** The stable error code. */
-  readonly code: ErrorCode;
-  /** The request's nonce, when it had one, so the client can match the error. */
-  readonly nonce?: string;
-
-  /** Creates a ProtocolError with its code and optional nonce. */
-  constructor(code: ErrorCode, message: string, nonce?: string) {
-    super(message);
-    this.name = "ProtocolError";
-    this.code = code;
-    if (nonce !== undefined) this.nonce = nonce;
-  }
-}
 
 /**
  * Joins already-encoded JSON frames into one frame: a single event stays as
@@ -216,214 +234,6 @@ export class ProtocolError extends Error {
  */
 export function batchFrame(frames: readonly string[]): string {
   return frames.length === 1 ? frames[0]! : `[${frames.join(",")}]`;
-}
-
-/** Characters never allowed in text: C0/C1 controls other than tab, newline and carriage return. */
-const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}/u;
-/** Characters never allowed in names: controls, and format characters except the emoji joiner (U+200D). */
-const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Co}\p{Cn}]|(?!\u200d)\p{Cf}/u;
-
-/**
- * Checks chat text: well-formed Unicode, no control characters but tab and
- * line breaks, not blank, and at most `maxBytes` UTF-8 bytes.
- *
- * @param text The text to check.
- * @param maxBytes Largest size in UTF-8 bytes.
- * @param nonce The request's nonce, carried into the error.
- * @returns `text`, unchanged.
- * @throws {ProtocolError} `message_too_large` or `bad_request`.
- */
-export function validateText(
-  text: string,
-  maxBytes: number,
-  nonce?: string,
-): string {
-  if (text.length > maxBytes || utf8Length(text) > maxBytes) {
-    throw new ProtocolError(
-      "message_too_large",
-      `Cannot send message: text exceeds ${maxBytes} bytes`,
-      nonce,
-    );
-  }
-  if (!text.isWellFormed() || FORBIDDEN_IN_TEXT.test(text)) {
-    throw new ProtocolError(
-      "bad_request",
-      "Cannot send message: text contains control characters or lone surrogates",
-      nonce,
-    );
-  }
-  if (text.trim() === "") {
-    throw new ProtocolError(
-      "bad_request",
-      "Cannot send message: text is empty",
-      nonce,
-    );
-  }
-  return text;
-}
-
-/**
- * Normalises and checks a display name: NFC, trimmed, 1 to
- * {@linkcode MAX_NAME_LENGTH} characters, no control, private-use,
- * unassigned or invisible format characters (the emoji joiner U+200D is allowed).
- *
- * @param name The requested name.
- * @returns The normalised name.
- * @throws {ProtocolError} `invalid_name` with the rule that failed.
- *
- * @example Trimming and rejecting
- * ```ts
- * import assert from "node:assert/strict";
- * import { normalizeName } from "./protocol.ts";
- *
- * assert.equal(normalizeName("  Ada "), "Ada");
- * assert.throws(() => normalizeName("a\u202Eb"), /invisible|control/);
- * ```
- */
-export function normalizeName(name: unknown): string {
-  if (typeof name !== "string") {
-    throw new ProtocolError(
-      "invalid_name",
-      "Cannot set name: name must be a string",
-    );
-  }
-  if (!name.isWellFormed()) {
-    throw new ProtocolError(
-      "invalid_name",
-      "Cannot set name: name has lone surrogates",
-    );
-  }
-  const normalized = name.normalize("NFC").trim();
-  const length = [...normalized].length;
-  if (length < 1 || length > MAX_NAME_LENGTH) {
-    throw new ProtocolError(
-      "invalid_name",
-      `Cannot set name: name must be 1 to ${MAX_NAME_LENGTH} characters`,
-    );
-  }
-  if (FORBIDDEN_IN_NAME.test(normalized)) {
-    throw new ProtocolError(
-      "invalid_name",
-      "Cannot set name: name contains control or invisible characters",
-    );
-  }
-  return normalized;
-}
-
-/**
- * Checks a room name and folds it to lower case; a direct room's name
- * (`dm:…`) must be in its canonical form and keeps its case.
- *
- * @param room The requested room.
- * @param nonce The request's nonce, carried into the error.
- * @returns The folded name.
- * @throws {ProtocolError} `invalid_room`.
- *
- * @example Folding case
- * ```ts
- * import assert from "node:assert/strict";
- * import { normalizeRoom } from "./protocol.ts";
- *
- * assert.equal(normalizeRoom("Dev-Team"), "dev-team");
- * assert.equal(normalizeRoom("dm:Ada:bo"), "dm:Ada:bo");
- * assert.throws(() => normalizeRoom("no spaces"), /room/);
- * ```
- */
-export function normalizeRoom(room: unknown, nonce?: string): string {
-  if (typeof room === "string" && room.startsWith(DIRECT_ROOM_PREFIX)) {
-    if (directRoomUsers(room) !== null) return room;
-    throw new ProtocolError(
-      "invalid_room",
-      'Cannot use room: a direct room is "dm:" and two different user ids, percent-encoded and sorted',
-      nonce,
-    );
-  }
-  if (typeof room !== "string" || !ROOM_NAME_PATTERN.test(room)) {
-    throw new ProtocolError(
-      "invalid_room",
-      'Cannot use room: a room name is 1 to 64 letters, digits, "-" or "_"',
-      nonce,
-    );
-  }
-  return room.toLowerCase();
-}
-
-function readCount(
-  frame: Record<string, unknown>,
-  field: string,
-  min: number,
-  max: number,
-  nonce?: string,
-): number | undefined {
-  const value = frame[field];
-  if (value === undefined) return undefined;
-  if (
-    typeof value !== "number" || !Number.isSafeInteger(value) || value < min ||
-    value > max
-  ) {
-    throw new ProtocolError(
-      "bad_request",
-      `Cannot read request: "${field}" must be an integer from ${min} to ${max}`,
-      nonce,
-    );
-  }
-  return value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function readNonce(frame: Record<string, unknown>): string | undefined {
-  const nonce = frame.nonce;
-  if (nonce === undefined) return undefined;
-  if (
-    typeof nonce !== "string" || nonce.length < 1 ||
-    nonce.length > MAX_NONCE_LENGTH
-  ) {
-    throw new ProtocolError(
-      "bad_request",
-      `Cannot read request: "nonce" must be a string of 1 to ${MAX_NONCE_LENGTH} characters`,
-    );
-  }
-  return nonce;
-}
-
-/** A join's `epoch`: the one its `since` belongs to, so it needs `since`. */
-function readEpoch(
-  frame: Record<string, unknown>,
-  since: number | undefined,
-  nonce?: string,
-): string | undefined {
-  const epoch = frame.epoch;
-  if (epoch === undefined) return undefined;
-  if (
-    typeof epoch !== "string" || epoch.length < 1 ||
-    epoch.length > MAX_EPOCH_LENGTH
-  ) {
-    throw new ProtocolError(
-      "bad_request",
-      `Cannot read request: "epoch" must be a string of 1 to ${MAX_EPOCH_LENGTH} characters`,
-      nonce,
-    );
-  }
-  if (since === undefined) {
-    throw new ProtocolError(
-      "bad_request",
-      'Cannot read request: "epoch" is the epoch of "since", which is missing',
-      nonce,
-    );
-  }
-  return epoch;
-}
-
-function normalizeNameWithNonce(name: unknown, nonce?: string): string {
-  try {
-    return normalizeName(name);
-  } catch (error) {
-    if (!(error instanceof ProtocolError) || nonce === undefined) throw error;
-    throw new ProtocolError(error.code, error.message, nonce);
-  }
 }
 
 /** Options for {@linkcode parseClientMessage}. */
@@ -522,11 +332,13 @@ export function parseClientMessage(
           nonce,
         );
       }
+      const since = readCount(data, "since", 0, before - 1, nonce);
       const limit = readCount(data, "limit", 1, historyLimit, nonce);
       return {
         type: "history",
         room,
         before,
+        ...(since === undefined ? {} : { since }),
         ...(limit === undefined ? {} : { limit }),
         ...withNonce,
       };
@@ -554,13 +366,10 @@ export function parseClientMessage(
       );
     }
     default:
-      throw new ProtocolError(
-        "bad_request",
-        `Cannot read request: unknown type ${
-          JSON.stringify(data.type) ?? "undefined"
-        }`,
-        nonce,
-      );
+      if (typeof data.type === "string" && ACTION_TYPES.includes(data.type)) {
+        return parseActionRequest(data, maxMessageBytes, nonce);
+      }
+      throw unknownType(data.type, nonce);
   }
 }
 

@@ -5,6 +5,7 @@ import {
   connectJson,
   nextMessages,
   sendAndAck,
+  texts,
 } from "../testing/client.ts";
 import { startServer } from "../testing/server.ts";
 import { spawnServer } from "../testing/server_process.ts";
@@ -110,7 +111,7 @@ Deno.test("join with since: a client that was cut off gets exactly what it misse
   const joined = await again.nextOfType("joined");
   assert.equal(joined.truncated, false);
   assert.deepEqual(
-    joined.messages.map((message) => message.text),
+    texts(joined),
     Array.from({ length: 5 }, (_, i) => `missed ${i}`),
   );
   await sendAndAck(sender, "general", "live", "live");
@@ -229,7 +230,7 @@ Deno.test("join with since older than retention says truncated", async () => {
   late.sendJson({ type: "join", room: "general", since: 1 });
   const joined = await late.nextOfType("joined");
   assert.equal(joined.truncated, true);
-  assert.deepEqual(joined.messages.map((message) => message.text), [
+  assert.deepEqual(texts(joined), [
     "m3",
     "m4",
     "m5",
@@ -338,7 +339,7 @@ Deno.test("history: pages older messages with before and limit", async () => {
   await late.nextOfType("hello");
   late.sendJson({ type: "join", room: "general" });
   const joined = await late.nextOfType("joined");
-  assert.deepEqual(joined.messages.map((m) => m.text), ["m5", "m6", "m7"]);
+  assert.deepEqual(texts(joined), ["m5", "m6", "m7"]);
   assert.equal(joined.hasMore, true);
   late.sendJson({
     type: "history",
@@ -347,7 +348,7 @@ Deno.test("history: pages older messages with before and limit", async () => {
     limit: 3,
   });
   const page = await late.nextOfType("history");
-  assert.deepEqual(page.messages.map((m) => m.text), ["m2", "m3", "m4"]);
+  assert.deepEqual(texts(page), ["m2", "m3", "m4"]);
   assert.equal(page.hasMore, true);
   late.sendJson({
     type: "history",
@@ -355,7 +356,7 @@ Deno.test("history: pages older messages with before and limit", async () => {
     before: page.messages[0]!.id,
   });
   const last = await late.nextOfType("history");
-  assert.deepEqual(last.messages.map((m) => m.text), ["m1"]);
+  assert.deepEqual(texts(last), ["m1"]);
   assert.equal(last.hasMore, false);
 });
 
@@ -482,7 +483,7 @@ Deno.test("history survives a server restart on the same KV file", async () => {
     const wsUrl = `${child.url.replace("http", "ws")}ws`;
     const { client, joined: [joined] } = await connectJson(wsUrl);
     await using _ = client;
-    assert.deepEqual(joined?.messages.map((m) => m.text), ["remember me"]);
+    assert.deepEqual(texts(joined!), ["remember me"]);
     // The same log: its ids, and so its epoch, still hold.
     assert.equal(joined?.epoch, epoch);
     const ack = await sendAndAck(client, "general", "and me", "r2");

@@ -1,13 +1,17 @@
 /**
  * A connection's part in the chat: who it is, the rooms it is in, its send
  * budget, and the requests that change them (auth, join, leave, send,
- * history, set_name, ping).
+ * history, set_name, ping; edit and delete in `message_actions.ts`, ban,
+ * unban and kick in `moderation_requests.ts`), and what moderation does to
+ * it (bans, kicks, the end of all its connections).
  *
  * @module
  */
 import type { Chat, Joined } from "../chat/chat.ts";
+import type { ControlEvent } from "../chat/control.ts";
 import type { Broadcast, Member } from "../chat/events.ts";
 import type { Draft } from "../chat/history.ts";
+import type { Moderator } from "../chat/moderator.ts";
 import { log } from "../observability/log.ts";
 import type { ChatMetrics } from "./chat_metrics.ts";
 import type { Config } from "./config.ts";
@@ -21,7 +25,17 @@ import {
 import type { Credential, Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
 import { Budget } from "./budget.ts";
-import { type FeedContext, RoomFeed } from "./room_feed.ts";
+import { Memberships } from "./memberships.ts";
+import {
+  type JoinContext,
+  joinRoom,
+  nameFree,
+  nameTaken,
+} from "./room_join.ts";
+import { amendMessage } from "./message_actions.ts";
+import { moderate } from "./moderation_requests.ts";
+import type { FeedContext, RoomFeed } from "./room_feed.ts";
+import type { TypingThrottle } from "./typing.ts";
 
 /** Options for {@linkcode Session}. */
 export interface SessionOptions {
@@ -41,12 +55,24 @@ export interface SessionOptions {
   closed: () => boolean;
   /** Counts rate-limited requests and publishes for `/metrics`. */
   metrics?: ChatMetrics;
+  /** Takes moderation actions and reads bans. */
+  moderator: Moderator;
+  /** Lets a user's typing through at most once per interval and room. */
+  typing: TypingThrottle;
+  /**
+   * The current time in milliseconds since the Unix epoch, for the edit window.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
 }
 
 /** A plain-text connection's join of the default room, and the feed to start once its socket opens. */
 export interface PlainJoin {
   joined: Promise<Joined>;
   feed: RoomFeed;
+  /** Whether the user is banned from the room, which closes the connection (4403). */
+  banned: Promise<boolean>;
 }
 
 /** Requests a connection may send while its sign-in is verified; the rest wait for it. */
@@ -60,15 +86,45 @@ function hasPlainText(broadcast: Broadcast): boolean {
 /** One connection's chat state and request handlers. */
 export class Session {
   #options: SessionOptions;
-  #rooms = new Map<string, RoomFeed>();
+  #rooms: Memberships;
   /** Requests that arrived while a sign-in was being verified, in order. */
   #waiting: ClientMessage[] | undefined;
   #budget: Budget;
+  #context: JoinContext;
 
   /** A session for one connection. */
   constructor(options: SessionOptions) {
     this.#options = options;
     this.#budget = new Budget(options.config);
+    const now = options.now ?? Date.now;
+    this.#rooms = new Memberships({
+      connectionId: options.id,
+      feeds: options.feeds,
+      chat: options.chat,
+      moderator: options.moderator,
+      close: options.close,
+      now,
+    });
+    const { credentials } = options;
+    this.#context = {
+      connectionId: options.id,
+      get identity() {
+        return credentials.identity;
+      },
+      get member() {
+        return memberOf(credentials.identity);
+      },
+      writer: options.feeds.writer,
+      refuse: (error) => this.refuse(error),
+      chat: options.chat,
+      moderator: options.moderator,
+      editWindow: options.config.editWindow,
+      now,
+      rooms: this.#rooms,
+      config: options.config,
+      mayUse: (room) => credentials.mayUse(room),
+      closed: options.closed,
+    };
   }
 
   /** Who the connection is now. */
@@ -78,8 +134,7 @@ export class Session {
 
   /** The connection's user as room members see them. */
   get #member(): Member {
-    const { id, name, guest } = this.identity;
-    return guest ? { id, name, guest } : { id, name };
+    return memberOf(this.identity);
   }
 
   get #writer() {
@@ -93,7 +148,7 @@ export class Session {
    * @returns The join, and the feed to start with it once the socket is open.
    */
   joinPlain(): PlainJoin {
-    const feed = this.#addFeed(DEFAULT_ROOM);
+    const feed = this.#rooms.add(DEFAULT_ROOM, this.#member);
     const joined = this.#options.chat.join(DEFAULT_ROOM, feed.member, {
       ...feed.subscribeOptions(),
       since: false,
@@ -107,7 +162,9 @@ export class Session {
         this.#options.chat.leave(DEFAULT_ROOM, feed.member).catch(() => {});
       }
     }, () => {});
-    return { joined, feed };
+    const banned = this.#options.moderator.banOf(this.identity.id, DEFAULT_ROOM)
+      .then((ban) => ban !== undefined);
+    return { joined, feed, banned };
   }
 
   /**
@@ -182,7 +239,7 @@ export class Session {
         );
         return;
       case "join":
-        this.#join(request);
+        joinRoom(this.#context, request);
         return;
       case "leave":
         if (!this.#requireJoined(request.room, request.nonce)) return;
@@ -207,12 +264,24 @@ export class Session {
       case "history":
         if (!this.#requireJoined(request.room, request.nonce)) return;
         if (!this.#withinRate(request.nonce)) return;
-        this.#history(
-          request.room,
-          request.before,
-          request.limit ?? this.#options.config.historyLimit,
-          request.nonce,
-        );
+        this.#history(request);
+        return;
+      case "edit":
+      case "delete":
+        if (!this.#requireJoined(request.room, request.nonce)) return;
+        if (!this.#withinRate(request.nonce)) return;
+        amendMessage(this.#context, request);
+        return;
+      case "typing":
+        if (!this.#requireJoined(request.room, request.nonce)) return;
+        if (!this.#withinControl()) return;
+        this.#typing(request.room);
+        return;
+      case "ban":
+      case "unban":
+      case "kick":
+        if (!this.#withinRate(request.nonce)) return;
+        moderate(this.#context, request);
         return;
       case "set_name":
         if (!this.#withinRate(request.nonce)) return;
@@ -231,13 +300,38 @@ export class Session {
 
   /** Leaves every room; called once when the connection ends. */
   end(): void {
-    for (const room of [...this.#rooms.keys()]) this.#dropFeed(room);
+    this.#rooms.end();
   }
 
-  #addFeed(room: string): RoomFeed {
-    const feed = new RoomFeed(this.#options.feeds, this.#member);
-    this.#rooms.set(room, feed);
-    return feed;
+  /**
+   * Acts on a control event about this connection's user: a ban or a kick
+   * takes it out of the room (every room for a server-wide ban) with `left`
+   * (a plain-text connection, which has only the one room, is closed), and
+   * a disconnection closes it (4410).
+   *
+   * @param event The event, for this connection's user.
+   */
+  control(event: ControlEvent): void {
+    if (event.type === "disconnect") {
+      this.#options.close(CloseCode.disconnected, "Disconnected by the server");
+    } else this.#rooms.control(event);
+  }
+
+  /**
+   * Takes the connection out of every room whose ban the control channel
+   * may have missed: the store is asked for each.
+   */
+  recheckBans(): Promise<void> {
+    return this.#rooms.recheck(this.identity.id);
+  }
+
+  /** Tells the room's other members that this user is typing, at most once per interval. */
+  #typing(room: string): void {
+    const { typing, chat, id } = this.#options;
+    if (!typing.allow(this.identity.id, room)) return;
+    chat.typing({ type: "typing", room, user: this.#member }, id).catch(
+      (error) => log("warn", "room.typing_failed", { id, room, error }),
+    );
   }
 
   /**
@@ -306,9 +400,9 @@ export class Session {
     const { credentials, chat, id } = this.#options;
     const member = this.#member;
     const renamed: string[] = [];
-    for (const [room, feed] of [...this.#rooms]) {
+    for (const [room, feed] of this.#rooms.entries()) {
       if (!credentials.mayUse(room)) {
-        this.#dropFeed(room);
+        this.#rooms.drop(room);
         this.#writer.reply({ type: "left", room, reason: "forbidden" });
         continue;
       }
@@ -321,158 +415,18 @@ export class Session {
     );
   }
 
-  #join(
-    { room, since, epoch, nonce }: Extract<ClientMessage, { type: "join" }>,
-  ): void {
-    const { config } = this.#options;
-    if (this.#rooms.has(room)) {
-      this.refuse(
-        new ProtocolError(
-          "already_joined",
-          `Cannot join room: already in "${room}"`,
-          nonce,
-        ),
-      );
-      return;
-    }
-    if (this.#rooms.size >= config.maxRooms) {
-      this.refuse(
-        new ProtocolError(
-          "too_many_rooms",
-          `Cannot join room: already in ${config.maxRooms} rooms`,
-          nonce,
-        ),
-      );
-      return;
-    }
-    if (!this.#options.credentials.mayUse(room)) {
-      this.refuse(
-        new ProtocolError(
-          "forbidden",
-          `Cannot join room: "${room}" is not open to this user`,
-          nonce,
-        ),
-      );
-      return;
-    }
-    const feed = this.#addFeed(room);
-    this.#nameFree([room]).then((free) => {
-      if (feed.ended) return;
-      if (free) {
-        this.#enter(room, feed, { since, epoch, nonce });
-        return;
-      }
-      this.#rooms.delete(room);
-      feed.controller.abort();
-      this.refuse(this.#nameTaken(nonce));
-    }, (error) => this.#joinFailed(room, feed, error, nonce));
-  }
-
-  /** Joins `room` as `feed`'s member and answers with `joined`. */
-  #enter(
-    room: string,
-    feed: RoomFeed,
-    { since, epoch, nonce }: { since?: number; epoch?: string; nonce?: string },
-  ): void {
-    const { chat, config, id } = this.#options;
-    chat.join(room, feed.member, {
-      ...feed.subscribeOptions(),
-      since,
-      epoch,
-      historyLimit: config.historyLimit,
-      memberLimit: config.largeRoom,
-      origin: id,
-    }).then(
-      (joined) => {
-        feed.ready = true;
-        if (feed.ended) {
-          chat.leave(room, feed.member).catch(() => {});
-          return;
-        }
-        this.#writer.reply({
-          type: "joined",
-          room,
-          members: joined.members,
-          memberCount: joined.memberCount,
-          messages: joined.history.messages,
-          truncated: joined.history.truncated,
-          hasMore: joined.history.hasMore,
-          epoch: joined.history.epoch,
-        });
-        feed.start(joined);
-      },
-      (error) => this.#joinFailed(room, feed, error, nonce),
-    );
-  }
-
-  #joinFailed(room: string, feed: RoomFeed, error: unknown, nonce?: string) {
-    // A join still running when the connection ended (as every one does at
-    // shutdown, which then closes the store under it) fails harmlessly.
-    log(this.#options.closed() ? "debug" : "error", "room.join_failed", {
-      id: this.#options.id,
-      room,
-      error,
-    });
-    if (this.#rooms.get(room) === feed) this.#rooms.delete(room);
-    feed.controller.abort();
-    this.#writer.error(
-      new ProtocolError(
-        "unavailable",
-        "Cannot join room: the server cannot read its history now",
-        nonce,
-      ),
-    );
-  }
-
-  /**
-   * Whether a guest's name is free in each of `rooms`: a guest may not go by
-   * the name of a verified user who is present there.
-   */
-  async #nameFree(rooms: readonly string[], name = this.identity.name) {
-    if (!this.identity.guest) return true;
-    const folded = foldName(name);
-    for (const room of rooms) {
-      const members = await this.#options.chat.members(
-        room,
-        this.#options.config.largeRoom,
-      );
-      if (
-        members.some((member) =>
-          !member.guest && member.id !== this.identity.id &&
-          foldName(member.name) === folded
-        )
-      ) return false;
-    }
-    return true;
-  }
-
-  #nameTaken(nonce?: string): ProtocolError {
-    return new ProtocolError(
-      "name_taken",
-      "Cannot use name: a signed-in user here goes by it; pick another",
-      nonce,
-    );
-  }
-
   #leave(room: string): void {
-    this.#dropFeed(room);
+    this.#rooms.drop(room);
     this.#writer.reply({ type: "left", room });
-  }
-
-  #dropFeed(room: string): void {
-    const feed = this.#rooms.get(room);
-    if (!feed) return;
-    this.#rooms.delete(room);
-    feed.controller.abort();
-    // A join still in flight undoes its own presence when it completes.
-    if (!feed.ready) return;
-    this.#options.chat.leave(room, feed.member).catch((error) =>
-      log("error", "room.leave_failed", { id: this.#options.id, room, error })
-    );
   }
 
   /** Whether the connection is in `room` and may still use it; answers the refusal otherwise. */
   #requireJoined(room: string, nonce?: string): boolean {
+    const banned = this.#rooms.banned(room, nonce);
+    if (banned) {
+      this.refuse(banned);
+      return false;
+    }
     if (!this.#rooms.has(room)) {
       this.refuse(
         new ProtocolError(
@@ -506,30 +460,40 @@ export class Session {
       );
       return;
     }
-    this.#nameFree([...this.#rooms.keys()], name).then((free) => {
-      if (this.#options.closed()) return;
-      if (!free) {
-        this.refuse(this.#nameTaken(nonce));
-        return;
-      }
-      const previous = this.identity.name;
-      credentials.rename(name);
-      this.#writer.reply(
-        nonce === undefined
-          ? { type: "renamed", user: name }
-          : { type: "renamed", user: name, nonce },
+    nameFree(this.#context, this.#rooms.entries().map(([room]) => room), name)
+      .then(
+        (free) => {
+          if (this.#options.closed()) return;
+          if (!free) {
+            this.refuse(nameTaken(nonce));
+            return;
+          }
+          const previous = this.identity.name;
+          credentials.rename(name);
+          this.#writer.reply(
+            nonce === undefined
+              ? { type: "renamed", user: name }
+              : { type: "renamed", user: name, nonce },
+          );
+          if (previous !== name) this.#afterSignIn();
+        },
+        (error) => {
+          log("error", "room.rename_failed", { id: this.#options.id, error });
+          this.#writer.error(
+            new ProtocolError("unavailable", "Cannot set name now", nonce),
+          );
+        },
       );
-      if (previous !== name) this.#afterSignIn();
-    }, (error) => {
-      log("error", "room.rename_failed", { id: this.#options.id, error });
-      this.#writer.error(
-        new ProtocolError("unavailable", "Cannot set name now", nonce),
-      );
-    });
   }
 
-  #history(room: string, before: number, limit: number, nonce?: string): void {
-    this.#options.chat.history(room, before, limit).then(
+  #history(
+    { room, before, since, limit, nonce }: Extract<
+      ClientMessage,
+      { type: "history" }
+    >,
+  ): void {
+    const { chat, config } = this.#options;
+    chat.history(room, before, limit ?? config.historyLimit, since).then(
       (page) =>
         this.#writer.reply({
           type: "history",
@@ -641,7 +605,7 @@ export class Session {
   }
 }
 
-/** A name as compared for `name_taken`: case and canonical form aside. */
-function foldName(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
+/** A user as room members see them. */
+function memberOf({ id, name, guest }: Identity): Member {
+  return guest ? { id, name, guest } : { id, name };
 }

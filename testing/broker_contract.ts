@@ -20,6 +20,7 @@ import {
 } from "../chat/events.ts";
 import type { History } from "../chat/history.ts";
 import { withTimeout } from "./async.ts";
+import { contractTests } from "./contract.ts";
 
 /** One instance of the chat: its broker and the history it stores to. */
 export interface BrokerInstance {
@@ -100,9 +101,7 @@ export function brokerContract(
   open: OpenBrokers,
   ignore = false,
 ): void {
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("subscribe() counts the subscriber at once, before the first next()", async () => {
     await using pair = await open();

@@ -4,13 +4,14 @@
  *
  * @module
  */
-import type { ChatMessage } from "../chat/events.ts";
+import type { ChatMessage, LogEntry } from "../chat/events.ts";
 import {
   DEFAULT_ROOM,
   JSON_PROTOCOL,
   type ServerEvent,
 } from "../server/protocol.ts";
 import { withTimeout } from "./async.ts";
+import { signTestToken } from "./tokens.ts";
 
 /** A WebSocket client that queues every frame it receives. */
 export class TestClient implements AsyncDisposable {
@@ -142,6 +143,35 @@ export async function connectJson(
   return { client, hello, joined };
 }
 
+/** Sends `request` and returns the next event answering its nonce. */
+export async function ask(
+  client: TestClient,
+  request: Record<string, unknown>,
+): Promise<ServerEvent> {
+  const nonce = crypto.randomUUID();
+  client.sendJson({ ...request, nonce });
+  while (true) {
+    const event = await client.nextEvent();
+    if ("nonce" in event && event.nonce === nonce) return event;
+  }
+}
+
+/**
+ * Opens a JSON client signed in with a test token for `claims`, joined to `rooms`.
+ *
+ * @param url The server's `/ws` URL.
+ * @param claims The token's claims, `sub` among them.
+ * @param rooms Rooms to join.
+ * @returns As {@linkcode connectJson}.
+ */
+export async function signedIn(
+  url: string,
+  claims: Parameters<typeof signTestToken>[0],
+  rooms: string[] = [DEFAULT_ROOM],
+): ReturnType<typeof connectJson> {
+  return await connectJson(url, rooms, { token: await signTestToken(claims) });
+}
+
 /** Sends a message and waits for its `ack`; throws on an `error` for it. */
 export async function sendAndAck(
   client: TestClient,
@@ -205,4 +235,21 @@ export async function nextTexts(
   const frames = [];
   while (frames.length < count) frames.push(await client.nextFrame());
   return frames;
+}
+
+/**
+ * The texts of a page's entries (`-` for a deletion), or of a run of them.
+ *
+ * @param page A page of history or of the log, or its entries.
+ * @returns Their texts, in order.
+ */
+export function texts(
+  page: { messages: LogEntry[] } | { entries: LogEntry[] } | LogEntry[],
+): string[] {
+  const entries = Array.isArray(page)
+    ? page
+    : "messages" in page
+    ? page.messages
+    : page.entries;
+  return entries.map((entry) => entry.type === "delete" ? "-" : entry.text);
 }

@@ -5,12 +5,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { History, HistoryPage } from "../chat/history.ts";
+import type { History } from "../chat/history.ts";
+import { texts } from "./client.ts";
+import { contractTests } from "./contract.ts";
 
 /** Settings a contract test needs from a fresh, empty history. */
 export interface ContractOptions {
   maxMessages?: number;
   maxAgeMs?: number;
+  maxEdits?: number;
   now?: () => number;
 }
 
@@ -26,6 +29,8 @@ export interface OldMessage {
 export interface ContractHistory extends History, AsyncDisposable {
   /** Writes `message` and the room's head as they were stored before epochs and user ids. */
   writeOld(room: string, message: OldMessage): Promise<void>;
+  /** Every value the store holds, as text, to search for what it should no longer keep. */
+  dump(): Promise<string>;
 }
 
 /** Opens a fresh, empty history; disposing it releases everything it used. */
@@ -33,12 +38,15 @@ export type OpenHistory = (
   options?: ContractOptions,
 ) => Promise<ContractHistory>;
 
-function texts(page: Pick<HistoryPage, "messages">): string[] {
-  return page.messages.map((message) => message.text);
-}
-
-/** Drafts with the texts "1" to `count`. */
-function numbered(count: number) {
+/**
+ * Drafts with the texts "1" to `count`.
+ *
+ * @param count How many.
+ * @returns The drafts, by user `u`.
+ */
+export function numbered(
+  count: number,
+): { userId: string; user: string; text: string }[] {
   return Array.from({ length: count }, (_, i) => ({
     userId: "u",
     user: "u",
@@ -58,9 +66,7 @@ export function historyContract(
   open: OpenHistory,
   ignore = false,
 ): void {
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("append() numbers a batch in order after the room's last id", async () => {
     await using history = await open();

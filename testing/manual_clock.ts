@@ -55,6 +55,11 @@ export class ManualClock implements Clock {
     }
   }
 
+  /** Moves time on by `ms` without running any timer. */
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+
   /** Moves time on by the timer's delay and runs it. */
   fire(timer: ManualTimer): void {
     if (!this.#timers.delete(timer)) {

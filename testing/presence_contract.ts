@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Member } from "../chat/events.ts";
 import type { Presence } from "../chat/presence.ts";
+import { contractTests } from "./contract.ts";
 
 /** A member whose id is their name, as these tests use them. */
 function member(name: string): Member {
@@ -89,9 +90,7 @@ export function presenceContract(
   settings: PresenceContractSettings = {},
 ): void {
   const { shared = false, ignore = false } = settings;
-  function test(behaviour: string, fn: () => Promise<void>): void {
-    Deno.test({ name: `${name} ${behaviour}`, ignore, fn });
-  }
+  const test = contractTests(name, ignore);
 
   test("join() and leave() report a user's first arrival and last departure over every instance", async () => {
     await using pair = await open();
@@ -199,6 +198,22 @@ export function presenceContract(
     }
   });
 
+  test("rooms() lists the rooms with someone present on any instance, up to a limit", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    await a.join("general", member("ada"));
+    await b.join("dev", member("bo"));
+    await b.join("dm:ada:bo", member("bo"));
+    await a.join("gone", member("cy"));
+    await a.leave("gone", member("cy"));
+    assert.deepEqual((await a.rooms(10)).sort(), [
+      "dev",
+      "dm:ada:bo",
+      "general",
+    ]);
+    assert.equal((await b.rooms(2)).length, 2);
+  });
+
   if (!shared) return;
 
   test("close() removes its instance's users and keeps the others'", async () => {
@@ -228,6 +243,7 @@ export function presenceContract(
     now += 2;
     assert.deepEqual(await names(b, "general"), []);
     assert.equal(await b.count("general"), 0);
+    assert.deepEqual(await b.rooms(10), []);
     assert.equal(
       await b.join("general", member("ada")),
       true,

@@ -216,3 +216,33 @@ export async function startCluster(
     },
   };
 }
+
+/**
+ * Starts a `redis-server` and `count` server processes on it, for a test
+ * that needs several instances and nothing else of Redis.
+ *
+ * @param count How many instances.
+ * @param args Extra flags for each.
+ * @returns The instances; disposing them stops Redis too.
+ */
+export async function startRedisCluster(
+  count: number,
+  args: string[] = [],
+): Promise<Cluster & { redis: RedisServer }> {
+  const redis = await startRedis();
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster(redis.url, count, args);
+  } catch (error) {
+    await redis[Symbol.asyncDispose]();
+    throw error;
+  }
+  return {
+    ...cluster,
+    redis,
+    async [Symbol.asyncDispose]() {
+      await cluster[Symbol.asyncDispose]();
+      await redis[Symbol.asyncDispose]();
+    },
+  };
+}
