@@ -1,83 +1,14 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import { startServer } from "../testing/server.ts";
-import { signTestToken, TEST_SECRET } from "../testing/tokens.ts";
+import { TEST_SECRET } from "../testing/tokens.ts";
+import { startHostApp } from "./_host_app.ts";
 import {
   browserTest,
   launchBrowser,
   sendMessage,
   waitForMessage,
 } from "./_browser.ts";
-
-/** A host application with its own login, which issues chat tokens to its users. */
-interface HostApp extends AsyncDisposable {
-  origin: string;
-  /** Tokens issued so far, with their expiry (seconds since the epoch). */
-  issued: { sub: string; exp: number }[];
-  /** Resolves once `count` tokens have been issued. */
-  untilIssued(count: number): Promise<void>;
-}
-
-/**
- * Serves `/login?user=ID&name=NAME` (a session cookie, then off to the chat)
- * and `/token` (a token for the session's user, to the chat page's origin,
- * with the browser's cookies), as a host application would.
- */
-function startHostApp(chatOrigin: () => string, ttlSeconds: number): HostApp {
-  const issued: { sub: string; exp: number }[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const url = new URL(req.url);
-      if (url.pathname === "/login") {
-        const session = JSON.stringify([
-          url.searchParams.get("user"),
-          url.searchParams.get("name"),
-        ]);
-        return new Response(null, {
-          status: 302,
-          headers: {
-            location: `${chatOrigin()}/`,
-            "set-cookie": `session=${
-              encodeURIComponent(session)
-            }; Path=/; SameSite=Lax`,
-          },
-        });
-      }
-      const cors = {
-        "access-control-allow-origin": chatOrigin(),
-        "access-control-allow-credentials": "true",
-      };
-      const session = req.headers.get("cookie")?.match(/session=([^;]+)/)?.[1];
-      if (url.pathname !== "/token" || !session) {
-        return new Response("Not signed in\n", { status: 401, headers: cors });
-      }
-      const [sub, name] = JSON.parse(decodeURIComponent(session)) as [
-        string,
-        string,
-      ];
-      const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-      const token = await signTestToken({ sub, name, exp });
-      issued.push({ sub, exp });
-      for (const waiter of waiters) {
-        if (issued.length >= waiter.count) waiter.resolve();
-      }
-      return Response.json({ token }, { headers: cors });
-    },
-  );
-  return {
-    origin: `http://127.0.0.1:${server.addr.port}`,
-    issued,
-    untilIssued(count) {
-      if (issued.length >= count) return Promise.resolve();
-      const { promise, resolve } = Promise.withResolvers<void>();
-      waiters.push({ count, resolve });
-      return promise;
-    },
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
-}
 
 browserTest(
   "UI signs users in with the host application's token; they chat and open a direct message",
