@@ -6,6 +6,8 @@
 // in with textContent, never as HTML.
 
 import { ChatClient, StorageOutbox } from "./client/mod.js";
+import { ActionDialog } from "./action_dialog.js";
+import { Composer } from "./composer.js";
 import {
   checkName,
   directRoom,
@@ -13,11 +15,13 @@ import {
   hueFor,
   initials,
   normalizeRoom,
-  utf8Length,
 } from "./format.js";
+import { Menu } from "./menu.js";
+import { lastEditable, messageActions } from "./message_actions.js";
 import { MessageList } from "./message_list.js";
 import { RoomView } from "./room_view.js";
 import { guestKey, loadConfig, tokenProvider } from "./sign_in.js";
+import { typingLine } from "./typing.js";
 
 const NAME_KEY = "chat.name";
 const ROOMS_KEY = "chat.rooms";
@@ -26,6 +30,10 @@ const LABELS_KEY = "chat.room-labels";
 const DEFAULT_ROOM = "general";
 /** Shown until `hello` says otherwise. */
 const DEFAULT_MAX_MESSAGE_BYTES = 4096;
+/** The server's default edit window in seconds, until `hello` says. */
+const DEFAULT_EDIT_WINDOW = 900;
+/** The server's default typing interval in milliseconds, until `hello` says. */
+const DEFAULT_TYPING_INTERVAL = 2000;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -52,10 +60,13 @@ const ui = {
   notice: $("notice"),
   noticeText: $("notice-text"),
   noticeClose: $("notice-close"),
-  composer: $("composer"),
   composerLabel: $("composer-label"),
   text: $("text"),
-  counter: $("counter"),
+  typing: $("typing"),
+  ended: $("ended"),
+  endedText: $("ended-text"),
+  rejoin: $("rejoin"),
+  closeRoom: $("close-room"),
   nameDialog: $("name-dialog"),
   nameForm: $("name-form"),
   nameInput: $("name-input"),
@@ -76,6 +87,10 @@ const state = {
   myId: "",
   /** Whether a token signed us in (otherwise we are a guest). */
   signedIn: false,
+  /** The token's role: `member`, `moderator` or `admin`. */
+  role: "member",
+  /** Whether the host application ended our connections (close 4410). */
+  signedOut: false,
   /** @type {Record<string, string>} labels of direct rooms */
   labels: readLabels(),
 };
@@ -117,12 +132,47 @@ const messageList = new MessageList({
   empty: $("empty"),
   top: $("history-top"),
   isOwn,
+  hasActions: (message) =>
+    messageActions(message, viewer(), Date.now()).length > 0,
   onNeedOlder: (room) => room.loadOlder(),
 });
+const menu = new Menu($("message-menu"));
+const actionDialog = new ActionDialog($("action-dialog"));
+const composer = new Composer({
+  form: $("composer"),
+  text: ui.text,
+  counter: $("counter"),
+  editing: $("editing"),
+  cancel: $("edit-cancel"),
+}, {
+  maxBytes: maxMessageBytes,
+  send: submitMessage,
+  edit: (message, text) => amend("edit", message, text),
+  typing: () => currentRoom()?.room.typing(),
+  lastEditable: () =>
+    lastEditable(currentRoom()?.messages ?? [], viewer(), Date.now()),
+  tooLong: (max) =>
+    showNotice(`This message is too long: at most ${max} bytes (UTF-8).`),
+});
+
+/** Who is looking, for what they may do to messages. */
+function viewer() {
+  return {
+    id: state.myId,
+    role: state.role,
+    editWindow: client.limits?.editWindow ?? DEFAULT_EDIT_WINDOW,
+  };
+}
 
 // ---- Rendering is batched: state changes mark what is dirty, one frame paints.
 
-const dirty = { list: false, rooms: false, members: false, pending: false };
+const dirty = {
+  list: false,
+  rooms: false,
+  members: false,
+  pending: false,
+  typing: false,
+};
 let frame = 0;
 
 function schedule(...parts) {
@@ -136,10 +186,12 @@ function paint() {
   if (dirty.members) renderMembers();
   if (dirty.list) messageList.refresh();
   else if (dirty.pending) messageList.pendingChanged();
+  if (dirty.typing) renderTyping();
   dirty.list =
     dirty.rooms =
     dirty.members =
     dirty.pending =
+    dirty.typing =
       false;
 }
 
@@ -161,6 +213,18 @@ const ERROR_TEXT = {
   "forbidden": "You cannot use this room.",
   "name_taken": "Someone signed in here uses that name. Pick another.",
   "too_many_connections": "You have too many chat tabs open.",
+  "banned": "You are banned from this room.",
+  "not_found": "That message is gone.",
+  "edit_window_closed": "The time to change this message has passed.",
+  "too_many_edits": "This message cannot be edited any more.",
+};
+
+/** What the page says when the server took the user out of a room. */
+const ENDED_TEXT = {
+  banned: (label) => `You were banned from ${label} by a moderator.`,
+  kicked: (label) =>
+    `A moderator removed you from ${label}. You may join it again.`,
+  forbidden: (label) => `You no longer have access to ${label}.`,
 };
 
 /** A sentence for the user about a ChatError. */
@@ -178,6 +242,9 @@ function isOwn(message) {
 /** How a room tells the page what changed. */
 const roomHooks = {
   me: () => state.me || "You",
+  myId: () => state.myId,
+  typingInterval: () =>
+    client.limits?.typingInterval ?? DEFAULT_TYPING_INTERVAL,
   isOwn,
   isCurrent: (view) => view.name === state.current,
   changed(...parts) {
@@ -189,6 +256,17 @@ const roomHooks = {
     }
     schedule(...parts.filter((part) => part in dirty));
   },
+  amended(view, message) {
+    if (view === currentRoom()) messageList.updated(message);
+    if (composer.editing === message && message.deleted) {
+      composer.cancelEditing();
+    }
+  },
+  ended(view) {
+    if (state.current === view.name) renderEnded();
+    showNotice(ENDED_TEXT[view.ended]?.(labelFor(view.name)) ?? "");
+    schedule("rooms");
+  },
   notice: showNotice,
   reason,
 };
@@ -196,6 +274,7 @@ const roomHooks = {
 client.on("state", showStatus);
 client.on("user", ({ user, identity }) => {
   state.myId = identity?.id ?? "";
+  state.role = identity?.role ?? "member";
   state.signedIn = identity !== undefined && !identity.guest;
   ui.rename.hidden = state.signedIn;
   ui.meStatus.textContent = state.signedIn ? "Signed in" : "Guest";
@@ -204,6 +283,16 @@ client.on("user", ({ user, identity }) => {
 });
 client.on("state", ({ state: now }) => {
   if (now === "open" && state.wantedName) rename(state.wantedName);
+  if (now === "open" && state.signedOut) {
+    state.signedOut = false;
+    renderEnded();
+  }
+});
+client.on("error", ({ error }) => {
+  if (error.code !== "signed_out") return;
+  state.signedOut = true;
+  renderEnded();
+  showNotice("You were signed out. Sign in again, then reload this page.");
 });
 
 function rename(name) {
@@ -220,22 +309,129 @@ function rename(name) {
 
 // ---- Sending.
 
-function submitMessage() {
-  const text = ui.text.value;
-  if (!text.trim()) return;
-  const room = currentRoom();
-  const max = maxMessageBytes();
-  if (utf8Length(text) > max) {
-    showNotice(`This message is too long: at most ${max} bytes (UTF-8).`);
-    return;
-  }
-  room.send(text);
-  ui.text.value = "";
-  resizeComposer();
-  updateCounter();
+/** @param {string} text */
+function submitMessage(text) {
+  currentRoom().send(text);
   hideNotice();
   messageList.pendingChanged();
   messageList.jumpToLatest();
+}
+
+// ---- Message actions.
+
+/** Opens the actions menu of the message with `id` under `button`. */
+function openMessageMenu(button, id) {
+  const view = currentRoom();
+  const message = view?.messages.find((candidate) => candidate.id === id);
+  if (!message) return;
+  const labels = {
+    edit: "Edit",
+    delete: "Delete",
+    ban: `Ban ${message.user}…`,
+    kick: `Remove ${message.user} from the room…`,
+  };
+  const actions = messageActions(message, viewer(), Date.now());
+  if (actions.length === 0) {
+    showNotice(ERROR_TEXT.edit_window_closed);
+    return;
+  }
+  menu.show(
+    button,
+    `Actions for ${message.user}’s message`,
+    actions.map((action) => ({
+      label: labels[action],
+      danger: action !== "edit",
+      run: () => runAction(action, view, message),
+    })),
+  );
+}
+
+async function runAction(action, view, message) {
+  if (action === "edit") return composer.startEditing(message);
+  const label = labelFor(view.name);
+  const question = {
+    delete: {
+      title: "Delete this message?",
+      text: isOwn(message)
+        ? "Everyone in the room will see that a message was deleted."
+        : `Everyone in ${label} will see that ${message.user}’s message was deleted by a moderator.`,
+      confirm: "Delete",
+    },
+    ban: {
+      title: `Ban ${message.user} from ${label}?`,
+      text:
+        `${message.user} leaves the room now and cannot join again until the ban ends.`,
+      confirm: "Ban",
+      duration: true,
+      reason: true,
+    },
+    kick: {
+      title: `Remove ${message.user} from ${label}?`,
+      text: `${message.user} leaves the room now and may join it again.`,
+      confirm: "Remove",
+      reason: true,
+    },
+  }[action];
+  const answer = await actionDialog.ask(question);
+  if (!answer) return;
+  if (action === "delete") return amend("delete", message);
+  const room = view.room;
+  const done = action === "ban"
+    ? room.ban(message.userId, answer)
+    : room.kick(message.userId, answer);
+  done.then(
+    () =>
+      showNotice(
+        action === "ban"
+          ? `${message.user} is banned from ${label}.`
+          : `${message.user} was removed from ${label}.`,
+      ),
+    (error) => showNotice(reason(error), error?.message),
+  );
+}
+
+/** Edits or deletes a message; every member then gets the change. */
+function amend(kind, message, text) {
+  const room = currentRoom()?.room;
+  if (!room) return;
+  const done = kind === "edit"
+    ? room.edit(message.id, text)
+    : room.delete(message.id);
+  done.catch((error) => showNotice(reason(error), error?.message));
+}
+
+// ---- Typing and rooms that ended.
+
+let typingTimer = 0;
+
+function renderTyping() {
+  clearTimeout(typingTimer);
+  const typing = currentRoom()?.typing;
+  const now = Date.now();
+  const text = typing ? typingLine(typing.names(now)) : "";
+  if (ui.typing.textContent !== text) ui.typing.textContent = text;
+  const next = typing?.nextChange();
+  if (next != null) {
+    typingTimer = setTimeout(() => schedule("typing"), next - now);
+  }
+}
+
+/** Shows, in place of the composer, why the user cannot write here. */
+function renderEnded() {
+  const view = currentRoom();
+  const ended = view?.ended;
+  const text = state.signedOut
+    ? "You were signed out. Sign in again, then reload this page."
+    : ended
+    ? ENDED_TEXT[ended](labelFor(view.name))
+    : "";
+  ui.ended.hidden = !text;
+  ui.endedText.textContent = text;
+  ui.rejoin.hidden = state.signedOut || ended !== "kicked";
+  ui.closeRoom.hidden = state.signedOut || view?.name === DEFAULT_ROOM;
+  $("composer").hidden = Boolean(text);
+  $("composer-help").hidden = Boolean(text);
+  if (text) composer.cancelEditing();
 }
 
 // ---- Rooms and navigation.
@@ -346,9 +542,13 @@ function switchTo(name) {
   ui.text.placeholder = `Message ${label}`;
   ui.scroller.setAttribute("aria-label", `Messages in ${label}`);
   ui.leave.setAttribute("aria-label", `Leave ${label}`);
+  menu.close(false);
+  composer.cancelEditing();
   messageList.show(room);
   renderRooms();
   renderMembers();
+  renderTyping();
+  renderEnded();
   closeDrawer();
 }
 
@@ -512,40 +712,12 @@ function closeDrawer() {
 
 // ---- Composer.
 
-function resizeComposer() {
-  ui.text.style.height = "auto";
-  ui.text.style.height = `${ui.text.scrollHeight}px`;
-}
-
 /** The server's limit, or the default until it has said. */
 function maxMessageBytes() {
   return client.limits?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 }
 
-function updateCounter() {
-  const max = maxMessageBytes();
-  const used = utf8Length(ui.text.value);
-  ui.counter.hidden = used < max * 0.8;
-  ui.counter.textContent = `${used} / ${max}`;
-  ui.counter.dataset.over = used > max ? "true" : "false";
-}
-
 // ---- Wiring.
-
-ui.composer.addEventListener("submit", (event) => {
-  event.preventDefault();
-  submitMessage();
-});
-ui.text.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    submitMessage();
-  }
-});
-ui.text.addEventListener("input", () => {
-  resizeComposer();
-  updateCounter();
-});
 
 ui.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -596,7 +768,24 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+ui.rejoin.addEventListener("click", () => {
+  const name = state.current;
+  state.rooms.delete(name);
+  switchTo(name);
+  ui.text.focus();
+});
+ui.closeRoom.addEventListener("click", () => {
+  forget(state.current);
+  ui.text.focus();
+});
+
 ui.scroller.addEventListener("click", (event) => {
+  const opener = event.target.closest("button[data-menu]");
+  if (opener) {
+    if (menu.open) menu.close(false);
+    else openMessageMenu(opener, Number(opener.dataset.menu));
+    return;
+  }
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   const room = currentRoom();

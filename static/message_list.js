@@ -27,7 +27,7 @@ const BOTTOM_PX = 48;
 const GROUP_WINDOW_MS = 5 * 60_000;
 
 /**
- * @typedef {{ id: number, ts: number, user: string, text: string }} Message
+ * @typedef {{ id: number, ts: number, user: string, userId?: string, text: string, edited?: number, deleted?: true }} Message
  * @typedef {{ name: string, messages: Message[], pending: Map<string, any>, hasMore: boolean, loadingOlder: boolean, joined: boolean }} Room
  */
 
@@ -39,6 +39,7 @@ export class MessageList {
   #empty;
   #top;
   #isOwn;
+  #hasActions;
   #onNeedOlder;
   /** @type {Room | null} */
   #room = null;
@@ -53,7 +54,7 @@ export class MessageList {
   #sliding = false;
 
   /**
-   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, onNeedOlder: (room: Room) => void }} parts
+   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, onNeedOlder: (room: Room) => void }} parts
    */
   constructor(parts) {
     this.#scroller = parts.scroller;
@@ -63,6 +64,7 @@ export class MessageList {
     this.#empty = parts.empty;
     this.#top = parts.top;
     this.#isOwn = parts.isOwn;
+    this.#hasActions = parts.hasActions;
     this.#onNeedOlder = parts.onNeedOlder;
     this.#scroller.addEventListener("scroll", () => this.#onScroll(), {
       passive: true,
@@ -145,6 +147,33 @@ export class MessageList {
     if (stick) this.#scrollToBottom();
   }
 
+  /**
+   * Renders a message again in place after an edit or a deletion.
+   * @param {Message} message
+   */
+  updated(message) {
+    const element = this.#elements.get(message);
+    if (!element) return;
+    const fresh = this.#render(message, null, {
+      continued: element.classList.contains("continued"),
+    }).at(-1);
+    const focused = element.contains(document.activeElement);
+    element.replaceWith(fresh);
+    if (focused) fresh.querySelector(".message-actions")?.focus();
+  }
+
+  /**
+   * The rendered element of the message `id`, if it is in the window.
+   * @param {number} id
+   * @returns {HTMLElement | undefined}
+   */
+  elementOf(id) {
+    for (const [message, element] of this.#elements) {
+      if (message.id === id) return element;
+    }
+    return undefined;
+  }
+
   /** Called when older messages arrived from the server: slide the window up. */
   olderLoaded() {
     this.#slideUp();
@@ -223,12 +252,13 @@ export class MessageList {
    * The nodes for one message: a day separator when the day changed, then the message.
    * @param {Message} message
    * @param {Message | null} previous
-   * @param {{ pending?: any }} options
+   * @param {{ pending?: any, continued?: boolean }} options
    * @returns {HTMLElement[]}
    */
   #render(message, previous, options = {}) {
     const nodes = [];
-    const newDay = !previous || !sameDay(previous.ts, message.ts);
+    const newDay = options.continued === undefined &&
+      (!previous || !sameDay(previous.ts, message.ts));
     if (newDay && !options.pending) {
       const day = document.createElement("li");
       day.className = "day";
@@ -242,11 +272,13 @@ export class MessageList {
     item.className = "message";
     if (own) item.classList.add("own");
     if (
-      !newDay && previous && previous.user === message.user &&
-      message.ts - previous.ts < GROUP_WINDOW_MS
+      options.continued ?? (!newDay && previous &&
+        previous.user === message.user &&
+        message.ts - previous.ts < GROUP_WINDOW_MS)
     ) {
       item.classList.add("continued");
     }
+    if (message.deleted) item.classList.add("deleted");
     if (message.id !== undefined) item.dataset.id = String(message.id);
 
     const avatar = document.createElement("span");
@@ -269,12 +301,18 @@ export class MessageList {
     time.title = fullTime(message.ts);
     time.textContent = relativeTime(message.ts);
     meta.append(author, " ", time);
+    if (message.edited && !message.deleted) {
+      meta.append(" ", editedMark(message));
+    }
     const body = document.createElement("p");
     body.className = "body";
-    body.textContent = message.text;
+    body.textContent = message.deleted ? DELETED_TEXT : message.text;
     bubble.append(meta, body);
     if (options.pending) bubble.append(pendingStatus(options.pending));
     item.append(avatar, bubble);
+    if (!options.pending && this.#hasActions(message)) {
+      item.append(actionsButton(message));
+    }
     nodes.push(item);
     if (!options.pending) this.#elements.set(message, item);
     return nodes;
@@ -413,6 +451,37 @@ export class MessageList {
     this.#scroller.scrollTop += element.getBoundingClientRect().top - top -
       anchor.offset;
   }
+}
+
+/** What a deleted message's placeholder says. */
+export const DELETED_TEXT = "This message was deleted.";
+
+/** @param {Message & { edited?: number }} message */
+function editedMark(message) {
+  const mark = document.createElement("span");
+  mark.className = "edited";
+  mark.textContent = "(edited)";
+  mark.title = `Edited ${fullTime(message.edited)}`;
+  return mark;
+}
+
+/**
+ * The button that opens a message's actions (its menu is the page's).
+ * @param {Message} message
+ */
+function actionsButton(message) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "ghost message-actions";
+  button.dataset.menu = String(message.id);
+  button.setAttribute("aria-haspopup", "menu");
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute(
+    "aria-label",
+    `Actions for ${message.user}’s message, ${relativeTime(message.ts)}`,
+  );
+  button.textContent = "⋯";
+  return button;
 }
 
 /** @param {{ nonce: string, error?: string, sent?: boolean }} entry */
