@@ -48,7 +48,11 @@ export class MessageList {
   /** @type {Message | null} */
   #last = null;
   #count = 0;
-  #newBelow = 0;
+  /**
+   * The newest message id the user has seen at the bottom: messages from
+   * others after it are "new" while the user is scrolled up.
+   */
+  #seenId = 0;
   /** @type {Map<Message, HTMLElement>} */
   #elements = new Map();
   #sliding = false;
@@ -84,14 +88,14 @@ export class MessageList {
    */
   show(room) {
     this.#room = room;
-    this.#newBelow = 0;
+    this.#seenId = room.messages.at(-1)?.id ?? 0;
     this.#renderTail();
   }
 
   /** Brings the newest message into view. */
   jumpToLatest() {
     if (!this.#room) return;
-    this.#newBelow = 0;
+    this.#seenId = this.#room.messages.at(-1)?.id ?? 0;
     this.#renderTail();
   }
 
@@ -126,12 +130,6 @@ export class MessageList {
       if (stick || this.#count + added <= MAX_RENDERED) {
         const fresh = messages.slice(lastIndex + 1);
         this.#append(fresh, messages[lastIndex]);
-        if (!stick) {
-          this.#newBelow += fresh.filter((m) => !this.#isOwn(m)).length;
-        }
-      } else {
-        this.#newBelow += messages.slice(lastIndex + 1)
-          .filter((m) => !this.#isOwn(m)).length;
       }
       if (stick && this.#count > MAX_RENDERED) {
         this.#renderRange(
@@ -355,19 +353,33 @@ export class MessageList {
   #updateJump() {
     const room = this.#room;
     const behind = room && this.#last !== room.messages.at(-1);
-    const show = !this.atBottom && (behind || this.#newBelow > 0 ||
+    if (room && !behind && this.atBottom) {
+      this.#seenId = room.messages.at(-1)?.id ?? this.#seenId;
+    }
+    const fresh = this.#unseen();
+    const show = !this.atBottom && (behind || fresh > 0 ||
       this.#scroller.scrollHeight - this.#scroller.scrollTop >
         this.#scroller.clientHeight * 2);
     this.#jump.hidden = !show;
-    if (!show) this.#newBelow = 0;
-    this.#jump.textContent = this.#newBelow > 0
-      ? `${this.#newBelow} new message${this.#newBelow === 1 ? "" : "s"} ↓`
+    this.#jump.textContent = fresh > 0
+      ? `${fresh} new message${fresh === 1 ? "" : "s"} ↓`
       : "Jump to latest ↓";
+  }
+
+  /** Messages from others since the user was last at the bottom. */
+  #unseen() {
+    const messages = this.#room?.messages ?? [];
+    let count = 0;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const message = messages[i];
+      if (message.id <= this.#seenId) break;
+      if (!this.#isOwn(message)) count++;
+    }
+    return count;
   }
 
   #scrollToBottom() {
     this.#scroller.scrollTop = this.#scroller.scrollHeight;
-    this.#newBelow = 0;
     this.#updateJump();
   }
 
