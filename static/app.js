@@ -54,6 +54,7 @@ const ui = {
   rename: $("rename"),
   roomName: $("room-name"),
   leave: $("leave"),
+  leaveNote: $("leave-note"),
   status: $("status"),
   statusText: $("status-text"),
   scroller: $("scroller"),
@@ -436,14 +437,33 @@ function renderEnded() {
 
 // ---- Rooms and navigation.
 
+/**
+ * The room the URL names: `{ name }`, `{ invalid }` with what it said when
+ * that is no room name, or null when it names none.
+ */
 function roomFromHash() {
   const match = location.hash.match(/^#\/(.+)$/);
   if (!match) return null;
+  let said = match[1];
   try {
-    return normalizeRoom(decodeURIComponent(match[1]));
+    said = decodeURIComponent(said);
   } catch {
-    return null;
+    // Not valid percent-encoding: shown as it is.
   }
+  const name = normalizeRoom(said);
+  return name ? { name } : { invalid: said };
+}
+
+/** Opens the room the URL names, or says why it cannot. */
+function followHash() {
+  const target = roomFromHash();
+  if (target?.name) return navigate(target.name, { replace: true });
+  if (target) {
+    showNotice(
+      `“${target.invalid}” is not a room name. ${ERROR_TEXT.invalid_room}`,
+    );
+  }
+  navigate(state.current, { replace: true });
 }
 
 /** The room's link: a direct room's name holds `%` and `:`, which a URL must escape. */
@@ -503,9 +523,20 @@ function ensureRoom(name) {
   return view;
 }
 
+/** Rooms the server refused, by the reason it gave, until the notice goes. */
+const refusals = new Map();
+
 function onJoinRefused(view, error) {
   if (state.rooms.get(view.name) !== view) return;
-  showNotice(`Cannot join ${labelFor(view.name)}: ${reason(error)}`);
+  const why = reason(error);
+  const names = refusals.get(why) ?? [];
+  if (!names.includes(view.name)) names.push(view.name);
+  refusals.set(why, names);
+  showNotice(
+    `Cannot join ${names.map(labelFor).join(", ")}: ${why}`,
+    error?.message,
+    `join:${why}`,
+  );
   if (view.name === DEFAULT_ROOM) return;
   forget(view.name);
 }
@@ -542,6 +573,9 @@ function switchTo(name) {
   ui.text.placeholder = `Message ${label}`;
   ui.scroller.setAttribute("aria-label", `Messages in ${label}`);
   ui.leave.setAttribute("aria-label", `Leave ${label}`);
+  // Everyone is in the default room: it comes back at once when left.
+  ui.leave.hidden = name === DEFAULT_ROOM;
+  ui.leaveNote.hidden = name !== DEFAULT_ROOM;
   menu.close(false);
   composer.cancelEditing();
   messageList.show(room);
@@ -675,14 +709,44 @@ function showStatus() {
   if (now !== "open") schedule("pending", "list");
 }
 
-function showNotice(text, detail) {
-  ui.noticeText.textContent = text;
-  ui.notice.title = detail ?? "";
-  ui.notice.hidden = false;
+/** Most notices shown at once; older ones go. */
+const MAX_NOTICES = 4;
+/** The notices shown, by key, oldest first. */
+const notices = new Map();
+
+/**
+ * Shows `text` below the others shown; one with the same `key` is replaced.
+ * @param {string} text
+ * @param {string} [detail] the server's own words, as a tooltip
+ * @param {string} [key]
+ */
+function showNotice(text, detail, key = text) {
+  if (!text) return;
+  notices.delete(key);
+  notices.set(key, { text, detail });
+  for (const old of notices.keys()) {
+    if (notices.size <= MAX_NOTICES) break;
+    notices.delete(old);
+  }
+  renderNotices();
 }
 
 function hideNotice() {
-  ui.notice.hidden = true;
+  notices.clear();
+  refusals.clear();
+  renderNotices();
+}
+
+function renderNotices() {
+  const lines = [...notices.values()].map(({ text, detail }) => {
+    const line = document.createElement("span");
+    line.className = "notice-line";
+    line.textContent = text;
+    if (detail) line.title = detail;
+    return line;
+  });
+  ui.noticeText.replaceChildren(...lines);
+  ui.notice.hidden = lines.length === 0;
 }
 
 function openNameDialog() {
@@ -809,11 +873,7 @@ ui.nameForm.addEventListener("submit", (event) => {
 });
 ui.nameDialog.addEventListener("close", () => ui.text.focus());
 
-addEventListener("hashchange", () => {
-  const name = roomFromHash();
-  if (name) switchTo(name);
-  else navigate(state.current, { replace: true });
-});
+addEventListener("hashchange", followHash);
 
 addEventListener("online", showStatus);
 addEventListener("offline", showStatus);
@@ -824,7 +884,7 @@ setInterval(() => messageList.updateTimes(), 30_000);
 
 for (const name of [DEFAULT_ROOM, ...loadRooms()]) ensureRoom(name);
 ui.meName.textContent = state.me || "Guest";
-navigate(roomFromHash() ?? DEFAULT_ROOM, { replace: true });
+followHash();
 showStatus();
 if (!token && !state.me) openNameDialog();
 else ui.text.focus();
