@@ -21,6 +21,7 @@ import { lastEditable, messageActions } from "./message_actions.js";
 import { MessageList } from "./message_list.js";
 import { RoomView } from "./room_view.js";
 import { guestKey, loadConfig, tokenProvider } from "./sign_in.js";
+import { Switcher } from "./switcher.js";
 import { typingLine } from "./typing.js";
 
 const NAME_KEY = "chat.name";
@@ -138,6 +139,15 @@ const messageList = new MessageList({
   onNeedOlder: (room) => room.loadOlder(),
 });
 const menu = new Menu($("message-menu"));
+const switcher = new Switcher(
+  $("switcher"),
+  () =>
+    [...state.rooms.keys()].map((name) => ({ name, label: labelFor(name) })),
+  (name) => {
+    navigate(name);
+    ui.text.focus();
+  },
+);
 const actionDialog = new ActionDialog($("action-dialog"));
 const composer = new Composer({
   form: $("composer"),
@@ -596,6 +606,10 @@ function leaveCurrent() {
 }
 
 function renderRooms() {
+  // Re-rendering must not drop the focus of a keyboard user in the list.
+  const focused = ui.rooms.contains(document.activeElement)
+    ? document.activeElement.getAttribute("href")
+    : null;
   const items = [];
   for (const room of state.rooms.values()) {
     const item = document.createElement("li");
@@ -627,6 +641,9 @@ function renderRooms() {
     items.push(item);
   }
   ui.rooms.replaceChildren(...items);
+  if (focused) {
+    ui.rooms.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+  }
   const unread = [...state.rooms.values()].reduce(
     (sum, room) => sum + (room.name === state.current ? 0 : room.unread),
     0,
@@ -825,7 +842,31 @@ ui.loadOlder.addEventListener("click", () => {
   currentRoom()?.loadOlder();
   messageList.refresh();
 });
+/** Opens the room `step` places after the current one in the list, around. */
+function switchBy(step) {
+  const names = [...state.rooms.keys()];
+  const index = names.indexOf(state.current);
+  const next = names[(index + step + names.length) % names.length];
+  if (next && next !== state.current) navigate(next);
+}
+
 document.addEventListener("keydown", (event) => {
+  if (
+    (event.ctrlKey || event.metaKey) && !event.altKey &&
+    event.key.toLowerCase() === "k"
+  ) {
+    event.preventDefault();
+    switcher.open();
+    return;
+  }
+  if (
+    event.altKey && !event.ctrlKey && !event.metaKey &&
+    (event.key === "ArrowUp" || event.key === "ArrowDown")
+  ) {
+    event.preventDefault();
+    switchBy(event.key === "ArrowUp" ? -1 : 1);
+    return;
+  }
   if (event.key === "Escape" && ui.app.dataset.drawer === "open") {
     closeDrawer();
     ui.menu.focus();
