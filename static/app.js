@@ -49,6 +49,7 @@ const ui = {
   members: $("members"),
   memberCount: $("member-count"),
   headerMembers: $("header-members"),
+  membersTitle: $("members-title"),
   meAvatar: $("me-avatar"),
   meName: $("me-name"),
   meStatus: $("me-status"),
@@ -706,6 +707,7 @@ function setMe(name, { remember = true } = {}) {
   state.me = name;
   if (remember) localStorage.setItem(NAME_KEY, name);
   ui.meName.textContent = name;
+  ui.meName.title = name;
   ui.meAvatar.replaceWith(ui.meAvatar = avatarFor(name));
   ui.meAvatar.id = "me-avatar";
   if (changed) messageList.show(currentRoom());
@@ -770,7 +772,10 @@ function openNameDialog() {
   ui.nameInput.value = state.me;
   ui.nameError.textContent = "";
   ui.nameInput.removeAttribute("aria-invalid");
-  ui.nameCancel.hidden = !localStorage.getItem(NAME_KEY);
+  // The first time, leaving the dialog keeps the name the server made up.
+  ui.nameCancel.textContent = localStorage.getItem(NAME_KEY)
+    ? "Cancel"
+    : "Stay a guest";
   ui.nameDialog.showModal();
   ui.nameInput.select();
 }
@@ -836,7 +841,12 @@ ui.menu.addEventListener("click", () => {
   if (ui.app.dataset.drawer === "open") closeDrawer();
   else openDrawer();
 });
-ui.headerMembers.addEventListener("click", openDrawer);
+ui.headerMembers.addEventListener("click", () => {
+  // On phones the member list is in the drawer; on desktops it is in view.
+  if (getComputedStyle(ui.menu).display !== "none") openDrawer();
+  ui.membersTitle.focus();
+  ui.membersTitle.scrollIntoView({ block: "nearest" });
+});
 ui.scrim.addEventListener("click", closeDrawer);
 ui.loadOlder.addEventListener("click", () => {
   currentRoom()?.loadOlder();
@@ -912,7 +922,15 @@ ui.nameForm.addEventListener("submit", (event) => {
   setMe(checked.name);
   rename(checked.name);
 });
-ui.nameDialog.addEventListener("close", () => ui.text.focus());
+ui.nameDialog.addEventListener("close", () => {
+  ui.text.focus();
+  if (!localStorage.getItem(NAME_KEY) && !state.signedIn) {
+    const name = state.me ? `“${state.me}”` : "a guest name";
+    showNotice(
+      `You are chatting as ${name}. Pick your own name any time with Change name.`,
+    );
+  }
+});
 
 addEventListener("hashchange", followHash);
 
