@@ -137,6 +137,10 @@ const messageList = new MessageList({
   isOwn,
   hasActions: (message) =>
     messageActions(message, viewer(), Date.now()).length > 0,
+  markup: () => ({
+    names: currentRoom()?.room.members.map((member) => member.name) ?? [],
+    me: state.me,
+  }),
   onNeedOlder: (room) => room.loadOlder(),
 });
 const menu = new Menu($("message-menu"));

@@ -12,6 +12,7 @@ import {
   relativeTime,
   sameDay,
 } from "./format.js";
+import { renderMarkup } from "./render_markup.js";
 
 /** Messages rendered when a room is shown or the view jumps to the latest. */
 const WINDOW_SIZE = 150;
@@ -40,6 +41,7 @@ export class MessageList {
   #top;
   #isOwn;
   #hasActions;
+  #markup;
   #onNeedOlder;
   /** @type {Room | null} */
   #room = null;
@@ -58,7 +60,7 @@ export class MessageList {
   #sliding = false;
 
   /**
-   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, onNeedOlder: (room: Room) => void }} parts
+   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, onNeedOlder: (room: Room) => void }} parts
    */
   constructor(parts) {
     this.#scroller = parts.scroller;
@@ -69,6 +71,7 @@ export class MessageList {
     this.#top = parts.top;
     this.#isOwn = parts.isOwn;
     this.#hasActions = parts.hasActions;
+    this.#markup = parts.markup;
     this.#onNeedOlder = parts.onNeedOlder;
     this.#scroller.addEventListener("scroll", () => this.#onScroll(), {
       passive: true,
@@ -302,9 +305,13 @@ export class MessageList {
     if (message.edited && !message.deleted) {
       meta.append(" ", editedMark(message));
     }
-    const body = document.createElement("p");
+    const body = document.createElement("div");
     body.className = "body";
-    body.textContent = message.deleted ? DELETED_TEXT : message.text;
+    if (message.deleted) body.textContent = DELETED_TEXT;
+    else body.append(...renderMarkup(message.text, this.#markup()));
+    if (!own && body.querySelector(".mention.me")) {
+      item.classList.add("mentions-me");
+    }
     bubble.append(meta, body);
     if (options.pending) bubble.append(pendingStatus(options.pending));
     item.append(avatar, bubble);
