@@ -7,6 +7,7 @@
 
 import { ChatClient, StorageOutbox } from "./client/mod.js";
 import { ActionDialog } from "./action_dialog.js";
+import { notificationBody, shouldNotify, titleFor } from "./attention.js";
 import { Composer } from "./composer.js";
 import {
   checkName,
@@ -16,9 +17,11 @@ import {
   initials,
   normalizeRoom,
 } from "./format.js";
+import { MentionPicker } from "./mention_picker.js";
 import { Menu } from "./menu.js";
 import { lastEditable, messageActions } from "./message_actions.js";
 import { MessageList } from "./message_list.js";
+import { Notifier } from "./notifier.js";
 import { RoomView } from "./room_view.js";
 import { guestKey, loadConfig, tokenProvider } from "./sign_in.js";
 import { Switcher } from "./switcher.js";
@@ -28,6 +31,8 @@ const NAME_KEY = "chat.name";
 const ROOMS_KEY = "chat.rooms";
 /** What direct rooms are called here: `@` and the other user's name, by room. */
 const LABELS_KEY = "chat.room-labels";
+/** Rooms the user muted: no notifications, not counted in the title. */
+const MUTED_KEY = "chat.muted";
 const DEFAULT_ROOM = "general";
 /** Shown until `hello` says otherwise. */
 const DEFAULT_MAX_MESSAGE_BYTES = 4096;
@@ -43,6 +48,10 @@ const ui = {
   scrim: $("scrim"),
   menu: $("menu"),
   rooms: $("rooms"),
+  directs: $("directs"),
+  directsPanel: $("directs-panel"),
+  mute: $("mute"),
+  notify: $("notify"),
   joinForm: $("join-form"),
   joinInput: $("join-input"),
   joinHint: $("join-hint"),
@@ -96,6 +105,8 @@ const state = {
   signedOut: false,
   /** @type {Record<string, string>} labels of direct rooms */
   labels: readLabels(),
+  /** @type {Set<string>} rooms muted */
+  muted: new Set(readList(MUTED_KEY)),
 };
 
 const token = await signedInTokens();
@@ -144,6 +155,15 @@ const messageList = new MessageList({
   onNeedOlder: (room) => room.loadOlder(),
 });
 const menu = new Menu($("message-menu"));
+const notifier = new Notifier();
+new MentionPicker(
+  ui.text,
+  $("mention-list"),
+  () =>
+    (currentRoom()?.room.members ?? [])
+      .filter((member) => member.id !== state.myId)
+      .map((member) => member.name),
+);
 const switcher = new Switcher(
   $("switcher"),
   () =>
@@ -263,6 +283,25 @@ const roomHooks = {
     client.limits?.typingInterval ?? DEFAULT_TYPING_INTERVAL,
   isOwn,
   isCurrent: (view) => view.name === state.current,
+  isSeen: (view) => view.name === state.current && !document.hidden,
+  arrived(view, message, mention) {
+    const direct = directRoomUsers(view.name) !== null;
+    const facts = {
+      enabled: notifier.enabled,
+      hidden: document.hidden,
+      muted: state.muted.has(view.name),
+      own: isOwn(message),
+      mention,
+      direct,
+    };
+    if (!shouldNotify(facts)) return;
+    notifier.notify(
+      `${message.user} in ${labelFor(view.name)}`,
+      notificationBody(message.text),
+      view.name,
+      () => navigate(view.name),
+    );
+  },
   changed(...parts) {
     const view = currentRoom();
     if (parts.includes("show") && view) messageList.show(view);
@@ -271,6 +310,7 @@ const roomHooks = {
       messageList.olderLoaded();
     }
     schedule(...parts.filter((part) => part in dirty));
+    if (parts.includes("rooms")) updateTitle();
   },
   amended(view, message) {
     if (view === currentRoom()) messageList.updated(message);
@@ -492,6 +532,16 @@ function labelFor(name) {
   return state.labels[name] ?? "@direct message";
 }
 
+/** @param {string} key */
+function readList(key) {
+  try {
+    const list = JSON.parse(localStorage.getItem(key) ?? "[]");
+    return Array.isArray(list) ? list.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
 function readLabels() {
   try {
     const labels = JSON.parse(localStorage.getItem(LABELS_KEY) ?? "{}");
@@ -580,8 +630,10 @@ function switchTo(name) {
   const room = ensureRoom(name);
   state.current = name;
   room.unread = 0;
+  room.mentions = 0;
   const label = labelFor(name);
-  document.title = `${label} · Chat`;
+  ui.mute.setAttribute("aria-label", `Mute ${label}`);
+  ui.mute.setAttribute("aria-pressed", String(state.muted.has(name)));
   ui.roomName.textContent = label.slice(1);
   ui.emptyRoom.textContent = label;
   ui.composerLabel.textContent = `Message ${label}`;
@@ -611,49 +663,85 @@ function leaveCurrent() {
 }
 
 function renderRooms() {
-  // Re-rendering must not drop the focus of a keyboard user in the list.
-  const focused = ui.rooms.contains(document.activeElement)
+  // Re-rendering must not drop the focus of a keyboard user in the lists.
+  const focused = ui.sidebar.contains(document.activeElement)
     ? document.activeElement.getAttribute("href")
     : null;
-  const items = [];
+  const rooms = [];
+  const directs = [];
   for (const room of state.rooms.values()) {
     const item = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = hashFor(room.name);
-    link.className = "room-link";
-    if (room.name === state.current) link.setAttribute("aria-current", "page");
-    const hash = document.createElement("span");
-    hash.className = "hash";
-    hash.setAttribute("aria-hidden", "true");
-    const name = labelFor(room.name);
-    hash.textContent = name[0];
-    const label = document.createElement("span");
-    label.className = "room-label";
-    label.textContent = name.slice(1);
-    link.append(hash, label);
-    if (room.unread > 0 && room.name !== state.current) {
-      link.classList.add("has-unread");
-      const badge = document.createElement("span");
-      badge.className = "badge";
-      badge.textContent = room.unread > 99 ? "99+" : String(room.unread);
-      const hidden = document.createElement("span");
-      hidden.className = "visually-hidden";
-      hidden.textContent = ` unread message${room.unread === 1 ? "" : "s"}`;
-      badge.append(hidden);
-      link.append(badge);
-    }
-    item.append(link);
-    items.push(item);
+    item.append(roomLink(room));
+    (directRoomUsers(room.name) ? directs : rooms).push(item);
   }
-  ui.rooms.replaceChildren(...items);
-  if (focused) {
-    ui.rooms.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+  ui.rooms.replaceChildren(...rooms);
+  ui.directs.replaceChildren(...directs);
+  ui.directsPanel.hidden = directs.length === 0;
+  if (focused?.startsWith("#/")) {
+    ui.sidebar.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
   }
-  const unread = [...state.rooms.values()].reduce(
-    (sum, room) => sum + (room.name === state.current ? 0 : room.unread),
-    0,
-  );
+  updateTitle();
+}
+
+/**
+ * Puts the unread count in the tab's title and on the drawer's button. Not
+ * left to the next frame: hidden tabs get none.
+ */
+function updateTitle() {
+  let unread = 0;
+  for (const room of state.rooms.values()) {
+    if (room.name === state.current && !document.hidden) continue;
+    if (!state.muted.has(room.name)) unread += room.unread;
+  }
   ui.menu.dataset.unread = unread > 0 ? String(unread) : "";
+  document.title = titleFor(labelFor(state.current), unread);
+}
+
+/** A room's link in the sidebar, with its unread and mention badges. */
+function roomLink(room) {
+  const link = document.createElement("a");
+  link.href = hashFor(room.name);
+  link.className = "room-link";
+  if (room.name === state.current) link.setAttribute("aria-current", "page");
+  const hash = document.createElement("span");
+  hash.className = "hash";
+  hash.setAttribute("aria-hidden", "true");
+  const name = labelFor(room.name);
+  hash.textContent = name[0];
+  const label = document.createElement("span");
+  label.className = "room-label";
+  label.textContent = name.slice(1);
+  link.append(hash, label);
+  const muted = state.muted.has(room.name);
+  if (muted) {
+    link.classList.add("muted");
+    link.append(hidden(", muted"));
+  }
+  if (room.unread === 0 || room.name === state.current) return link;
+  link.classList.add("has-unread");
+  if (room.mentions > 0) {
+    const mention = document.createElement("span");
+    mention.className = "badge mention-badge";
+    mention.textContent = "@";
+    mention.append(
+      hidden(` ${room.mentions} mention${room.mentions === 1 ? "" : "s"},`),
+    );
+    link.append(mention);
+  }
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  badge.textContent = room.unread > 99 ? "99+" : String(room.unread);
+  badge.append(hidden(` unread message${room.unread === 1 ? "" : "s"}`));
+  link.append(badge);
+  return link;
+}
+
+/** Text for screen readers only. */
+function hidden(text) {
+  const span = document.createElement("span");
+  span.className = "visually-hidden";
+  span.textContent = text;
+  return span;
 }
 
 function renderMembers() {
@@ -829,8 +917,36 @@ ui.joinInput.addEventListener("input", () => {
   ui.joinHint.dataset.error = "false";
 });
 
-ui.rooms.addEventListener("click", (event) => {
-  if (event.target.closest("a")) closeDrawer();
+ui.sidebar.addEventListener("click", (event) => {
+  if (event.target.closest(".room-link")) closeDrawer();
+});
+
+ui.mute.addEventListener("click", () => {
+  const name = state.current;
+  if (state.muted.has(name)) state.muted.delete(name);
+  else state.muted.add(name);
+  localStorage.setItem(MUTED_KEY, JSON.stringify([...state.muted]));
+  ui.mute.setAttribute("aria-pressed", String(state.muted.has(name)));
+  renderRooms();
+});
+
+ui.notify.addEventListener("click", async () => {
+  const on = ui.notify.getAttribute("aria-pressed") !== "true";
+  const now = await notifier.turn(on);
+  ui.notify.setAttribute("aria-pressed", String(now));
+  if (on && !now) {
+    showNotice(
+      "This browser does not allow notifications from this page. Allow them in its site settings, then try again.",
+    );
+  }
+});
+
+document.addEventListener("visibilitychange", () => {
+  const room = currentRoom();
+  if (document.hidden || !room) return;
+  room.unread = 0;
+  room.mentions = 0;
+  renderRooms();
 });
 
 ui.leave.addEventListener("click", leaveCurrent);
@@ -949,5 +1065,6 @@ for (const name of [DEFAULT_ROOM, ...loadRooms()]) ensureRoom(name);
 ui.meName.textContent = state.me || "Guest";
 followHash();
 showStatus();
+ui.notify.setAttribute("aria-pressed", String(notifier.enabled));
 if (!token && !state.me) openNameDialog();
 else ui.text.focus();

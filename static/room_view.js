@@ -5,6 +5,7 @@
 // outbox, plus any the server refused for good), and why it ended when the
 // server took the user out.
 
+import { mentions } from "./markup.js";
 import { TypingUsers } from "./typing.js";
 
 /** Messages kept in memory per room; older ones are paged in again on demand. */
@@ -18,7 +19,7 @@ const TYPING_INTERVALS = 2.5;
  * @typedef {import("./client/mod.js").Room} Room
  * @typedef {import("./client/mod.js").ChatMessage} Message
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string }} Pending
- * @typedef {{ me: () => string, myId: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, changed: (...parts: string[]) => void, amended: (view: RoomView, message: Message) => void, ended: (view: RoomView) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string, typingInterval: () => number }} Hooks
+ * @typedef {{ me: () => string, myId: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, isSeen: (view: RoomView) => boolean, arrived: (view: RoomView, message: Message, mention: boolean) => void, changed: (...parts: string[]) => void, amended: (view: RoomView, message: Message) => void, ended: (view: RoomView) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string, typingInterval: () => number }} Hooks
  */
 
 export class RoomView {
@@ -29,6 +30,8 @@ export class RoomView {
   hasMore = false;
   loadingOlder = false;
   unread = 0;
+  /** Unread messages that mention the user. */
+  mentions = 0;
   /** @type {Map<string, Pending>} what MessageList shows below the messages */
   pending = new Map();
   /** @type {Map<string, Pending>} messages the server refused for good */
@@ -204,7 +207,8 @@ export class RoomView {
   /**
    * Stores a message once (by id) in id order.
    * @param {Message} message
-   * @param {boolean} live counts towards unread when the room is not in view
+   * @param {boolean} live counts towards unread when the room is not in view,
+   *   and may notify
    */
   #add(message, live) {
     if (this.ids.has(message.id)) return;
@@ -225,12 +229,15 @@ export class RoomView {
       }
       this.hasMore = true;
     }
-    if (this.#hooks.isCurrent(this)) {
-      this.#hooks.changed("list");
-    } else if (live && !this.#hooks.isOwn(message)) {
+    if (this.#hooks.isCurrent(this)) this.#hooks.changed("list");
+    if (!live || this.#hooks.isOwn(message)) return;
+    const mention = mentions(message.text, this.#hooks.me());
+    if (!this.#hooks.isSeen(this)) {
       this.unread++;
+      if (mention) this.mentions++;
       this.#hooks.changed("rooms");
     }
+    this.#hooks.arrived(this, message, mention);
   }
 
   #syncPending() {

@@ -4,6 +4,7 @@
 // stays in the box, and aria-activedescendant names the option picked.
 
 import { normalizeRoom } from "./format.js";
+import { optionIndex, showOptions } from "./listbox.js";
 
 /**
  * @typedef {{ name: string, label: string }} RoomChoice
@@ -57,9 +58,8 @@ export class Switcher {
     this.#input.addEventListener("input", () => this.#update(0));
     this.#input.addEventListener("keydown", (event) => this.#onKey(event));
     this.#list.addEventListener("click", (event) => {
-      const option = /** @type {HTMLElement} */ (event.target)
-        .closest('[role="option"]');
-      if (option) this.#choose(Number(option.dataset.index));
+      const index = optionIndex(event);
+      if (index !== null) this.#choose(index);
     });
   }
 
@@ -74,23 +74,12 @@ export class Switcher {
   #update(active) {
     this.#options = switcherOptions(this.#rooms(), this.#input.value);
     this.#active = Math.min(active, this.#options.length - 1);
-    const items = this.#options.map((option, index) => {
-      const item = document.createElement("li");
-      item.id = `switcher-option-${index}`;
-      item.setAttribute("role", "option");
-      item.dataset.index = String(index);
-      item.setAttribute("aria-selected", String(index === this.#active));
-      item.textContent = option.label;
-      return item;
-    });
-    this.#list.replaceChildren(...items);
-    const picked = items[this.#active];
-    if (picked) {
-      this.#input.setAttribute("aria-activedescendant", picked.id);
-      picked.scrollIntoView({ block: "nearest" });
-    } else {
-      this.#input.removeAttribute("aria-activedescendant");
-    }
+    showOptions(
+      this.#list,
+      this.#input,
+      this.#options.map((option) => option.label),
+      this.#active,
+    );
   }
 
   /** @param {KeyboardEvent} event */
