@@ -254,3 +254,45 @@ browserTest(
     assert.deepEqual(errors, []);
   },
 );
+
+browserTest(
+  "UI shows who joins and leaves a small room, and stops naming them once the room is large",
+  async () => {
+    await using server = startServer({ largeRoom: 3 });
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+    });
+    await waitForMembers(page, ["Ada"]);
+    const lines = () =>
+      page.$$eval(
+        "#messages .system-line",
+        (items) => items.map((item) => item.textContent),
+      );
+    const bo = new ChatClient(server.wsUrl, { name: "Bo" });
+    await bo.join("general").ready;
+    await waitForMembers(page, ["Ada", "Bo"]);
+    await bo.close();
+    await waitForMembers(page, ["Ada"]);
+    const clients = [];
+    try {
+      for (const name of ["Cy", "Dee", "Eve"]) {
+        const client = new ChatClient(server.wsUrl, { name });
+        clients.push(client);
+        await client.join("general").ready;
+      }
+      await page.waitForFunction(() =>
+        document.querySelector("#member-count")?.textContent === "4"
+      );
+      assert.deepEqual(await lines(), [
+        "Bo joined",
+        "Bo left",
+        "Cy joined",
+        "Dee joined",
+      ]);
+    } finally {
+      for (const client of clients) await client.close();
+    }
+    assert.deepEqual(errors, []);
+  },
+);

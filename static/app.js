@@ -33,11 +33,15 @@ const ROOMS_KEY = "chat.rooms";
 const LABELS_KEY = "chat.room-labels";
 /** Rooms the user muted: no notifications, not counted in the title. */
 const MUTED_KEY = "chat.muted";
+/** The newest message id read in each room, for "new since you left". */
+const READ_KEY = "chat.read";
 const DEFAULT_ROOM = "general";
 /** Shown until `hello` says otherwise. */
 const DEFAULT_MAX_MESSAGE_BYTES = 4096;
 /** The server's default edit window in seconds, until `hello` says. */
 const DEFAULT_EDIT_WINDOW = 900;
+/** The server's default large-room size, until `hello` says. */
+const DEFAULT_LARGE_ROOM = 200;
 /** The server's default typing interval in milliseconds, until `hello` says. */
 const DEFAULT_TYPING_INTERVAL = 2000;
 
@@ -104,9 +108,11 @@ const state = {
   /** Whether the host application ended our connections (close 4410). */
   signedOut: false,
   /** @type {Record<string, string>} labels of direct rooms */
-  labels: readLabels(),
+  labels: readRecord(LABELS_KEY),
   /** @type {Set<string>} rooms muted */
   muted: new Set(readList(MUTED_KEY)),
+  /** @type {Record<string, number>} newest message id read, by room */
+  read: readRecord(READ_KEY),
 };
 
 const token = await signedInTokens();
@@ -153,6 +159,12 @@ const messageList = new MessageList({
     me: state.me,
   }),
   onNeedOlder: (room) => room.loadOlder(),
+  onSeen(room, id) {
+    if (document.hidden || id <= room.readId) return;
+    room.readId = id;
+    state.read[room.name] = id;
+    localStorage.setItem(READ_KEY, JSON.stringify(state.read));
+  },
 });
 const menu = new Menu($("message-menu"));
 const notifier = new Notifier();
@@ -284,6 +296,7 @@ const roomHooks = {
   isOwn,
   isCurrent: (view) => view.name === state.current,
   isSeen: (view) => view.name === state.current && !document.hidden,
+  largeRoom: () => client.limits?.largeRoom ?? DEFAULT_LARGE_ROOM,
   arrived(view, message, mention) {
     const direct = directRoomUsers(view.name) !== null;
     const facts = {
@@ -542,10 +555,11 @@ function readList(key) {
   }
 }
 
-function readLabels() {
+/** @param {string} key */
+function readRecord(key) {
   try {
-    const labels = JSON.parse(localStorage.getItem(LABELS_KEY) ?? "{}");
-    return labels && typeof labels === "object" ? labels : {};
+    const record = JSON.parse(localStorage.getItem(key) ?? "{}");
+    return record && typeof record === "object" ? record : {};
   } catch {
     return {};
   }
@@ -580,6 +594,7 @@ function ensureRoom(name) {
   let view = state.rooms.get(name);
   if (!view) {
     view = new RoomView(client.join(name), roomHooks);
+    view.readId = Number(state.read[name]) || 0;
     state.rooms.set(name, view);
     view.room.ready.catch((error) => onJoinRefused(view, error));
     saveRooms();
@@ -631,6 +646,7 @@ function switchTo(name) {
   state.current = name;
   room.unread = 0;
   room.mentions = 0;
+  room.readMark = room.readId;
   const label = labelFor(name);
   ui.mute.setAttribute("aria-label", `Mute ${label}`);
   ui.mute.setAttribute("aria-pressed", String(state.muted.has(name)));

@@ -7,7 +7,7 @@
 const MODERATORS = new Set(["moderator", "admin"]);
 
 /**
- * @typedef {{ id?: number, ts: number, userId?: string, bot?: true, deleted?: true }} Message
+ * @typedef {{ id?: number, ts: number, userId?: string, bot?: true, deleted?: true, system?: string }} Message
  * @typedef {{ id: string, role?: string, editWindow: number }} Viewer
  *   `editWindow` in seconds, 0 for always
  * @typedef {"edit" | "delete" | "ban" | "kick"} Action
@@ -30,7 +30,7 @@ export function isModerator(role) {
  * @returns {Action[]}
  */
 export function messageActions(message, viewer, now) {
-  if (message.id === undefined || message.deleted) return [];
+  if (message.id === undefined || message.deleted || message.system) return [];
   const own = message.userId !== undefined && message.userId === viewer.id;
   const inWindow = viewer.editWindow === 0 ||
     now - message.ts < viewer.editWindow * 1000;

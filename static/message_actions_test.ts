@@ -49,7 +49,7 @@ Deno.test("messageActions() lets moderators delete any message, and ban or kick 
   );
 });
 
-Deno.test("messageActions() offers nothing on a deleted or pending message", () => {
+Deno.test("messageActions() offers nothing on a deleted or pending message, or a join line", () => {
   assert.deepEqual(
     messageActions(
       message("ada", 0, { deleted: true as const }),
@@ -59,6 +59,10 @@ Deno.test("messageActions() offers nothing on a deleted or pending message", () 
     [],
   );
   assert.deepEqual(messageActions({ ts: NOW, userId: "ada" }, member, NOW), []);
+  assert.deepEqual(
+    messageActions({ id: 7.5, ts: NOW, system: "joined" }, moderator, NOW),
+    [],
+  );
 });
 
 Deno.test("lastEditable() finds the viewer's newest message, if it may still be edited", () => {

@@ -28,8 +28,9 @@ const BOTTOM_PX = 48;
 const GROUP_WINDOW_MS = 5 * 60_000;
 
 /**
- * @typedef {{ id: number, ts: number, user: string, userId?: string, text: string, edited?: number, deleted?: true }} Message
- * @typedef {{ name: string, messages: Message[], pending: Map<string, any>, hasMore: boolean, loadingOlder: boolean, joined: boolean }} Room
+ * @typedef {{ id: number, ts: number, user: string, userId?: string, text: string, edited?: number, deleted?: true, system?: string }} Message
+ *   `system`: a line about the room ("joined", "left") rather than a message
+ * @typedef {{ name: string, messages: Message[], pending: Map<string, any>, hasMore: boolean, loadingOlder: boolean, joined: boolean, readId: number, readMark: number }} Room
  */
 
 export class MessageList {
@@ -43,6 +44,14 @@ export class MessageList {
   #hasActions;
   #markup;
   #onNeedOlder;
+  #onSeen;
+  /**
+   * The "new since you left" line goes after this id; Infinity for none.
+   * Decided when the room is shown and its messages first render.
+   */
+  #mark = Infinity;
+  /** Whether the view should open at the mark once messages render. */
+  #openAtMark = false;
   /** @type {Room | null} */
   #room = null;
   /** @type {Message | null} */
@@ -60,7 +69,7 @@ export class MessageList {
   #sliding = false;
 
   /**
-   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, onNeedOlder: (room: Room) => void }} parts
+   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, onNeedOlder: (room: Room) => void, onSeen: (room: Room, id: number) => void }} parts
    */
   constructor(parts) {
     this.#scroller = parts.scroller;
@@ -72,6 +81,7 @@ export class MessageList {
     this.#isOwn = parts.isOwn;
     this.#hasActions = parts.hasActions;
     this.#markup = parts.markup;
+    this.#onSeen = parts.onSeen;
     this.#onNeedOlder = parts.onNeedOlder;
     this.#scroller.addEventListener("scroll", () => this.#onScroll(), {
       passive: true,
@@ -92,6 +102,8 @@ export class MessageList {
   show(room) {
     this.#room = room;
     this.#seenId = room.messages.at(-1)?.id ?? 0;
+    this.#mark = room.readMark > 0 ? room.readMark : Infinity;
+    this.#openAtMark = this.#mark !== Infinity;
     this.#renderTail();
   }
 
@@ -198,9 +210,14 @@ export class MessageList {
 
   #renderTail() {
     const messages = this.#room.messages;
+    let from = Math.max(0, messages.length - WINDOW_SIZE);
+    if (this.#openAtMark) {
+      const first = messages.findIndex((message) => message.id > this.#mark);
+      if (first >= 0) from = Math.min(from, Math.max(0, first - 10));
+    }
     this.#renderRange(
-      Math.max(0, messages.length - WINDOW_SIZE),
-      messages.length - 1,
+      from,
+      Math.min(messages.length - 1, from + MAX_RENDERED - 1),
       "bottom",
     );
   }
@@ -230,7 +247,29 @@ export class MessageList {
     this.#renderPending();
     this.#renderChrome();
     if (anchor) this.#restore(anchor);
-    else this.#scrollToBottom();
+    else if (!this.#scrollToMark()) this.#scrollToBottom();
+  }
+
+  /**
+   * Once, when the room's messages first render: puts the "new since you
+   * left" line at the top of the view, when what follows it fills the view.
+   * @returns {boolean} whether it did
+   */
+  #scrollToMark() {
+    if (!this.#openAtMark || !this.#first) return false;
+    this.#openAtMark = false;
+    const line = this.#list.querySelector(".new-since");
+    if (!line) {
+      this.#mark = Infinity;
+      return false;
+    }
+    const top = line.offsetTop - this.#scroller.offsetTop - 8;
+    if (this.#scroller.scrollHeight - top <= this.#scroller.clientHeight) {
+      return false;
+    }
+    this.#scroller.scrollTop = top;
+    this.#updateJump();
+    return true;
   }
 
   /**
@@ -261,19 +300,28 @@ export class MessageList {
     const newDay = options.continued === undefined &&
       (!previous || !sameDay(previous.ts, message.ts));
     if (newDay && !options.pending) {
-      const day = document.createElement("li");
-      day.className = "day";
-      const label = document.createElement("span");
-      label.textContent = dayLabel(message.ts);
-      day.append(label);
-      nodes.push(day);
+      nodes.push(separator("day", dayLabel(message.ts)));
+    }
+    if (
+      options.continued === undefined && !options.pending &&
+      message.id > this.#mark && (previous?.id ?? 0) <= this.#mark
+    ) {
+      nodes.push(separator("new-since", "New since you left"));
+    }
+    if (message.system) {
+      const line = document.createElement("li");
+      line.className = "system-line";
+      line.textContent = `${message.user} ${message.system}`;
+      nodes.push(line);
+      this.#elements.set(message, line);
+      return nodes;
     }
     const own = this.#isOwn(message);
     const item = document.createElement("li");
     item.className = "message";
     if (own) item.classList.add("own");
     if (
-      options.continued ?? (!newDay && previous &&
+      options.continued ?? (!newDay && previous && !previous.system &&
         previous.user === message.user &&
         message.ts - previous.ts < GROUP_WINDOW_MS)
     ) {
@@ -361,7 +409,11 @@ export class MessageList {
     const room = this.#room;
     const behind = room && this.#last !== room.messages.at(-1);
     if (room && !behind && this.atBottom) {
-      this.#seenId = room.messages.at(-1)?.id ?? this.#seenId;
+      const newest = room.messages.at(-1)?.id ?? this.#seenId;
+      if (newest > this.#seenId || room.readId < Math.floor(newest)) {
+        this.#onSeen(room, Math.floor(newest));
+      }
+      this.#seenId = newest;
     }
     const fresh = this.#unseen();
     const show = !this.atBottom && (behind || fresh > 0 ||
@@ -380,7 +432,7 @@ export class MessageList {
     for (let i = messages.length - 1; i >= 0; i--) {
       const message = messages[i];
       if (message.id <= this.#seenId) break;
-      if (!this.#isOwn(message)) count++;
+      if (!message.system && !this.#isOwn(message)) count++;
     }
     return count;
   }
@@ -470,6 +522,20 @@ export class MessageList {
     this.#scroller.scrollTop += element.getBoundingClientRect().top - top -
       anchor.offset;
   }
+}
+
+/**
+ * A line across the list with a word in the middle.
+ * @param {string} className
+ * @param {string} text
+ */
+function separator(className, text) {
+  const line = document.createElement("li");
+  line.className = className;
+  const label = document.createElement("span");
+  label.textContent = text;
+  line.append(label);
+  return line;
 }
 
 /** What a deleted message's placeholder says. */

@@ -19,7 +19,7 @@ const TYPING_INTERVALS = 2.5;
  * @typedef {import("./client/mod.js").Room} Room
  * @typedef {import("./client/mod.js").ChatMessage} Message
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string }} Pending
- * @typedef {{ me: () => string, myId: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, isSeen: (view: RoomView) => boolean, arrived: (view: RoomView, message: Message, mention: boolean) => void, changed: (...parts: string[]) => void, amended: (view: RoomView, message: Message) => void, ended: (view: RoomView) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string, typingInterval: () => number }} Hooks
+ * @typedef {{ me: () => string, myId: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, isSeen: (view: RoomView) => boolean, largeRoom: () => number, arrived: (view: RoomView, message: Message, mention: boolean) => void, changed: (...parts: string[]) => void, amended: (view: RoomView, message: Message) => void, ended: (view: RoomView) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string, typingInterval: () => number }} Hooks
  */
 
 export class RoomView {
@@ -32,6 +32,12 @@ export class RoomView {
   unread = 0;
   /** Unread messages that mention the user. */
   mentions = 0;
+  /** The newest message id the user has read here (kept across visits). */
+  readId = 0;
+  /** `readId` when the room was last opened: the "new since you left" line. */
+  readMark = 0;
+  /** Ids of the users present, to tell arrivals from renames. */
+  #present = new Set();
   /** @type {Map<string, Pending>} what MessageList shows below the messages */
   pending = new Map();
   /** @type {Map<string, Pending>} messages the server refused for good */
@@ -89,9 +95,10 @@ export class RoomView {
         `The server lost the history of #${this.name}; it starts again.`,
       );
     });
-    room.on("presence", ({ left }) => {
+    room.on("presence", ({ joined, left }) => {
       const stopped = left.filter((member) => this.typing.stopped(member.id));
       if (stopped.length > 0) hooks.changed("typing");
+      this.#announce(joined, left);
       if (hooks.isCurrent(this)) hooks.changed("members");
     });
     room.on("pending", () => this.#syncPending());
@@ -139,7 +146,7 @@ export class RoomView {
   loadOlder() {
     if (this.loadingOlder || !this.hasMore) return;
     this.loadingOlder = true;
-    const before = this.messages[0]?.id;
+    const before = this.messages.find((message) => !message.system)?.id;
     this.room.history({ before, limit: HISTORY_PAGE }).then((page) => {
       this.hasMore = page.hasMore;
       for (const message of page.messages) this.#add(message, false);
@@ -160,10 +167,44 @@ export class RoomView {
         );
       }
     }
+    this.#present = new Set(this.room.members.map((member) => member.id));
     // The messages that follow the join in the same turn are its history.
     this.#joining = !event.resumed;
     queueMicrotask(() => this.#joining = false);
     this.#hooks.changed("list", "rooms", "members");
+  }
+
+  /**
+   * Adds "Ada joined" and "Bo left" lines after the newest message, in rooms
+   * small enough to name who comes and goes (a large room sends counts).
+   * @param {readonly { id: string, name: string }[]} joined
+   * @param {readonly { id: string, name: string }[]} left
+   */
+  #announce(joined, left) {
+    const lines = [];
+    const me = this.#hooks.myId();
+    for (const member of joined) {
+      if (!this.#present.has(member.id) && member.id !== me) {
+        lines.push({ system: "joined", user: member.name });
+      }
+      this.#present.add(member.id);
+    }
+    for (const member of left) {
+      if (this.#present.delete(member.id) && member.id !== me) {
+        lines.push({ system: "left", user: member.name });
+      }
+    }
+    if (lines.length === 0 || this.room.memberCount > this.#hooks.largeRoom()) {
+      return;
+    }
+    for (const line of lines) {
+      // Between the newest message and the next one to come.
+      const last = this.messages.at(-1)?.id ?? 0;
+      const id = Math.floor(last) + (last - Math.floor(last) + 1) / 2;
+      this.messages.push({ ...line, id, ts: Date.now(), text: "" });
+      this.ids.add(id);
+    }
+    if (this.#hooks.isCurrent(this)) this.#hooks.changed("list");
   }
 
   /**
