@@ -107,3 +107,63 @@ browserTest(
     assert.deepEqual(errors, []);
   },
 );
+
+browserTest(
+  "UI shows who is signed in and their role, marks guests among signed-in users, and lists direct messages apart",
+  async () => {
+    let chatOrigin = "";
+    await using host = startHostApp(() => chatOrigin);
+    await using server = startServer({
+      authSecret: TEST_SECRET,
+      authTokenUrl: `${host.origin}/token`,
+      guests: "on",
+    });
+    chatOrigin = server.origin;
+    await using browser = await launchBrowser();
+    const mo = await browser.openChat(host.origin, {
+      path: "/login?user=mo&name=Mo&role=moderator",
+    });
+    await mo.page.waitForFunction(() =>
+      document.querySelector("#me-status")?.textContent ===
+        "Signed in · moderator"
+    );
+    const bo = await browser.openChat(host.origin, {
+      path: "/login?user=bo&name=Bo",
+    });
+    const guest = await browser.openChat(server.origin, { name: "Gus" });
+    assert.equal(
+      await guest.page.$eval("#me-status", (node) => node.textContent),
+      "Guest",
+    );
+    await sendMessage(guest.page, "hello from a guest");
+    await sendMessage(bo.page, "hello from Bo");
+    await waitForMessage(mo.page, "hello from Bo");
+    const authors = await mo.page.$$eval(
+      "#messages .message .author",
+      (nodes) => nodes.map((node) => node.textContent),
+    );
+    assert.deepEqual(authors, ["Gus guest", "Bo"]);
+
+    const messageBo = '#members button[aria-label="Message Bo directly"]';
+    await (await mo.page.waitForSelector(messageBo))!.click();
+    await mo.page.waitForFunction(() => document.title === "@Bo · Chat");
+    const lists = await mo.page.evaluate(() => ({
+      rooms: [...document.querySelectorAll("#rooms .room-link")].map((link) =>
+        link.textContent
+      ),
+      directs: [...document.querySelectorAll("#directs .room-link")].map((
+        link,
+      ) => link.textContent),
+      heading: (document.querySelector("#directs-panel") as HTMLElement)
+        .hidden,
+    }));
+    assert.deepEqual(lists, {
+      rooms: ["#general"],
+      directs: ["@Bo"],
+      heading: false,
+    });
+    // The guest's page asked the host app for a token and got a 401.
+    const guestErrors = guest.errors.filter((error) => !/\b401\b/.test(error));
+    assert.deepEqual([...mo.errors, ...bo.errors, ...guestErrors], []);
+  },
+);

@@ -78,7 +78,7 @@ async function signIn(
     }&role=${role}`,
   });
   await chat.page.waitForFunction(() =>
-    document.querySelector("#me-status")?.textContent === "Signed in"
+    document.querySelector("#me-status")?.textContent?.startsWith("Signed in")
   );
   return chat;
 }

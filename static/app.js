@@ -19,7 +19,11 @@ import {
 } from "./format.js";
 import { MentionPicker } from "./mention_picker.js";
 import { Menu } from "./menu.js";
-import { lastEditable, messageActions } from "./message_actions.js";
+import {
+  isModerator,
+  lastEditable,
+  messageActions,
+} from "./message_actions.js";
 import { MessageList } from "./message_list.js";
 import { Notifier } from "./notifier.js";
 import { RoomView } from "./room_view.js";
@@ -154,6 +158,8 @@ const messageList = new MessageList({
   isOwn,
   hasActions: (message) =>
     messageActions(message, viewer(), Date.now()).length > 0,
+  // Where some are signed in, guests are worth telling apart.
+  markGuests: () => state.signedIn,
   markup: () => ({
     names: currentRoom()?.room.members.map((member) => member.name) ?? [],
     me: state.me,
@@ -346,7 +352,8 @@ client.on("user", ({ user, identity }) => {
   state.role = identity?.role ?? "member";
   state.signedIn = identity !== undefined && !identity.guest;
   ui.rename.hidden = state.signedIn;
-  ui.meStatus.textContent = state.signedIn ? "Signed in" : "Guest";
+  const role = isModerator(state.role) ? ` · ${state.role}` : "";
+  ui.meStatus.textContent = state.signedIn ? `Signed in${role}` : "Guest";
   if (state.signedIn && ui.nameDialog.open) ui.nameDialog.close();
   setMe(user, { remember: false });
 });

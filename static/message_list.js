@@ -28,7 +28,7 @@ const BOTTOM_PX = 48;
 const GROUP_WINDOW_MS = 5 * 60_000;
 
 /**
- * @typedef {{ id: number, ts: number, user: string, userId?: string, text: string, edited?: number, deleted?: true, system?: string }} Message
+ * @typedef {{ id: number, ts: number, user: string, userId?: string, guest?: true, text: string, edited?: number, deleted?: true, system?: string }} Message
  *   `system`: a line about the room ("joined", "left") rather than a message
  * @typedef {{ name: string, messages: Message[], pending: Map<string, any>, hasMore: boolean, loadingOlder: boolean, joined: boolean, readId: number, readMark: number }} Room
  */
@@ -43,6 +43,7 @@ export class MessageList {
   #isOwn;
   #hasActions;
   #markup;
+  #markGuests;
   #onNeedOlder;
   #onSeen;
   /**
@@ -69,7 +70,7 @@ export class MessageList {
   #sliding = false;
 
   /**
-   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, onNeedOlder: (room: Room) => void, onSeen: (room: Room, id: number) => void }} parts
+   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, markGuests: () => boolean, onNeedOlder: (room: Room) => void, onSeen: (room: Room, id: number) => void }} parts
    */
   constructor(parts) {
     this.#scroller = parts.scroller;
@@ -81,6 +82,7 @@ export class MessageList {
     this.#isOwn = parts.isOwn;
     this.#hasActions = parts.hasActions;
     this.#markup = parts.markup;
+    this.#markGuests = parts.markGuests;
     this.#onSeen = parts.onSeen;
     this.#onNeedOlder = parts.onNeedOlder;
     this.#scroller.addEventListener("scroll", () => this.#onScroll(), {
@@ -343,6 +345,12 @@ export class MessageList {
     const author = document.createElement("span");
     author.className = "author";
     author.textContent = message.user;
+    if (message.guest && this.#markGuests()) {
+      const guest = document.createElement("span");
+      guest.className = "guest";
+      guest.textContent = " guest";
+      author.append(guest);
+    }
     const time = document.createElement("time");
     time.className = "time";
     time.dateTime = new Date(message.ts).toISOString();
