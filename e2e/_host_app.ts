@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { signTestToken } from "../testing/tokens.ts";
+import type { Config } from "../server/config.ts";
+import { startServer, type TestServer } from "../testing/server.ts";
+import { signTestToken, TEST_SECRET } from "../testing/tokens.ts";
 
 /** A running host application; dispose it to stop it. */
 export interface HostApp extends AsyncDisposable {
@@ -87,5 +89,41 @@ export function startHostApp(
     },
     signOut: (sub) => void signedOut.add(sub),
     [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+/** A chat server that verifies the tokens of a host application beside it. */
+export interface SignedInChat extends AsyncDisposable {
+  host: HostApp;
+  server: TestServer;
+}
+
+/**
+ * Starts a host application and a chat server whose page fetches its tokens
+ * from it (`CHAT_AUTH_TOKEN_URL`).
+ *
+ * @param config More settings of the chat server.
+ * @param ttlSeconds How long each token lasts.
+ * @returns Both; dispose it to stop them.
+ */
+export function startSignedInChat(
+  config: Partial<Config> = {},
+  ttlSeconds = 3600,
+): SignedInChat {
+  let chatOrigin = "";
+  const host = startHostApp(() => chatOrigin, ttlSeconds);
+  const server = startServer({
+    authSecret: TEST_SECRET,
+    authTokenUrl: `${host.origin}/token`,
+    ...config,
+  });
+  chatOrigin = server.origin;
+  return {
+    host,
+    server,
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await host[Symbol.asyncDispose]();
+    },
   };
 }

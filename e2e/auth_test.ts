@@ -1,8 +1,6 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { startServer } from "../testing/server.ts";
-import { TEST_SECRET } from "../testing/tokens.ts";
-import { startHostApp } from "./_host_app.ts";
+import { startSignedInChat } from "./_host_app.ts";
 import {
   browserTest,
   launchBrowser,
@@ -13,13 +11,8 @@ import {
 browserTest(
   "UI signs users in with the host application's token; they chat and open a direct message",
   async () => {
-    let chatOrigin = "";
-    await using host = startHostApp(() => chatOrigin, 3600);
-    await using server = startServer({
-      authSecret: TEST_SECRET,
-      authTokenUrl: `${host.origin}/token`,
-    });
-    chatOrigin = server.origin;
+    await using chat = startSignedInChat();
+    const { host } = chat;
     await using browser = await launchBrowser();
     const ada = await browser.openChat(host.origin, {
       path: "/login?user=auth0|ada&name=Ada",
@@ -71,15 +64,8 @@ browserTest(
 browserTest(
   "UI fetches a fresh token before the old one expires and stays connected",
   async () => {
-    let chatOrigin = "";
-    const ttlSeconds = 3;
-    await using host = startHostApp(() => chatOrigin, ttlSeconds);
-    await using server = startServer({
-      authSecret: TEST_SECRET,
-      authTokenUrl: `${host.origin}/token`,
-      authClockSkew: 0,
-    });
-    chatOrigin = server.origin;
+    await using chat = startSignedInChat({ authClockSkew: 0 }, 3);
+    const { host, server } = chat;
     await using browser = await launchBrowser();
     const { page, errors } = await browser.openChat(host.origin, {
       path: "/login?user=ada&name=Ada",
@@ -111,14 +97,8 @@ browserTest(
 browserTest(
   "UI shows who is signed in and their role, marks guests among signed-in users, and lists direct messages apart",
   async () => {
-    let chatOrigin = "";
-    await using host = startHostApp(() => chatOrigin);
-    await using server = startServer({
-      authSecret: TEST_SECRET,
-      authTokenUrl: `${host.origin}/token`,
-      guests: "on",
-    });
-    chatOrigin = server.origin;
+    await using chat = startSignedInChat({ guests: "on" });
+    const { host, server } = chat;
     await using browser = await launchBrowser();
     const mo = await browser.openChat(host.origin, {
       path: "/login?user=mo&name=Mo&role=moderator",

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import type { ElementHandle, Page } from "puppeteer-core";
 import { callApi, TEST_API_KEY } from "../testing/api_client.ts";
 import { startServer } from "../testing/server.ts";
-import { TEST_SECRET } from "../testing/tokens.ts";
 import {
   browserTest,
   type ChatPage,
@@ -13,7 +12,7 @@ import {
   seriousAxeViolations,
   waitForMessage,
 } from "./_browser.ts";
-import { startHostApp } from "./_host_app.ts";
+import { startSignedInChat } from "./_host_app.ts";
 
 const DELETED = "This message was deleted.";
 
@@ -181,14 +180,8 @@ browserTest(
 browserTest(
   "UI lets a moderator delete anyone's message, and remove and ban its author, who is told each time",
   async () => {
-    let chatOrigin = "";
-    await using host = startHostApp(() => chatOrigin);
-    await using server = startServer({
-      authSecret: TEST_SECRET,
-      authTokenUrl: `${host.origin}/token`,
-      apiKey: TEST_API_KEY,
-    });
-    chatOrigin = server.origin;
+    await using chat = startSignedInChat({ apiKey: TEST_API_KEY });
+    const { host, server } = chat;
     await using browser = await launchBrowser();
     const mo = await signIn(browser, host, "mo", "moderator");
     const bo = await signIn(browser, host, "bo");
