@@ -183,3 +183,48 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "UI mentions, links, the new-since and join lines, mute and the mention list have no serious axe violations, light and dark, desktop and phone",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    for (const viewport of ["desktop", "phone"] as const) {
+      const room = `a11y-${viewport}`;
+      await using bo = new ChatClient(server.wsUrl, { name: "Bo" });
+      const general = bo.join(room);
+      await general.ready;
+      await general.send("first");
+      const { page, errors } = await browser.openChat(server.origin, {
+        name: "Ada",
+        viewport,
+        path: `/#/${room}`,
+      });
+      await waitForMessage(page, "first");
+      await page.keyboard.down("Alt");
+      await page.keyboard.press("ArrowUp");
+      await page.waitForFunction(() => location.hash === "#/general");
+      await using cy = new ChatClient(server.wsUrl, { name: "Cy" });
+      await cy.join(room).ready;
+      await general.send("@Ada look at **this**: https://example.com");
+      await general.send("```\nlet code = true;\n```\n> and a quote");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.up("Alt");
+      await page.waitForSelector("#messages .new-since");
+      await page.waitForSelector("#messages .system-line");
+      await page.waitForSelector("#messages .mentions-me .mention.me");
+      await page.click("#mute");
+      await page.focus("#text");
+      await page.keyboard.type("@c");
+      await page.waitForSelector("#mention-list:not([hidden])");
+      for (const colorScheme of ["light", "dark"] as const) {
+        await page.emulateMediaFeatures([
+          { name: "prefers-color-scheme", value: colorScheme },
+        ]);
+        await assertAccessible(page, `${viewport}, ${colorScheme}`);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  },
+);
