@@ -503,7 +503,8 @@ export class Session {
           epoch: page.epoch,
         }),
       (error) => {
-        log("error", "room.history_failed", {
+        // A read cut short by the connection's end (shutdown) is no fault.
+        log(this.#options.closed() ? "debug" : "error", "room.history_failed", {
           id: this.#options.id,
           room,
           error,
