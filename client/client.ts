@@ -410,6 +410,9 @@ export class ChatClient implements Disposable, AsyncDisposable {
       case "moderated":
         this.#answer(event, "moderate", event.nonce);
         return;
+      case "rooms":
+        // The directory, which this client does not ask for.
+        return;
       case "ack":
         // An edit's or a deletion's; a message's goes to its room's outbox.
         if (event.nonce !== undefined && this.#requests.has(event.nonce)) {
