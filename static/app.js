@@ -9,6 +9,7 @@ import { ChatClient, StorageOutbox } from "./client/mod.js";
 import { ActionDialog } from "./action_dialog.js";
 import { notificationBody, shouldNotify, titleFor } from "./attention.js";
 import { Composer } from "./composer.js";
+import { Directory } from "./directory.js";
 import {
   checkName,
   directRoom,
@@ -174,6 +175,15 @@ const messageList = new MessageList({
 });
 const menu = new Menu($("message-menu"));
 const notifier = new Notifier();
+const directory = new Directory($("directory"), {
+  load: () => client.directory(),
+  joined: (name) => state.rooms.has(name),
+  open(name) {
+    navigate(name);
+    ui.text.focus();
+  },
+  reason,
+});
 new MentionPicker(
   ui.text,
   $("mention-list"),
@@ -943,6 +953,8 @@ ui.joinInput.addEventListener("input", () => {
 ui.sidebar.addEventListener("click", (event) => {
   if (event.target.closest(".room-link")) closeDrawer();
 });
+
+$("browse").addEventListener("click", () => directory.show());
 
 ui.mute.addEventListener("click", () => {
   const name = state.current;
