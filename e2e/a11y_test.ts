@@ -212,7 +212,7 @@ browserTest(
       await page.keyboard.up("Alt");
       await page.waitForSelector("#messages .new-since");
       await page.waitForSelector("#messages .system-line");
-      await page.waitForSelector("#messages .mentions-me .mention.me");
+      await page.waitForSelector("#messages .mentions-me .mention-me");
       await page.click("#mute");
       await page.focus("#text");
       await page.keyboard.type("@c");

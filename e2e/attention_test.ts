@@ -101,7 +101,7 @@ browserTest(
       "#messages .message:last-child",
       (item) => ({
         highlighted: item.classList.contains("mentions-me"),
-        mention: item.querySelector(".mention.me")?.textContent,
+        mention: item.querySelector(".mention-me")?.textContent,
       }),
     );
     assert.deepEqual(mention, {

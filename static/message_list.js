@@ -365,7 +365,7 @@ export class MessageList {
     body.className = "body";
     if (message.deleted) body.textContent = DELETED_TEXT;
     else body.append(...renderMarkup(message.text, this.#markup()));
-    if (!own && body.querySelector(".mention.me")) {
+    if (!own && body.querySelector(".mention-me")) {
       item.classList.add("mentions-me");
     }
     bubble.append(meta, body);

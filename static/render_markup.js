@@ -59,7 +59,7 @@ function renderInline(node) {
     }
     case "mention": {
       const mention = document.createElement("span");
-      mention.className = node.me ? "mention me" : "mention";
+      mention.className = node.me ? "mention mention-me" : "mention";
       mention.textContent = `@${node.name}`;
       return mention;
     }
