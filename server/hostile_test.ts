@@ -103,31 +103,9 @@ async function rawRequest(
   }
 }
 
-/**
- * Opens a raw `chat.v1` peer. The handshake's response is read a byte at a
- * time so that no frame after it (`hello`) is taken with it.
- */
-async function openJsonPeer(port: number): Promise<RawPeer> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const key = btoa(
-    String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
-  );
-  await conn.write(encoder.encode(
-    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-      `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
-      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${JSON_PROTOCOL}\r\n\r\n`,
-  ));
-  let head = "";
-  const byte = new Uint8Array(1);
-  while (!head.endsWith("\r\n\r\n")) {
-    if (await conn.read(byte) === null) break;
-    head += String.fromCharCode(byte[0]!);
-  }
-  if (!head.startsWith("HTTP/1.1 101")) {
-    conn.close();
-    throw new Error(`Handshake failed: ${head.split("\r\n")[0]}`);
-  }
-  return new RawPeer(conn);
+/** Opens a raw `chat.v1` peer. */
+function openJsonPeer(port: number): Promise<RawPeer> {
+  return RawPeer.open(port, { protocol: JSON_PROTOCOL });
 }
 
 /** `count` copies of a text frame, to write at once. */
