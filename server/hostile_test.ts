@@ -6,13 +6,13 @@
  * assert the code the client saw.
  */
 import assert from "node:assert/strict";
-import { KvHistory } from "../kv/history.ts";
 import { RawPeer } from "../testing/raw_peer.ts";
 import { encodeFrame, Opcode } from "../testing/wire.ts";
 import { openStalledPeer } from "../bench/soak_clients.ts";
 import { waitFor, withTimeout } from "../testing/async.ts";
 import { connect, type TestClient } from "../testing/client.ts";
 import {
+  largeHistory,
   startServer,
   startTcpServer,
   type TestServer,
@@ -570,16 +570,7 @@ Deno.test("/ws delivers 1013 to a slow consumer that keeps sending", async () =>
   // History pages are bounded by the send buffer: let them be large. The
   // rate lets the flood's first requests through and bounds the reads it
   // keeps waiting (each is ~400 KB of the store); no strikes close it first.
-  const history = new KvHistory(Deno.openKv(":memory:"));
-  await history.append(
-    "general",
-    Array.from({ length: 100 }, (_, i) => ({
-      userId: "writer",
-      user: "writer",
-      text: "h".repeat(4000),
-      nonce: `${i}`,
-    })),
-  );
+  const history = await largeHistory();
   await using server = startServer({
     maxBufferedBytes: 400_000,
     rateLimit: 50,
