@@ -75,6 +75,8 @@ export interface Config {
   maxRooms: number;
   /** Room size above which joins list this many names and presence sends a member count instead of names. */
   largeRoom: number;
+  /** Most public rooms a `rooms` request (the room directory) lists. */
+  directoryLimit: number;
   /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
   redisUrl: string;
   /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
@@ -406,6 +408,15 @@ export const SETTINGS: readonly Setting[] = [
     // Every join would otherwise carry the whole room and be announced to
     // all of it: quadratic in the room's size.
     parse: integer(0, 100_000),
+  }),
+  define({
+    key: "directoryLimit",
+    env: "CHAT_DIRECTORY_LIMIT",
+    flag: "directory-limit",
+    defaultValue: 100,
+    description:
+      "Public rooms a rooms request (the room directory) lists at most",
+    parse: integer(1, 1000),
   }),
   define({
     key: "redisUrl",

@@ -227,6 +227,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     largeRoom: config.largeRoom,
     // No reply of history outgrows what a socket may hold unsent.
     maxPageBytes: config.maxBufferedBytes,
+    directoryLimit: config.directoryLimit,
   });
   const now = options.now ?? Date.now;
   const typing = new TypingThrottle(config.typingInterval, now);
