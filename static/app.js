@@ -695,25 +695,44 @@ function leaveCurrent() {
   ui.text.focus();
 }
 
+/** Each room's item in the sidebar, kept across renders by room name. */
+const roomItems = new Map();
+
 function renderRooms() {
-  // Re-rendering must not drop the focus of a keyboard user in the lists.
-  const focused = ui.sidebar.contains(document.activeElement)
-    ? document.activeElement.getAttribute("href")
-    : null;
+  // The items stay and only their insides change, so a keyboard user's focus
+  // (or a pointer on its way to a link) is not lost under a re-render.
   const rooms = [];
   const directs = [];
   for (const room of state.rooms.values()) {
-    const item = document.createElement("li");
-    item.append(roomLink(room));
+    let item = roomItems.get(room.name);
+    if (!item) {
+      item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = hashFor(room.name);
+      link.className = "room-link";
+      item.append(link);
+      roomItems.set(room.name, item);
+    }
+    fillRoomLink(item.firstElementChild, room);
     (directRoomUsers(room.name) ? directs : rooms).push(item);
   }
-  ui.rooms.replaceChildren(...rooms);
-  ui.directs.replaceChildren(...directs);
-  ui.directsPanel.hidden = directs.length === 0;
-  if (focused?.startsWith("#/")) {
-    ui.sidebar.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+  for (const name of roomItems.keys()) {
+    if (!state.rooms.has(name)) roomItems.delete(name);
   }
+  keepChildren(ui.rooms, rooms);
+  keepChildren(ui.directs, directs);
+  ui.directsPanel.hidden = directs.length === 0;
   updateTitle();
+}
+
+/** Makes `items` the children of `list`, moving only what must move. */
+function keepChildren(list, items) {
+  items.forEach((item, index) => {
+    if (list.children[index] !== item) {
+      list.insertBefore(item, list.children[index] ?? null);
+    }
+  });
+  while (list.children.length > items.length) list.lastElementChild.remove();
 }
 
 /**
@@ -731,11 +750,10 @@ function updateTitle() {
 }
 
 /** A room's link in the sidebar, with its unread and mention badges. */
-function roomLink(room) {
-  const link = document.createElement("a");
-  link.href = hashFor(room.name);
+function fillRoomLink(link, room) {
   link.className = "room-link";
   if (room.name === state.current) link.setAttribute("aria-current", "page");
+  else link.removeAttribute("aria-current");
   const hash = document.createElement("span");
   hash.className = "hash";
   hash.setAttribute("aria-hidden", "true");
@@ -744,7 +762,7 @@ function roomLink(room) {
   const label = document.createElement("span");
   label.className = "room-label";
   label.textContent = name.slice(1);
-  link.append(hash, label);
+  link.replaceChildren(hash, label);
   const muted = state.muted.has(room.name);
   if (muted) {
     link.classList.add("muted");
