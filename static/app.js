@@ -14,8 +14,6 @@ import {
   checkName,
   directRoom,
   directRoomUsers,
-  hueFor,
-  initials,
   normalizeRoom,
 } from "./format.js";
 import { MentionPicker } from "./mention_picker.js";
@@ -26,8 +24,11 @@ import {
   messageActions,
 } from "./message_actions.js";
 import { MessageList } from "./message_list.js";
+import { MessageMenu } from "./message_menu.js";
+import { Notices } from "./notices.js";
 import { Notifier } from "./notifier.js";
 import { RoomView } from "./room_view.js";
+import { avatarFor, Sidebar } from "./sidebar.js";
 import { guestKey, loadConfig, tokenProvider } from "./sign_in.js";
 import { Switcher } from "./switcher.js";
 import { typingLine } from "./typing.js";
@@ -174,6 +175,17 @@ const messageList = new MessageList({
   },
 });
 const menu = new Menu($("message-menu"));
+const notices = new Notices(ui.notice, ui.noticeText);
+const sidebar = new Sidebar(ui, {
+  current: () => state.current,
+  hashFor,
+  labelFor,
+  isDirect: (name) => directRoomUsers(name) !== null,
+  muted: (name) => state.muted.has(name),
+  myId: () => state.myId,
+  canMessage: (member) => state.signedIn && !member.guest,
+  messageDirectly,
+});
 const notifier = new Notifier();
 const directory = new Directory($("directory"), {
   load: () => client.directory(),
@@ -201,7 +213,18 @@ const switcher = new Switcher(
     ui.text.focus();
   },
 );
-const actionDialog = new ActionDialog($("action-dialog"));
+const messageMenu = new MessageMenu(
+  menu,
+  new ActionDialog($("action-dialog")),
+  {
+    viewer,
+    labelFor,
+    isOwn,
+    startEditing: (message) => composer.startEditing(message),
+    notice: showNotice,
+    reason,
+  },
+);
 const composer = new Composer({
   form: $("composer"),
   text: ui.text,
@@ -211,7 +234,7 @@ const composer = new Composer({
 }, {
   maxBytes: maxMessageBytes,
   send: submitMessage,
-  edit: (message, text) => amend("edit", message, text),
+  edit,
   typing: () => currentRoom()?.room.typing(),
   lastEditable: () =>
     lastEditable(currentRoom()?.messages ?? [], viewer(), Date.now()),
@@ -405,85 +428,10 @@ function submitMessage(text) {
 
 // ---- Message actions.
 
-/** Opens the actions menu of the message with `id` under `button`. */
-function openMessageMenu(button, id) {
-  const view = currentRoom();
-  const message = view?.messages.find((candidate) => candidate.id === id);
-  if (!message) return;
-  const labels = {
-    edit: "Edit",
-    delete: "Delete",
-    ban: `Ban ${message.user}…`,
-    kick: `Remove ${message.user} from the room…`,
-  };
-  const actions = messageActions(message, viewer(), Date.now());
-  if (actions.length === 0) {
-    showNotice(ERROR_TEXT.edit_window_closed);
-    return;
-  }
-  menu.show(
-    button,
-    `Actions for ${message.user}’s message`,
-    actions.map((action) => ({
-      label: labels[action],
-      danger: action !== "edit",
-      run: () => runAction(action, view, message),
-    })),
-  );
-}
-
-async function runAction(action, view, message) {
-  if (action === "edit") return composer.startEditing(message);
-  const label = labelFor(view.name);
-  const question = {
-    delete: {
-      title: "Delete this message?",
-      text: isOwn(message)
-        ? "Everyone in the room will see that a message was deleted."
-        : `Everyone in ${label} will see that ${message.user}’s message was deleted by a moderator.`,
-      confirm: "Delete",
-    },
-    ban: {
-      title: `Ban ${message.user} from ${label}?`,
-      text:
-        `${message.user} leaves the room now and cannot join again until the ban ends.`,
-      confirm: "Ban",
-      duration: true,
-      reason: true,
-    },
-    kick: {
-      title: `Remove ${message.user} from ${label}?`,
-      text: `${message.user} leaves the room now and may join it again.`,
-      confirm: "Remove",
-      reason: true,
-    },
-  }[action];
-  const answer = await actionDialog.ask(question);
-  if (!answer) return;
-  if (action === "delete") return amend("delete", message);
-  const room = view.room;
-  const done = action === "ban"
-    ? room.ban(message.userId, answer)
-    : room.kick(message.userId, answer);
-  done.then(
-    () =>
-      showNotice(
-        action === "ban"
-          ? `${message.user} is banned from ${label}.`
-          : `${message.user} was removed from ${label}.`,
-      ),
-    (error) => showNotice(reason(error), error?.message),
-  );
-}
-
-/** Edits or deletes a message; every member then gets the change. */
-function amend(kind, message, text) {
-  const room = currentRoom()?.room;
-  if (!room) return;
-  const done = kind === "edit"
-    ? room.edit(message.id, text)
-    : room.delete(message.id);
-  done.catch((error) => showNotice(reason(error), error?.message));
+/** Edits a message; every member then gets the change. */
+function edit(message, text) {
+  currentRoom()?.room.edit(message.id, text)
+    .catch((error) => showNotice(reason(error), error?.message));
 }
 
 // ---- Typing and rooms that ended.
@@ -695,50 +643,15 @@ function leaveCurrent() {
   ui.text.focus();
 }
 
-/** Each room's item in the sidebar, kept across renders by room name. */
-const roomItems = new Map();
-
-function renderRooms() {
-  // The items stay and only their insides change, so a keyboard user's focus
-  // (or a pointer on its way to a link) is not lost under a re-render.
-  const rooms = [];
-  const directs = [];
-  for (const room of state.rooms.values()) {
-    let item = roomItems.get(room.name);
-    if (!item) {
-      item = document.createElement("li");
-      const link = document.createElement("a");
-      link.href = hashFor(room.name);
-      link.className = "room-link";
-      item.append(link);
-      roomItems.set(room.name, item);
-    }
-    fillRoomLink(item.firstElementChild, room);
-    (directRoomUsers(room.name) ? directs : rooms).push(item);
-  }
-  for (const name of roomItems.keys()) {
-    if (!state.rooms.has(name)) roomItems.delete(name);
-  }
-  keepChildren(ui.rooms, rooms);
-  keepChildren(ui.directs, directs);
-  ui.directsPanel.hidden = directs.length === 0;
-  updateTitle();
-}
-
-/** Makes `items` the children of `list`, moving only what must move. */
-function keepChildren(list, items) {
-  items.forEach((item, index) => {
-    if (list.children[index] !== item) {
-      list.insertBefore(item, list.children[index] ?? null);
-    }
-  });
-  while (list.children.length > items.length) list.lastElementChild.remove();
-}
-
 /**
  * Puts the unread count in the tab's title and on the drawer's button. Not
  * left to the next frame: hidden tabs get none.
  */
+function renderRooms() {
+  sidebar.renderRooms(state.rooms.values());
+  updateTitle();
+}
+
 function updateTitle() {
   let unread = 0;
   for (const room of state.rooms.values()) {
@@ -749,98 +662,8 @@ function updateTitle() {
   document.title = titleFor(labelFor(state.current), unread);
 }
 
-/** A room's link in the sidebar, with its unread and mention badges. */
-function fillRoomLink(link, room) {
-  link.className = "room-link";
-  if (room.name === state.current) link.setAttribute("aria-current", "page");
-  else link.removeAttribute("aria-current");
-  const hash = document.createElement("span");
-  hash.className = "hash";
-  hash.setAttribute("aria-hidden", "true");
-  const name = labelFor(room.name);
-  hash.textContent = name[0];
-  const label = document.createElement("span");
-  label.className = "room-label";
-  label.textContent = name.slice(1);
-  link.replaceChildren(hash, label);
-  const muted = state.muted.has(room.name);
-  if (muted) {
-    link.classList.add("muted");
-    link.append(hidden(", muted"));
-  }
-  if (room.unread === 0 || room.name === state.current) return link;
-  link.classList.add("has-unread");
-  if (room.mentions > 0) {
-    const mention = document.createElement("span");
-    mention.className = "badge mention-badge";
-    mention.textContent = "@";
-    mention.append(
-      hidden(` ${room.mentions} mention${room.mentions === 1 ? "" : "s"},`),
-    );
-    link.append(mention);
-  }
-  const badge = document.createElement("span");
-  badge.className = "badge";
-  badge.textContent = room.unread > 99 ? "99+" : String(room.unread);
-  badge.append(hidden(` unread message${room.unread === 1 ? "" : "s"}`));
-  link.append(badge);
-  return link;
-}
-
-/** Text for screen readers only. */
-function hidden(text) {
-  const span = document.createElement("span");
-  span.className = "visually-hidden";
-  span.textContent = text;
-  return span;
-}
-
 function renderMembers() {
-  const room = currentRoom();
-  const members = room?.room.members ?? [];
-  const items = members.map((member) => {
-    const item = document.createElement("li");
-    item.className = "member";
-    item.append(avatarFor(member.name));
-    const label = document.createElement("span");
-    label.className = "member-name";
-    label.textContent = member.name;
-    item.append(label);
-    if (member.guest) {
-      const guest = document.createElement("span");
-      guest.className = "guest";
-      guest.textContent = "guest";
-      item.append(guest);
-    }
-    if (member.id === state.myId) {
-      const you = document.createElement("span");
-      you.className = "you";
-      you.textContent = "you";
-      item.append(you);
-    } else if (state.signedIn && !member.guest) {
-      const message = document.createElement("button");
-      message.type = "button";
-      message.className = "ghost message-member";
-      message.textContent = "Message";
-      message.setAttribute("aria-label", `Message ${member.name} directly`);
-      message.addEventListener("click", () => messageDirectly(member));
-      item.append(message);
-    }
-    return item;
-  });
-  ui.members.replaceChildren(...items);
-  const count = Math.max(room?.room.memberCount ?? 0, members.length);
-  ui.memberCount.textContent = String(count);
-  ui.headerMembers.textContent = `${count} member${count === 1 ? "" : "s"}`;
-}
-
-function avatarFor(name) {
-  const avatar = document.createElement("span");
-  avatar.className = "avatar";
-  avatar.setAttribute("aria-hidden", "true");
-  avatar.style.setProperty("--hue", String(hueFor(name)));
-  avatar.textContent = initials(name);
-  return avatar;
+  sidebar.renderMembers(currentRoom());
 }
 
 // ---- Name, status and notices.
@@ -871,44 +694,19 @@ function showStatus() {
   if (now !== "open") schedule("pending", "list");
 }
 
-/** Most notices shown at once; older ones go. */
-const MAX_NOTICES = 4;
-/** The notices shown, by key, oldest first. */
-const notices = new Map();
-
 /**
- * Shows `text` below the others shown; one with the same `key` is replaced.
+ * Shows `text` below the other notices; one with the same `key` is replaced.
  * @param {string} text
  * @param {string} [detail] the server's own words, as a tooltip
  * @param {string} [key]
  */
-function showNotice(text, detail, key = text) {
-  if (!text) return;
-  notices.delete(key);
-  notices.set(key, { text, detail });
-  for (const old of notices.keys()) {
-    if (notices.size <= MAX_NOTICES) break;
-    notices.delete(old);
-  }
-  renderNotices();
+function showNotice(text, detail, key) {
+  notices.show(text, detail, key);
 }
 
 function hideNotice() {
   notices.clear();
   refusals.clear();
-  renderNotices();
-}
-
-function renderNotices() {
-  const lines = [...notices.values()].map(({ text, detail }) => {
-    const line = document.createElement("span");
-    line.className = "notice-line";
-    line.textContent = text;
-    if (detail) line.title = detail;
-    return line;
-  });
-  ui.noticeText.replaceChildren(...lines);
-  ui.notice.hidden = lines.length === 0;
 }
 
 function openNameDialog() {
@@ -1070,8 +868,11 @@ ui.closeRoom.addEventListener("click", () => {
 ui.scroller.addEventListener("click", (event) => {
   const opener = event.target.closest("button[data-menu]");
   if (opener) {
+    const view = currentRoom();
+    const id = Number(opener.dataset.menu);
+    const message = view?.messages.find((candidate) => candidate.id === id);
     if (menu.open) menu.close(false);
-    else openMessageMenu(opener, Number(opener.dataset.menu));
+    else if (message) messageMenu.open(opener, view, message);
     return;
   }
   const button = event.target.closest("button[data-action]");
