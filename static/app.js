@@ -371,8 +371,9 @@ const roomHooks = {
     }
   },
   ended(view) {
+    // The room in view says it in place of the message box; others in a notice.
     if (state.current === view.name) renderEnded();
-    showNotice(ENDED_TEXT[view.ended]?.(labelFor(view.name)) ?? "");
+    else showNotice(ENDED_TEXT[view.ended]?.(labelFor(view.name)) ?? "");
     schedule("rooms");
   },
   notice: showNotice,
@@ -401,7 +402,6 @@ client.on("error", ({ error }) => {
   if (error.code !== "signed_out") return;
   state.signedOut = true;
   renderEnded();
-  showNotice("You were signed out. Sign in again, then reload this page.");
 });
 
 function rename(name) {
