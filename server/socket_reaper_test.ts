@@ -234,11 +234,12 @@ Deno.test("main.ts without CHAT_SOCKET_REAPER keeps that socket until the peer r
 
 Deno.test("createHandler() with socketReaper tears down the socket Deno closed on a missed pong with data unsent", async () => {
   // Only the ping timeout can end this peer: buffers and queues too large
-  // for the slow-consumer cut-off.
+  // for the slow-consumer cut-off. Between the ping and the missed pong,
+  // the idle timeout leaves a busy machine time to fill the peer's buffers.
   await using server = startTcpServer({
     socketReaper: true,
     closeTimeout: 100,
-    idleTimeout: 2,
+    idleTimeout: 4,
     maxBufferedBytes: 64 * 1024 * 1024,
     maxQueueLength: 100_000,
     rateLimit: 3000,
