@@ -15,6 +15,7 @@ import {
   type IterateOptions,
 } from "./_events.ts";
 import type { Outbox } from "./outbox.ts";
+import { moderated } from "./_requests.ts";
 import { RoomSender } from "./_sender.ts";
 import type {
   HistoryOptions,
@@ -489,12 +490,7 @@ export class RoomChannel implements Room {
 
   #moderate(frame: (nonce: string) => ClientFrame): Promise<Moderated> {
     if (this.#status === "left") return Promise.reject(closedError());
-    return this.#host.request("moderate", frame).then((reply) => {
-      const { type: _, nonce: _nonce, ...moderated } = reply as Frame<
-        "moderated"
-      >;
-      return moderated;
-    });
+    return this.#host.request("moderate", frame).then(moderated);
   }
 
   #onReset(event: Frame<"reset">): void {
