@@ -1,8 +1,8 @@
 /**
- * One room of a client: joins and resumes it on each connection, delivers
- * its log's entries (messages, edits, deletions) once and in order (paging
- * back to fill the gap a long absence leaves), and keeps its members; its
- * outbox goes through a `RoomSender`.
+ * One room of a client, as its callers see it: joins it on each connection
+ * (again after a refusal the server may lift, with back-off), leaves it,
+ * sends its requests, and hands each of its frames to the part that keeps
+ * that side of it: its log, its members, its history requests, its outbox.
  *
  * @module
  */
@@ -14,8 +14,11 @@ import {
   EventHub,
   type IterateOptions,
 } from "./_events.ts";
+import { HistoryQueue } from "./_history.ts";
+import { MemberList } from "./_members.ts";
 import type { Outbox } from "./outbox.ts";
 import { moderated } from "./_requests.ts";
+import { RoomLog } from "./_room_log.ts";
 import { RoomSender } from "./_sender.ts";
 import type {
   HistoryOptions,
@@ -27,28 +30,15 @@ import type {
 } from "./room.ts";
 import type {
   Ack,
-  ChatMessage,
   ClientFrame,
-  LogEntry,
+  FrameOf,
   Member,
   Moderated,
   ServerFrame,
 } from "./types.ts";
 
-function isMessage(entry: LogEntry): entry is ChatMessage {
-  return entry.type === "message";
-}
-
-/** Orders members as the server lists them: by name, then id. */
-function byName(a: Member, b: Member): number {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-type Frame<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
-
 /** The events of the wire that belong to one room. */
-export type RoomFrame = Frame<
+export type RoomFrame = FrameOf<
   | "joined"
   | "left"
   | "message"
@@ -87,15 +77,6 @@ export interface RoomHost {
   removed(room: RoomChannel): void;
 }
 
-interface HistoryRequest {
-  nonce: string;
-  before: number;
-  limit: number | undefined;
-  /** Entries of every kind after this id, for a resume's catch-up. */
-  since: number | undefined;
-  result: Deferred<Frame<"history">>;
-}
-
 /** The client's side of one room; see {@linkcode Room}. */
 export class RoomChannel implements Room {
   readonly name: string;
@@ -106,23 +87,15 @@ export class RoomChannel implements Room {
   #readiness = deferred<void>();
   /** Joined on the current connection. */
   #live = false;
-  #epoch = "";
-  #lastId = 0;
-  #oldestId = 0;
-  #hasMore = false;
-  #members: Member[] = [];
-  #memberCount = 0;
+  #log: RoomLog;
+  #members = new MemberList();
+  #histories: HistoryQueue;
   #joinNonce: string | undefined;
   #joinTimer: unknown;
-  /** `since` of the join in flight. */
-  #since = 0;
-  /** Live entries held back while a resume pages in what came before them. */
-  #held: LogEntry[] | null = null;
   /** When `typing` was last written, for the server's interval. */
   #typedAt = -Infinity;
   #sender: RoomSender;
   #retries = 0;
-  #histories: HistoryRequest[] = [];
   #leaving: Deferred<void> | undefined;
   #leaveNonce: string | undefined;
 
@@ -133,13 +106,21 @@ export class RoomChannel implements Room {
   ) {
     this.name = name;
     this.#host = host;
-    if (resumeFrom.since !== undefined && resumeFrom.epoch !== undefined) {
-      this.#lastId = resumeFrom.since;
-      this.#epoch = resumeFrom.epoch;
-    }
     this.ready = this.#readiness.promise;
     // Awaiting it is optional: a refused room must not be an unhandled rejection.
     this.ready.catch(() => {});
+    this.#histories = new HistoryQueue(name, {
+      nonce: () => host.nonce(),
+      paced: (frame) => host.paced(frame),
+      live: () => this.#live,
+    });
+    this.#log = new RoomLog({
+      catchUpLimit: host.catchUpLimit,
+      history: (before, limit, since) =>
+        this.#histories.request(before, limit, since),
+      joined: (resumed, truncated) => this.#emitJoined(resumed, truncated),
+      emit: (event) => this.#hub.emit(event),
+    }, resumeFrom);
     this.#sender = new RoomSender(name, {
       clock: host.clock,
       outbox: host.outbox,
@@ -153,19 +134,19 @@ export class RoomChannel implements Room {
     return this.#status;
   }
   get members(): readonly Member[] {
-    return this.#members;
+    return this.#members.members;
   }
   get memberCount(): number {
-    return this.#memberCount;
+    return this.#members.count;
   }
   get epoch(): string {
-    return this.#epoch;
+    return this.#log.epoch;
   }
   get lastId(): number {
-    return this.#lastId;
+    return this.#log.lastId;
   }
   get hasMore(): boolean {
-    return this.#hasMore;
+    return this.#log.hasMore;
   }
   get pending(): readonly PendingMessage[] {
     return this.#sender.pending;
@@ -191,21 +172,8 @@ export class RoomChannel implements Room {
     return this.#sender.send(text);
   }
 
-  async history(options: HistoryOptions = {}): Promise<HistoryPage> {
-    const before = options.before ?? this.#oldestId;
-    if (before <= 1) return { messages: [], hasMore: false };
-    const epoch = this.#epoch;
-    const page = await this.#requestHistory(before, options.limit);
-    if (page.epoch !== epoch || epoch !== this.#epoch) {
-      return { messages: [], hasMore: false };
-    }
-    // Without `since` a page holds messages only, each in its current state.
-    const messages = page.messages.filter(isMessage);
-    if (before === this.#oldestId) {
-      this.#oldestId = messages[0]?.id ?? this.#oldestId;
-      this.#hasMore = page.hasMore && messages.length > 0;
-    }
-    return { messages, hasMore: page.hasMore };
+  history(options: HistoryOptions = {}): Promise<HistoryPage> {
+    return this.#log.page(options);
   }
 
   edit(id: number, text: string): Promise<Ack> {
@@ -276,12 +244,11 @@ export class RoomChannel implements Room {
     this.#host.clock.clearTimeout(this.#joinTimer);
     this.#joinTimer = undefined;
     this.#joinNonce = this.#host.nonce();
-    this.#since = this.#lastId;
     this.#host.write({
       type: "join",
       room: this.name,
       nonce: this.#joinNonce,
-      ...(this.#lastId > 0 ? { since: this.#lastId, epoch: this.#epoch } : {}),
+      ...this.#log.joining(),
     });
   }
 
@@ -292,10 +259,10 @@ export class RoomChannel implements Room {
     this.#live = false;
     this.#status = "joining";
     this.#joinNonce = undefined;
-    this.#held = null;
+    this.#log.drop();
     this.#host.clock.clearTimeout(this.#joinTimer);
     this.#joinTimer = undefined;
-    this.#failHistories(new ChatError("disconnected", "Connection lost"));
+    this.#histories.fail(new ChatError("disconnected", "Connection lost"));
     this.#sender.pause();
   }
 
@@ -320,18 +287,16 @@ export class RoomChannel implements Room {
       case "message":
       case "edit":
       case "delete":
-        if (this.#held) this.#held.push(event);
-        else this.#deliver(event);
-        return;
+        return this.#log.entry(event);
       case "presence":
-        return this.#onPresence(event);
+        this.#members.presence(event);
+        return this.#hub.emit(event);
       case "typing":
         return this.#hub.emit(event);
       case "reset":
-        return this.#onReset(event);
+        return this.#log.reset(event);
       case "history":
-        this.#histories.shift()?.result.resolve(event);
-        return this.#writeHistory();
+        return this.#histories.received(event);
       case "ack":
         return this.#sender.acked(event);
     }
@@ -342,7 +307,7 @@ export class RoomChannel implements Room {
    *
    * @returns Whether it did.
    */
-  refused(error: Frame<"error">): boolean {
+  refused(error: FrameOf<"error">): boolean {
     const { nonce, code, message } = error;
     if (nonce === undefined) return false;
     if (nonce === this.#joinNonce) {
@@ -363,33 +328,18 @@ export class RoomChannel implements Room {
       this.#finish();
       return true;
     }
-    if (this.#sender.refused(nonce, new ChatError(code, message))) return true;
-    const index = this.#histories.findIndex((request) =>
-      request.nonce === nonce
-    );
-    if (index < 0) return false;
-    this.#histories.splice(index, 1)[0]!.result.reject(
-      new ChatError(code, message),
-    );
-    if (index === 0) this.#writeHistory();
-    return true;
+    const refusal = new ChatError(code, message);
+    return this.#sender.refused(nonce, refusal) ||
+      this.#histories.refused(nonce, refusal);
   }
 
-  #onJoined(event: Frame<"joined">): void {
+  #onJoined(event: FrameOf<"joined">): void {
     this.#joinNonce = undefined;
-    this.#members = [...event.members].sort(byName);
-    this.#memberCount = event.memberCount;
+    this.#members.joined(event);
     this.#becomeLive();
     if (this.#leaving) return this.#sendLeave();
-    const since = this.#since;
-    if (since > 0 && event.epoch === this.#epoch && !event.truncated) {
-      const first = event.messages[0];
-      if (event.hasMore && first) void this.#catchUp(since, event, first.id);
-      else this.#resume(event.messages, []);
-    } else {
-      this.#startOver(event, since > 0 && event.truncated, []);
-    }
-    this.#writeHistory();
+    this.#log.joined(event);
+    this.#histories.write();
   }
 
   #becomeLive(): void {
@@ -400,87 +350,16 @@ export class RoomChannel implements Room {
     this.#sender.resume();
   }
 
-  /**
-   * Fills the gap between `since` and a resume's page (the latest
-   * `historyLimit` messages) with `history` pages, holding live messages
-   * back meanwhile, then delivers everything in order.
-   */
-  async #catchUp(
-    since: number,
-    event: Frame<"joined">,
-    oldest: number,
-  ): Promise<void> {
-    const held: LogEntry[] = [];
-    this.#held = held;
-    const pages = [event.messages];
-    let fetched = event.messages.length;
-    let more = true;
-    while (more && oldest > since + 1) {
-      if (fetched >= this.#host.catchUpLimit) {
-        this.#held = null;
-        return this.#startOver(event, true, held);
-      }
-      let page: Frame<"history">;
-      try {
-        page = await this.#requestHistory(oldest, undefined, since);
-      } catch (error) {
-        if (this.#held !== held) return;
-        if (!(error instanceof ChatError)) throw error;
-        this.#held = null;
-        return this.#startOver(event, true, held);
-      }
-      // Dropped, reset or left meanwhile: the next join starts afresh.
-      if (this.#held !== held) return;
-      if (page.epoch !== this.#epoch) {
-        this.#held = null;
-        return this.#startOver(event, true, held);
-      }
-      pages.unshift(page.messages.filter((entry) => entry.id > since));
-      fetched += page.messages.length;
-      more = page.hasMore;
-      oldest = page.messages[0]?.id ?? since;
-    }
-    this.#held = null;
-    this.#resume(pages.flat(), held);
-  }
-
-  #resume(entries: LogEntry[], held: LogEntry[]): void {
-    this.#emitJoined(true, false);
-    for (const entry of entries) this.#deliver(entry);
-    for (const entry of held) this.#deliver(entry);
-  }
-
-  #startOver(
-    event: Frame<"joined">,
-    truncated: boolean,
-    held: LogEntry[],
-  ): void {
-    this.#epoch = event.epoch;
-    this.#lastId = 0;
-    this.#oldestId = 0;
-    this.#hasMore = event.hasMore;
-    this.#emitJoined(false, truncated);
-    for (const entry of event.messages) this.#deliver(entry);
-    for (const entry of held) this.#deliver(entry);
-  }
-
   #emitJoined(resumed: boolean, truncated: boolean): void {
     this.#hub.emit({
       type: "joined",
       room: this.name,
       resumed,
       truncated,
-      members: this.#members,
-      memberCount: this.#memberCount,
-      epoch: this.#epoch,
+      members: this.#members.members,
+      memberCount: this.#members.count,
+      epoch: this.#log.epoch,
     });
-  }
-
-  #deliver(entry: LogEntry): void {
-    if (entry.id <= this.#lastId) return;
-    this.#lastId = entry.id;
-    if (this.#oldestId === 0) this.#oldestId = entry.id;
-    this.#hub.emit(entry);
   }
 
   #amend(frame: (nonce: string) => ClientFrame): Promise<Ack> {
@@ -491,83 +370,6 @@ export class RoomChannel implements Room {
   #moderate(frame: (nonce: string) => ClientFrame): Promise<Moderated> {
     if (this.#status === "left") return Promise.reject(closedError());
     return this.#host.request("moderate", frame).then(moderated);
-  }
-
-  #onReset(event: Frame<"reset">): void {
-    this.#held = null;
-    this.#epoch = event.epoch;
-    this.#lastId = 0;
-    this.#oldestId = 0;
-    this.#hasMore = false;
-    this.#hub.emit(event);
-  }
-
-  #onPresence(event: Frame<"presence">): void {
-    // A large room sends its member count instead of names.
-    if (typeof event.memberCount === "number") {
-      this.#memberCount = event.memberCount;
-    } else {
-      // In a large room the list is a sample: a user who leaves may never
-      // have been listed, so the count follows the event, not the list. A
-      // `joined` entry for a user listed already is their new name.
-      const members = new Map(
-        this.#members.map((member) => [member.id, member]),
-      );
-      let count = this.#memberCount;
-      for (const member of event.left) {
-        members.delete(member.id);
-        count--;
-      }
-      for (const member of event.joined) {
-        if (!members.has(member.id)) count++;
-        members.set(member.id, member);
-      }
-      this.#members = [...members.values()].sort(byName);
-      this.#memberCount = Math.max(count, members.size);
-    }
-    this.#hub.emit(event);
-  }
-
-  #requestHistory(
-    before: number,
-    limit: number | undefined,
-    since?: number,
-  ): Promise<Frame<"history">> {
-    // Replies name their room but not their request: one at a time per room.
-    const request = {
-      nonce: this.#host.nonce(),
-      before,
-      limit,
-      since,
-      result: deferred<Frame<"history">>(),
-    };
-    this.#histories.push(request);
-    if (this.#histories.length === 1) this.#writeHistory();
-    return request.result.promise;
-  }
-
-  #writeHistory(): void {
-    const request = this.#histories[0];
-    if (!request || !this.#live) return;
-    const { nonce, before, limit, since } = request;
-    this.#host.paced(() =>
-      this.#histories[0] === request && this.#live
-        ? {
-          type: "history",
-          room: this.name,
-          before,
-          ...(limit === undefined ? {} : { limit }),
-          ...(since === undefined ? {} : { since }),
-          nonce,
-        }
-        : undefined
-    );
-  }
-
-  #failHistories(error: ChatError): void {
-    for (const request of this.#histories.splice(0)) {
-      request.result.reject(error);
-    }
   }
 
   #sendLeave(): void {
@@ -581,11 +383,11 @@ export class RoomChannel implements Room {
     if (this.#status === "left") return;
     this.#status = "left";
     this.#live = false;
-    this.#held = null;
+    this.#log.drop();
     this.#host.clock.clearTimeout(this.#joinTimer);
     const ended = error ?? closedError();
     this.#sender.close(ended);
-    this.#failHistories(ended);
+    this.#histories.fail(ended);
     this.#readiness.reject(ended);
     this.#hub.end(error);
     this.#leaving?.resolve();
