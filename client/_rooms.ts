@@ -5,7 +5,8 @@
  * @module
  */
 import type { JoinOptions } from "./options.ts";
-import { RoomChannel, type RoomFrame, type RoomHost } from "./_room.ts";
+import { RoomChannel } from "./_room.ts";
+import type { RoomFrame, RoomHost } from "./_room_core.ts";
 import type { ServerFrame } from "./types.ts";
 
 /** Prefix of a direct room's name, whose user ids keep their case. */
