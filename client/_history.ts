@@ -26,6 +26,8 @@ interface HistoryRequest {
   limit: number | undefined;
   /** Entries of every kind after this id, for a resume's catch-up. */
   since: number | undefined;
+  /** Handed to the writer already: a reply is on its way. */
+  written: boolean;
   result: Deferred<FrameOf<"history">>;
 }
 
@@ -63,6 +65,7 @@ export class HistoryQueue {
       before,
       limit,
       since,
+      written: false,
       result: deferred<FrameOf<"history">>(),
     };
     this.#requests.push(request);
@@ -70,10 +73,14 @@ export class HistoryQueue {
     return request.result.promise;
   }
 
-  /** Writes the oldest request, if the room is joined. */
+  /**
+   * Writes the oldest request, if the room is joined and it is not written
+   * yet: a second copy's reply would settle the request after it.
+   */
   write(): void {
     const request = this.#requests[0];
-    if (!request || !this.#host.live()) return;
+    if (!request || request.written || !this.#host.live()) return;
+    request.written = true;
     const { nonce, before, limit, since } = request;
     this.#host.paced(() =>
       this.#requests[0] === request && this.#host.live()
