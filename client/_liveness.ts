@@ -54,16 +54,20 @@ export class Liveness {
       () => options.giveUp(socket, "No answer to ping"),
       options.probeTimeout,
     );
-    options.ping().then(() => {
-      options.clock.clearTimeout(this.#probeTimer);
-      this.#probeTimer = undefined;
-    }, () => {});
+    // A ping that fails went with its socket, and stop() is called then.
+    options.ping().then(() => this.#endProbe(), () => {});
   }
 
   /** The socket is gone: neither timer may fire for it. */
   stop(): void {
-    for (const timer of [this.#connectTimer, this.#probeTimer]) {
-      this.#options.clock.clearTimeout(timer);
-    }
+    this.#options.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.#endProbe();
+  }
+
+  /** No probe is waiting any more; the next one may start. */
+  #endProbe(): void {
+    this.#options.clock.clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 }
