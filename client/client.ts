@@ -5,43 +5,23 @@
  *
  * @module
  */
-import { backoffDelay, type Clock, SYSTEM_CLOCK } from "./backoff.ts";
-import { ChatError, closedError } from "./errors.ts";
-import { type Deferred, deferred, EventHub } from "./_events.ts";
-import { readServerFrame } from "./_frames.ts";
-import { MemoryOutbox, type Outbox } from "./outbox.ts";
+import { closedError } from "./errors.ts";
+import { ClientCore } from "./_core.ts";
 import type {
   ChatClientOptions,
   ClientEvent,
   ConnectionState,
   JoinOptions,
 } from "./options.ts";
-import { PacedWriter } from "./_paced.ts";
-import { RoomChannel } from "./_room.ts";
+import { moderated } from "./_requests.ts";
 import type { Room } from "./room.ts";
-import { TokenKeeper } from "./_token.ts";
-import {
-  type AuthenticatedUser,
-  type ClientFrame,
-  type ClientLimits,
-  type Moderated,
-  PROTOCOL,
-  type RoomInfo,
-  type ServerFrame,
+import type {
+  AuthenticatedUser,
+  ClientLimits,
+  Moderated,
+  RoomInfo,
+  ServerFrame,
 } from "./types.ts";
-
-/** Prefix of a direct room's name, whose user ids keep their case. */
-const DIRECT_ROOM_PREFIX = "dm:";
-/** The close code the client uses when it gives up on a silent socket. */
-const GIVE_UP_CODE = 4000;
-/** The server's close code when the host application ended the user's connections. */
-const SIGNED_OUT_CODE = 4410;
-
-/** A request waiting for its reply: its kind, for replies that carry no nonce. */
-interface PendingRequest {
-  kind: string;
-  reply: Deferred<ServerFrame>;
-}
 
 /**
  * A `chat.v1` client: connects (and reconnects, with exponential back-off and
@@ -72,28 +52,7 @@ interface PendingRequest {
  * ```
  */
 export class ChatClient implements Disposable, AsyncDisposable {
-  #url: URL;
-  #options: ChatClientOptions;
-  #clock: Clock;
-  #outbox: Outbox;
-  #hub = new EventHub<ClientEvent>();
-  #rooms = new Map<string, RoomChannel>();
-  #state: ConnectionState = "connecting";
-  #closed = false;
-  #attempt = 0;
-  #retryTimer: unknown;
-  #socket: WebSocket | undefined;
-  /** Every socket until its `close` event, so `close()` can wait for them. */
-  #sockets = new Map<WebSocket, Deferred<void>>();
-  #connectTimer: unknown;
-  #probeTimer: unknown;
-  #greeted = false;
-  #user: string | undefined;
-  #limits: ClientLimits | undefined;
-  #paced: PacedWriter;
-  #requests = new Map<string, PendingRequest>();
-  #nonces = 0;
-  #token: TokenKeeper;
+  #core: ClientCore;
 
   /**
    * Creates the client and starts connecting.
@@ -104,52 +63,33 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @throws {TypeError} When `url` is not a URL.
    */
   constructor(url: string | URL, options: ChatClientOptions = {}) {
-    this.#url = new URL(url);
-    this.#url.protocol = this.#url.protocol.replace(/^http/, "ws");
-    // A WebSocket URL may not have a fragment.
-    this.#url.hash = "";
-    this.#options = options;
-    this.#clock = options.clock ?? SYSTEM_CLOCK;
-    this.#outbox = options.outbox ?? new MemoryOutbox();
-    this.#user = options.name;
-    this.#paced = new PacedWriter(this.#clock, (frame) => this.#write(frame));
-    this.#token = new TokenKeeper({
-      provider: options.token,
-      guestKey: options.guestKey ?? crypto.randomUUID(),
-      clock: this.#clock,
-      refreshAhead: options.refreshAhead ?? 60_000,
-      write: (frame) => this.#write(frame),
-      report: (error) => this.#report(error),
-    });
-    options.signal?.addEventListener("abort", this.#abort, { once: true });
-    globalThis.addEventListener?.("online", this.#online);
-    if (options.signal?.aborted) this.close();
-    else void this.#connect();
+    this.#core = new ClientCore(url, options);
+    this.#core.connection.start();
   }
 
   /** Where the connection stands. */
   get state(): ConnectionState {
-    return this.#state;
+    return this.#core.connection.state;
   }
 
   /** The display name the server knows the client by, once greeted. */
   get user(): string | undefined {
-    return this.#user;
+    return this.#core.handshake.user;
   }
 
   /** The signed-in user, when a token was accepted. */
   get identity(): AuthenticatedUser | undefined {
-    return this.#token.identity;
+    return this.#core.handshake.identity;
   }
 
   /** The server's limits from its last `hello`. */
   get limits(): ClientLimits | undefined {
-    return this.#limits;
+    return this.#core.handshake.limits;
   }
 
   /** The rooms joined and not left. */
   get rooms(): readonly Room[] {
-    return [...this.#rooms.values()];
+    return this.#core.rooms.rooms;
   }
 
   /**
@@ -163,7 +103,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
     type: T,
     listener: (event: Extract<ClientEvent, { type: T }>) => void,
   ): () => void {
-    return this.#hub.on(type, listener);
+    return this.#core.hub.on(type, listener);
   }
 
   /**
@@ -175,7 +115,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
   events(
     options: { signal?: AbortSignal } = {},
   ): AsyncGenerator<ClientEvent, void, undefined> {
-    return this.#hub.iterate(options);
+    return this.#core.hub.iterate(options);
   }
 
   /**
@@ -188,26 +128,8 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @returns The room; its `ready` settles once the server has answered.
    */
   join(name: string, options: JoinOptions = {}): Room {
-    if (this.#closed) throw closedError();
-    const key = name.startsWith(DIRECT_ROOM_PREFIX) ? name : name.toLowerCase();
-    let room = this.#rooms.get(key);
-    if (room) return room;
-    room = new RoomChannel(key, {
-      clock: this.#clock,
-      outbox: this.#outbox,
-      catchUpLimit: this.#options.catchUpLimit ?? 1000,
-      write: (frame) => this.#write(frame),
-      paced: (frame) => this.#paced.push(frame),
-      request: (kind, frame) => this.#pacedRequest(kind, frame),
-      typingInterval: () => this.#limits?.typingInterval ?? 2000,
-      nonce: () => this.#nonce(),
-      removed: (gone) => {
-        if (this.#rooms.get(key) === gone) this.#rooms.delete(key);
-      },
-    }, options);
-    this.#rooms.set(key, room);
-    if (this.#state === "open") room.connected();
-    return room;
+    if (this.#core.connection.closed) throw closedError();
+    return this.#core.rooms.join(name, options, this.state === "open");
   }
 
   /**
@@ -218,11 +140,11 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @throws {ChatError} `invalid_name`, or `disconnected` when offline.
    */
   setName(name: string): Promise<string> {
-    return this.#pacedRequest("set_name", (nonce) => ({
+    return this.#core.requests.paced("set_name", (nonce) => ({
       type: "set_name",
       name,
       nonce,
-    })).then(() => this.#user ?? name);
+    })).then(() => this.user ?? name);
   }
 
   /**
@@ -239,9 +161,10 @@ export class ChatClient implements Disposable, AsyncDisposable {
     userId: string,
     options: { duration?: number; reason?: string } = {},
   ): Promise<Moderated> {
-    return this.#moderate(
+    return this.#core.requests.paced(
+      "moderate",
       (nonce) => ({ type: "ban", room: null, userId, ...options, nonce }),
-    );
+    ).then(moderated);
   }
 
   /**
@@ -252,9 +175,10 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @throws {ChatError} `not_found` when there was no such ban.
    */
   unban(userId: string): Promise<Moderated> {
-    return this.#moderate(
+    return this.#core.requests.paced(
+      "moderate",
       (nonce) => ({ type: "unban", room: null, userId, nonce }),
-    );
+    ).then(moderated);
   }
 
   /**
@@ -268,7 +192,10 @@ export class ChatClient implements Disposable, AsyncDisposable {
    *   first, `unavailable` when the server cannot read its stores now.
    */
   directory(): Promise<RoomInfo[]> {
-    return this.#pacedRequest("rooms", (nonce) => ({ type: "rooms", nonce }))
+    return this.#core.requests.paced(
+      "rooms",
+      (nonce) => ({ type: "rooms", nonce }),
+    )
       .then((reply) =>
         (reply as Extract<ServerFrame, { type: "rooms" }>).rooms
       );
@@ -281,18 +208,12 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @throws {ChatError} `disconnected` when offline or the connection drops first.
    */
   ping(): Promise<number> {
-    const sent = this.#clock.now();
-    return this.#request("ping", (nonce) => {
-      this.#write({ type: "ping", nonce });
-    }).then(() => this.#clock.now() - sent);
+    return this.#core.ping();
   }
 
   /** Skips the rest of the back-off and tries to connect now. */
   reconnect(): void {
-    if (this.#closed || this.#retryTimer === undefined) return;
-    this.#clock.clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    void this.#connect();
+    this.#core.connection.reconnect();
   }
 
   /**
@@ -302,20 +223,7 @@ export class ChatClient implements Disposable, AsyncDisposable {
    * @returns Resolves once every socket of the client has closed.
    */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#options.signal?.removeEventListener("abort", this.#abort);
-      globalThis.removeEventListener?.("online", this.#online);
-      this.#clock.clearTimeout(this.#retryTimer);
-      const socket = this.#socket;
-      this.#disconnect(closedError());
-      socket?.close(1000, "Client closed");
-      for (const room of [...this.#rooms.values()]) room.close();
-      this.#setState("closed");
-      this.#hub.end();
-    }
-    return Promise.all([...this.#sockets.values()].map((done) => done.promise))
-      .then(() => {});
+    return this.#core.connection.close();
   }
 
   /** Closes without waiting for the socket: see {@linkcode ChatClient.close}. */
@@ -326,273 +234,5 @@ export class ChatClient implements Disposable, AsyncDisposable {
   /** Closes and waits for the socket: see {@linkcode ChatClient.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #abort = () => void this.close();
-
-  /** The browser says it is back: test the socket it may have lost, or stop waiting. */
-  #online = () => {
-    if (this.#state === "open") this.#probe();
-    else this.reconnect();
-  };
-
-  async #connect(): Promise<void> {
-    this.#retryTimer = undefined;
-    if (this.#attempt === 0) this.#setState("connecting");
-    let token: string | undefined;
-    try {
-      token = await this.#token.fetch();
-    } catch (error) {
-      if (this.#closed) return;
-      this.#report(
-        new ChatError("unauthorized", "Cannot get a token", { cause: error }),
-      );
-      return this.#retry();
-    }
-    if (this.#closed) return;
-    const url = new URL(this.#url);
-    if (this.#user !== undefined) url.searchParams.set("name", this.#user);
-    let socket: WebSocket;
-    try {
-      socket = new WebSocket(url, PROTOCOL);
-    } catch (error) {
-      // A page may not open it (an insecure ws: from an https: page).
-      this.#report(
-        new ChatError("disconnected", "Cannot open a WebSocket", {
-          cause: error,
-        }),
-      );
-      return this.#retry();
-    }
-    const closed = deferred<void>();
-    this.#sockets.set(socket, closed);
-    this.#socket = socket;
-    this.#greeted = false;
-    this.#connectTimer = this.#clock.setTimeout(
-      () => this.#giveUp(socket, "No greeting in time"),
-      this.#options.connectTimeout ?? 10_000,
-    );
-    socket.onopen = () => this.#token.signIn(token);
-    socket.onmessage = (message) => {
-      for (const event of readServerFrame(String(message.data))) {
-        if (this.#socket !== socket) return;
-        this.#receive(event);
-      }
-    };
-    // A failed connection is followed by `close`, which handles it.
-    socket.onerror = () => {};
-    socket.onclose = (event) => {
-      this.#sockets.delete(socket);
-      closed.resolve();
-      if (this.#socket !== socket) return;
-      this.#disconnect(new ChatError("disconnected", "Connection lost"));
-      if (event.code === 4401) {
-        this.#report(
-          new ChatError("unauthorized", "The server refused the token"),
-        );
-      }
-      if (event.code === SIGNED_OUT_CODE) {
-        this.#report(
-          new ChatError(
-            "signed_out",
-            "The host application signed the user out",
-          ),
-        );
-        // Only a new token may connect again; without a provider, none comes.
-        if (this.#options.token === undefined) return void this.close();
-      }
-      // 4440: the token expired; a fresh one is fetched at once.
-      this.#retry(event.code === 4440 ? 0 : undefined, event.code);
-    };
-  }
-
-  #receive(event: ServerFrame): void {
-    this.#paced.replied(event);
-    switch (event.type) {
-      case "hello":
-        this.#greeted = true;
-        this.#limits = event.limits;
-        this.#setUser(event.user);
-        return this.#maybeReady();
-      case "authenticated":
-        this.#token.authenticated(event);
-        this.#setUser(event.user.name);
-        return this.#maybeReady();
-      case "renamed":
-        this.#setUser(event.user);
-        this.#answer(event, "set_name");
-        return;
-      case "pong":
-        this.#answer(event, "ping", event.nonce);
-        return;
-      case "moderated":
-        this.#answer(event, "moderate", event.nonce);
-        return;
-      case "rooms":
-        this.#answer(event, "rooms", event.nonce);
-        return;
-      case "ack":
-        // An edit's or a deletion's; a message's goes to its room's outbox.
-        if (event.nonce !== undefined && this.#requests.has(event.nonce)) {
-          this.#answer(event, "amend", event.nonce);
-          return;
-        }
-        break;
-      case "error":
-        return this.#onError(event);
-    }
-    this.#rooms.get(event.room)?.receive(event);
-  }
-
-  #onError(event: Extract<ServerFrame, { type: "error" }>): void {
-    const nonce = event.nonce ?? "";
-    const error = new ChatError(event.code, event.message);
-    if (this.#token.refused(nonce, error)) return;
-    const request = this.#requests.get(nonce);
-    if (request) {
-      this.#requests.delete(nonce);
-      return request.reply.reject(error);
-    }
-    for (const room of this.#rooms.values()) {
-      if (room.refused(event)) return;
-    }
-    this.#report(error);
-  }
-
-  #maybeReady(): void {
-    if (!this.#greeted || !this.#token.ready || this.#state === "open") return;
-    this.#clock.clearTimeout(this.#connectTimer);
-    this.#attempt = 0;
-    this.#setState("open");
-    this.#paced.start(this.#limits!);
-    for (const room of this.#rooms.values()) room.connected();
-  }
-
-  /** Forgets the connection: whatever waited on it fails with `error`. */
-  #disconnect(error: ChatError): void {
-    this.#socket = undefined;
-    for (const timer of [this.#connectTimer, this.#probeTimer]) {
-      this.#clock.clearTimeout(timer);
-    }
-    this.#paced.stop();
-    this.#token.disconnected();
-    for (const { reply } of this.#requests.values()) reply.reject(error);
-    this.#requests.clear();
-    for (const room of this.#rooms.values()) room.disconnected();
-  }
-
-  #retry(delay?: number, code?: number): void {
-    if (this.#closed) return;
-    delay ??= backoffDelay(this.#attempt, this.#options.backoff);
-    this.#attempt++;
-    this.#setState("reconnecting", { delay, code });
-    this.#retryTimer = this.#clock.setTimeout(
-      () => void this.#connect(),
-      delay,
-    );
-  }
-
-  /** Drops a socket that stopped answering, without waiting for its close. */
-  #giveUp(socket: WebSocket, reason: string): void {
-    if (this.#socket !== socket) return;
-    this.#disconnect(new ChatError("disconnected", reason));
-    socket.close(GIVE_UP_CODE, reason);
-    this.#retry(undefined, GIVE_UP_CODE);
-  }
-
-  #probe(): void {
-    const socket = this.#socket;
-    if (!socket || this.#probeTimer !== undefined) return;
-    this.#probeTimer = this.#clock.setTimeout(
-      () => this.#giveUp(socket, "No answer to ping"),
-      this.#options.probeTimeout ?? 5000,
-    );
-    this.ping().then(() => {
-      this.#clock.clearTimeout(this.#probeTimer);
-      this.#probeTimer = undefined;
-    }, () => {});
-  }
-
-  /** A rate-limited request, written as the budget allows; resolves with its reply. */
-  #pacedRequest(
-    kind: string,
-    frame: (nonce: string) => ClientFrame,
-  ): Promise<ServerFrame> {
-    return this.#request(kind, (nonce) => {
-      this.#paced.push(() =>
-        this.#requests.has(nonce) ? frame(nonce) : undefined
-      );
-    });
-  }
-
-  #moderate(frame: (nonce: string) => ClientFrame): Promise<Moderated> {
-    return this.#pacedRequest("moderate", frame).then((reply) => {
-      const { type: _, nonce: _nonce, ...moderated } = reply as Extract<
-        ServerFrame,
-        { type: "moderated" }
-      >;
-      return moderated;
-    });
-  }
-
-  #request(
-    kind: string,
-    write: (nonce: string) => void,
-  ): Promise<ServerFrame> {
-    if (this.#state !== "open") {
-      return Promise.reject(
-        this.#closed
-          ? closedError()
-          : new ChatError("disconnected", "Cannot send request: offline"),
-      );
-    }
-    const nonce = this.#nonce();
-    const reply = deferred<ServerFrame>();
-    this.#requests.set(nonce, { kind, reply });
-    write(nonce);
-    return reply.promise;
-  }
-
-  /**
-   * Settles the request `nonce` with `reply`, or the oldest of `kind` when
-   * the reply names none.
-   *
-   * @returns Whether a request was waiting for it.
-   */
-  #answer(reply: ServerFrame, kind: string, nonce?: string): boolean {
-    for (const [key, request] of this.#requests) {
-      if (nonce === undefined ? request.kind !== kind : key !== nonce) continue;
-      this.#requests.delete(key);
-      request.reply.resolve(reply);
-      return true;
-    }
-    return false;
-  }
-
-  #write(frame: ClientFrame): boolean {
-    if (this.#socket?.readyState !== WebSocket.OPEN) return false;
-    this.#socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  #nonce(): string {
-    return `r${++this.#nonces}`;
-  }
-
-  #setUser(user: string): void {
-    this.#user = user;
-    this.#hub.emit({ type: "user", user, identity: this.#token.identity });
-  }
-
-  #setState(
-    state: ConnectionState,
-    detail: { delay?: number; code?: number } = {},
-  ): void {
-    this.#state = state;
-    this.#hub.emit({ type: "state", state, attempt: this.#attempt, ...detail });
-  }
-
-  #report(error: ChatError): void {
-    this.#hub.emit({ type: "error", error });
   }
 }

@@ -171,3 +171,24 @@ Deno.test("ChatClient.join() with since and the room's epoch resumes after that 
   assert.equal((await joined).resumed, true);
   assert.equal((await message).text, "three");
 });
+
+Deno.test("ChatClient.join() with since catches up over several history pages, each message once and in order", async () => {
+  await using server = startServer({ historyLimit: 5 });
+  await using writer = new ChatClient(server.wsUrl);
+  const out = writer.join("general");
+  for (let i = 1; i <= 23; i++) await out.send(`m${i}`);
+  await using client = new ChatClient(server.wsUrl);
+  const room = client.join("general", { since: 2, epoch: out.epoch });
+  const texts: string[] = [];
+  const last = Promise.withResolvers<void>();
+  room.on("message", (message) => {
+    texts.push(message.text);
+    if (message.id === 23) last.resolve();
+  });
+  await withTimeout(last.promise, "message 23");
+  // A page asked for twice would answer this request too.
+  const page = await room.history({ before: 3, limit: 1 });
+  assert.deepEqual(page.messages.map((message) => message.text), ["m2"]);
+  const wanted = Array.from({ length: 21 }, (_, i) => `m${i + 3}`);
+  assert.deepEqual(texts, wanted);
+});

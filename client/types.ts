@@ -84,5 +84,11 @@ export type Moderated = Omit<ModeratedEvent, "type" | "nonce">;
 /** Every frame the server sends a `chat.v1` client. */
 export type ServerFrame = ServerEvent;
 
+/** The server's frame of type `T`. */
+export type FrameOf<T extends ServerFrame["type"]> = Extract<
+  ServerFrame,
+  { type: T }
+>;
+
 /** Every frame the client sends. */
 export type ClientFrame = ClientMessage;
