@@ -104,6 +104,8 @@ export interface LoadResult {
   /** Send-to-`ack` latency (`acked` runs). */
   ackLatencyMs: Latency;
   serverCpuMs: number;
+  /** The same, each of {@linkcode LoadOptions.serverPids} apart. */
+  serverCpuMsByProcess: number[];
   /** Server CPU time per delivered message, in microseconds. */
   serverCpuMicrosPerDelivery: number;
   /** Server RSS before the sockets opened. */
@@ -271,7 +273,10 @@ export async function runLoad(
       ackedCount += Number(result.acked);
     }
     const expected = sent * opened;
-    const serverCpuMs = sum(serverAfter) - sum(serverBefore);
+    const serverCpuMsByProcess = serverAfter.map((after, i) =>
+      after.cpuMs - serverBefore[i]!.cpuMs
+    );
+    const serverCpuMs = serverCpuMsByProcess.reduce((a, b) => a + b, 0);
     const serverRssBytes = sum(serverAfter, "rssBytes");
     const loadCpuMs = sum(loadAfter) - sum(loadBefore);
     const ms = (micros: number) => Math.round(micros) / 1000;
@@ -303,6 +308,7 @@ export async function runLoad(
       ackedPerSecond: Math.round(ackedCount / (durationMs / 1000)),
       ackLatencyMs: latencyOf(ackHistogram),
       serverCpuMs,
+      serverCpuMsByProcess,
       serverCpuMicrosPerDelivery: delivered > 0
         ? Math.round((serverCpuMs * 1000 / delivered) * 100) / 100
         : NaN,

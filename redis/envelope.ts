@@ -63,6 +63,31 @@ export function maxEnvelopeLength(maxMessageBytes: number): number {
 }
 
 /**
+ * What every envelope from instance `from` holds, as {@linkcode encodeEnvelope}
+ * (and the history's scripts) write it: its `from` member. Found in the raw
+ * text, it tells an instance its own envelopes without parsing them; a
+ * string inside an envelope has its quotes escaped, so only the member
+ * itself can match.
+ *
+ * @param from An instance's id.
+ * @returns The text to look for.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeEnvelope, ownMark } from "./envelope.ts";
+ * import { broadcastOf } from "../chat/events.ts";
+ *
+ * const raw = encodeEnvelope("general", "a1", broadcastOf({ type: "message", id: 1, room: "general", ts: 0, user: "Ada", text: 'say ,"from":"a1",' }));
+ * assert.ok(raw.includes(ownMark("a1")));
+ * assert.ok(!encodeEnvelope("general", "b2", broadcastOf({ type: "message", id: 1, room: "general", ts: 0, user: "Ada", text: ',"from":"a1",' })).includes(ownMark("a1")));
+ * ```
+ */
+export function ownMark(from: string): string {
+  return `,"from":${JSON.stringify(from)},`;
+}
+
+/**
  * Encodes an event for the channel.
  *
  * @param room Its room.
