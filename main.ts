@@ -145,9 +145,10 @@ export async function run(args: readonly string[]): Promise<number> {
   try {
     await handler.ready();
   } catch (error) {
-    if (!(error instanceof TypeError || error instanceof RangeError)) {
-      throw error;
-    }
+    if (
+      !(error instanceof TypeError || error instanceof RangeError ||
+        error instanceof ConfigError)
+    ) throw error;
     print(`error: ${error.message}`, "stderr");
     await handler.shutdown();
     await backend[Symbol.asyncDispose]();

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { waitFor, withTimeout } from "./testing/async.ts";
 import { connect, connectJson, type TestClient } from "./testing/client.ts";
 import { startServer } from "./testing/server.ts";
-import { spawnServer } from "./testing/server_process.ts";
+import {
+  fetchOnce,
+  spawnServer,
+  taskPermissions,
+} from "./testing/server_process.ts";
 import { RawPeer } from "./testing/raw_peer.ts";
 import { Opcode, openSilentPeer } from "./testing/wire.ts";
 import { SETTINGS } from "./server/config.ts";
@@ -463,6 +467,11 @@ Deno.test("main.ts exits 2 with a one-line error for bad settings", async (t) =>
       },
       /^error: Cannot verify tokens: set exactly one/m,
     ],
+    [
+      ["--kv-path", ":memory:", "--socket-reaper", "true"],
+      {},
+      /^error: Cannot turn CHAT_SOCKET_REAPER on: --allow-ffi is not granted; run deno task start:reaper, or grant it to deno run$/m,
+    ],
   ];
   for (const [args, env, pattern] of cases) {
     await t.step(args.join(" ") || Object.keys(env).join(" "), async () => {
@@ -503,20 +512,17 @@ Deno.test("main.ts --help lists every setting and exits 0", async () => {
   for (const setting of SETTINGS) assert(help.includes(`--${setting.flag}`));
 });
 
-/** The `--allow-*` flags of `deno task start`, as deno.json gives them. */
-async function startTaskPermissions(): Promise<string[]> {
-  const denoJson = JSON.parse(
-    await Deno.readTextFile(new URL("./deno.json", import.meta.url)),
-  );
-  const task: string = denoJson.tasks.start;
-  return task.split(" ").filter((arg) => arg.startsWith("--allow-"));
-}
-
 Deno.test("main.ts under deno task start's permissions refuses a CHAT_KV_PATH outside data/ with what to do", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", ...await startTaskPermissions(), "main.ts", "--port", "0"],
+      args: [
+        "run",
+        ...await taskPermissions("start"),
+        "main.ts",
+        "--port",
+        "0",
+      ],
       cwd: new URL(".", import.meta.url).pathname,
       env: { CHAT_KV_PATH: `${dir}/chat.db` },
       stdin: "null",
@@ -531,22 +537,6 @@ Deno.test("main.ts under deno task start's permissions refuses a CHAT_KV_PATH ou
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-/** One HTTP/1.1 request on its own connection; returns the response's text. */
-async function fetchOnce(port: number, path: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(
-      new TextEncoder().encode(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
-      ),
-    );
-    return await new Response(conn.readable).text();
-  } catch (error) {
-    if (error instanceof Deno.errors.ConnectionReset) return "";
-    throw error;
-  }
-}
 
 Deno.test("main.ts caps connections per address and reports them as chat_tcp_connections", async () => {
   await using child = await spawnServer([

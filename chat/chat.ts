@@ -11,6 +11,7 @@ import {
   type Subscription,
 } from "../broker.ts";
 import type { Amended, Amendment } from "./amendments.ts";
+import { listRooms, RoomDirectory, type RoomInfo } from "./directory.ts";
 import type { Draft, History, HistoryPage, Stored } from "./history.ts";
 import { fitPage } from "./pages.ts";
 import { log } from "../observability/log.ts";
@@ -56,6 +57,12 @@ export interface ChatOptions {
    * @default {1048576}
    */
   maxPageBytes?: number;
+  /**
+   * Most rooms {@linkcode Chat.directory} lists.
+   *
+   * @default {100}
+   */
+  directoryLimit?: number;
 }
 
 /** Options for {@linkcode Chat.join}. */
@@ -126,6 +133,7 @@ export class Chat implements Disposable {
   #largeRoom: number;
   #maxPageBytes: number;
   #presenceBatcher: PresenceBatcher;
+  #directory: RoomDirectory;
 
   /** Creates a chat over its broker, history and presence. */
   constructor(options: ChatOptions) {
@@ -135,6 +143,10 @@ export class Chat implements Disposable {
     this.#writer = new RoomWriter(options.broker, options.history);
     this.#largeRoom = options.largeRoom ?? 200;
     this.#maxPageBytes = options.maxPageBytes ?? 1_048_576;
+    this.#directory = new RoomDirectory(
+      { presence: options.presence, history: options.history },
+      { limit: options.directoryLimit },
+    );
     this.#presenceBatcher = new PresenceBatcher(
       async (room) => {
         try {
@@ -311,6 +323,33 @@ export class Chat implements Disposable {
    */
   members(room: string, limit?: number): Promise<Member[]> {
     return this.#presence.members(room, limit);
+  }
+
+  /**
+   * The public rooms where someone is present, on any instance, for
+   * clients to browse: see {@linkcode RoomDirectory}.
+   *
+   * @returns Up to `directoryLimit` rooms, busiest first.
+   * @throws When a store cannot be read.
+   */
+  directory(): Promise<RoomInfo[]> {
+    return this.#directory.list();
+  }
+
+  /**
+   * Rooms of every kind (private and direct ones too) where someone is
+   * present, on any instance, for the host application: see
+   * {@linkcode listRooms}.
+   *
+   * @param limit Most rooms to list.
+   * @returns The rooms, busiest first.
+   * @throws When a store cannot be read.
+   */
+  rooms(limit: number): Promise<RoomInfo[]> {
+    return listRooms(
+      { presence: this.#presence, history: this.#history },
+      { limit },
+    );
   }
 
   /**

@@ -30,8 +30,12 @@ export interface Presence extends AsyncDisposable {
   members(room: string, limit?: number): Promise<Member[]>;
   /** How many users are present in `room`. */
   count(room: string): Promise<number>;
-  /** Up to `limit` rooms where a user is present (which ones, beyond the limit, is the implementation's choice). */
-  rooms(limit: number): Promise<string[]>;
+  /**
+   * Up to `limit` rooms where a user is present (which ones, beyond the
+   * limit, is the implementation's choice); with `accept`, only rooms it
+   * takes, and those it refuses do not count against the limit.
+   */
+  rooms(limit: number, accept?: (room: string) => boolean): Promise<string[]>;
   /** Releases resources; idempotent. */
   close(): Promise<void>;
 }
@@ -175,9 +179,14 @@ export class MemoryPresence implements Presence {
     return Promise.resolve(this.#sorted.get(room)?.length ?? 0);
   }
 
-  /** Up to `limit` rooms with someone present. */
-  rooms(limit: number): Promise<string[]> {
-    return Promise.resolve([...this.#sorted.keys()].slice(0, limit));
+  /** Up to `limit` rooms with someone present that `accept` takes. */
+  rooms(
+    limit: number,
+    accept: (room: string) => boolean = () => true,
+  ): Promise<string[]> {
+    return Promise.resolve(
+      this.#sorted.keys().filter(accept).take(limit).toArray(),
+    );
   }
 
   /** Forgets everyone. */

@@ -15,7 +15,8 @@ type Kind =
   | "object"
   | "entries"
   | "member"
-  | "members";
+  | "members"
+  | "rooms";
 
 /** The kinds of entry a room's log holds. */
 const ENTRY_TYPES: ReadonlySet<unknown> = new Set([
@@ -77,6 +78,7 @@ const FIELDS: Record<string, Record<string, Kind>> = {
     nonce: "string",
   },
   renamed: { user: "string" },
+  rooms: { rooms: "rooms" },
   moderated: { action: "string", userId: "string" },
   pong: {},
   error: { code: "string", message: "string" },
@@ -96,6 +98,8 @@ function hasKind(value: unknown, kind: Kind): boolean {
       return Array.isArray(value) && value.every(isMember);
     case "entries":
       return Array.isArray(value) && value.every(isEntry);
+    case "rooms":
+      return Array.isArray(value) && value.every(isRoomInfo);
     case "string":
       return typeof value === "string";
     case "number":
@@ -108,6 +112,13 @@ function hasKind(value: unknown, kind: Kind): boolean {
 function isMember(value: unknown): boolean {
   return isRecord(value) && typeof value.id === "string" &&
     typeof value.name === "string";
+}
+
+/** A room of the directory: its name, member count and last activity. */
+function isRoomInfo(value: unknown): boolean {
+  return isRecord(value) && typeof value.name === "string" &&
+    typeof value.memberCount === "number" &&
+    (value.lastActivity === null || typeof value.lastActivity === "number");
 }
 
 /** A message, an edit or a deletion: an entry of a room's log. */

@@ -1,8 +1,8 @@
 /**
  * The requests the server rate-limits (`send`, `history`, `set_name`,
- * `leave`, `edit`, `delete`, `ban`, `unban`, `kick`), written in the order
- * asked as the {@linkcode SendPacer} allows, and its budget settled by their
- * replies.
+ * `leave`, `edit`, `delete`, `ban`, `unban`, `kick`, `rooms`), written in
+ * the order asked as the {@linkcode SendPacer} allows, and its budget
+ * settled by their replies.
  *
  * @module
  */
@@ -61,6 +61,7 @@ export class PacedWriter {
     switch (event.type) {
       case "ack":
       case "moderated":
+      case "rooms":
         if (this.#unanswered.delete(event.nonce ?? "")) {
           this.#pacer?.settle(true);
         }

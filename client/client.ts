@@ -26,6 +26,7 @@ import {
   type ClientLimits,
   type Moderated,
   PROTOCOL,
+  type RoomInfo,
   type ServerFrame,
 } from "./types.ts";
 
@@ -257,6 +258,23 @@ export class ChatClient implements Disposable, AsyncDisposable {
   }
 
   /**
+   * The room directory: the public rooms where someone is present, on any
+   * instance, busiest first, to browse and join from. Private and direct
+   * rooms are never listed. A rate-limited request, paced like `send`.
+   *
+   * @returns Up to the server's `CHAT_DIRECTORY_LIMIT` rooms (100 by
+   *   default), each with its member count and last activity.
+   * @throws {ChatError} `disconnected` when offline or the connection drops
+   *   first, `unavailable` when the server cannot read its stores now.
+   */
+  directory(): Promise<RoomInfo[]> {
+    return this.#pacedRequest("rooms", (nonce) => ({ type: "rooms", nonce }))
+      .then((reply) =>
+        (reply as Extract<ServerFrame, { type: "rooms" }>).rooms
+      );
+  }
+
+  /**
    * Checks the connection end to end.
    *
    * @returns The round trip in milliseconds.
@@ -409,6 +427,9 @@ export class ChatClient implements Disposable, AsyncDisposable {
         return;
       case "moderated":
         this.#answer(event, "moderate", event.nonce);
+        return;
+      case "rooms":
+        this.#answer(event, "rooms", event.nonce);
         return;
       case "ack":
         // An edit's or a deletion's; a message's goes to its room's outbox.

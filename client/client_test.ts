@@ -360,3 +360,38 @@ Deno.test("ChatClient joins a direct room by its exact name, user ids' case kept
   assert.equal(message!.text, "just between us");
   assert.equal(message!.userId, "Ada");
 });
+
+/** Resolves once the client's connection is open. */
+async function opened(client: ChatClient): Promise<void> {
+  if (client.state === "open") return;
+  await nextEvent(client, "state", (event) => event.state === "open");
+}
+
+Deno.test("ChatClient.directory() lists the public rooms where someone is present, with member counts and last activity", async () => {
+  await using server = startServer();
+  await using ada = new ChatClient(server.wsUrl, { name: "Ada" });
+  await using bo = new ChatClient(server.wsUrl, { name: "Bo" });
+  await using grace = new ChatClient(server.wsUrl, { name: "Grace" });
+  await ada.join("general").ready;
+  const ack = await ada.join("dev").send("hi");
+  await bo.join("general").ready;
+  await opened(grace);
+  assert.deepEqual(await withTimeout(grace.directory(), "the directory"), [
+    { name: "general", memberCount: 2, lastActivity: null },
+    { name: "dev", memberCount: 1, lastActivity: ack.ts },
+  ]);
+});
+
+Deno.test("ChatClient.directory() is paced to the server's rate limit: a burst is answered in full, none refused", async () => {
+  await using server = startServer({ rateLimit: 50, rateBurst: 2 });
+  await using client = new ChatClient(server.wsUrl, { name: "Ada" });
+  await client.join("general").ready;
+  const listings = await withTimeout(
+    Promise.all(Array.from({ length: 6 }, () => client.directory())),
+    "six directories",
+  );
+  for (const rooms of listings) {
+    assert.deepEqual(rooms.map((room) => room.name), ["general"]);
+  }
+  assert.equal(server.handler.metrics.rateLimited.value(), 0);
+});

@@ -80,6 +80,7 @@ export type {
   ModeratedEvent,
   PresenceEvent,
   ResetEvent,
+  RoomInfo,
   ServerErrorCode,
   TypingEvent,
 } from "./types.ts";

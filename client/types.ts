@@ -16,6 +16,7 @@ import type {
   ResetEvent,
   TypingEvent,
 } from "../chat/events.ts";
+import type { RoomInfo } from "../chat/directory.ts";
 import type {
   ClientLimits,
   ClientMessage,
@@ -36,6 +37,7 @@ export type {
   ModeratedEvent,
   PresenceEvent,
   ResetEvent,
+  RoomInfo,
   ServerErrorCode,
   TypingEvent,
 };

@@ -1,10 +1,11 @@
 /**
  * The chat inside an existing app served by plain `Deno.serve`: the app keeps
- * its own pages and sign-in, and hands everything under `/chat` to the chat's
- * handler, mounted there with `basePath`.
+ * its own pages and sign-in, gives its signed-in users chat tokens at
+ * `/token`, and hands everything under `/chat` to the chat's handler,
+ * mounted there with `basePath`.
  *
  * ```sh
- * deno run --allow-net --allow-read --allow-env=PORT examples/deno_serve.ts
+ * deno run --allow-net --allow-read --allow-env=PORT,CHAT_AUTH_SECRET examples/deno_serve.ts
  * ```
  *
  * @module
@@ -12,9 +13,12 @@
 import { createHandler } from "../main.ts";
 import {
   CHAT_PATH,
+  chatOptions,
   homePage,
   Sessions,
   signInPage,
+  TOKEN_PATH,
+  tokenSecret,
   toSignIn,
 } from "./_host.ts";
 
@@ -29,8 +33,9 @@ export interface App extends AsyncDisposable {
  * @returns Its handler; dispose it to close the chat's connections.
  */
 export function createApp(): App {
-  const sessions = new Sessions();
-  const chat = createHandler({ basePath: CHAT_PATH });
+  const secret = tokenSecret();
+  const sessions = new Sessions(secret);
+  const chat = createHandler(chatOptions(secret));
 
   async function handler(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
@@ -38,6 +43,7 @@ export function createApp(): App {
     if (pathname === "/login") {
       return req.method === "POST" ? await sessions.signIn(req) : signInPage();
     }
+    if (pathname === TOKEN_PATH) return await sessions.token(req);
     if (pathname === CHAT_PATH || pathname.startsWith(`${CHAT_PATH}/`)) {
       // The chat's page is for signed-in users; its socket has its own rules.
       if (pathname === `${CHAT_PATH}/` && !sessions.userOf(req)) {

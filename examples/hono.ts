@@ -1,11 +1,12 @@
 /**
  * The chat inside an existing Hono app: the app keeps its own pages and
- * sign-in, and routes everything under `/chat` to the chat's handler,
+ * sign-in, gives its signed-in users chat tokens at `/token`, and routes
+ * everything under `/chat` to the chat's handler,
  * mounted there with `basePath`. Hono passes the WebSocket upgrade's
  * response through as it is.
  *
  * ```sh
- * deno run --allow-net --allow-read --allow-env=PORT examples/hono.ts
+ * deno run --allow-net --allow-read --allow-env=PORT,CHAT_AUTH_SECRET examples/hono.ts
  * ```
  *
  * @module
@@ -14,9 +15,12 @@ import { Hono } from "hono";
 import { createHandler } from "../main.ts";
 import {
   CHAT_PATH,
+  chatOptions,
   homePage,
   Sessions,
   signInPage,
+  TOKEN_PATH,
+  tokenSecret,
   toSignIn,
 } from "./_host.ts";
 
@@ -31,12 +35,14 @@ export interface App extends AsyncDisposable {
  * @returns The Hono app; dispose it to close the chat's connections.
  */
 export function createApp(): App {
-  const sessions = new Sessions();
-  const chat = createHandler({ basePath: CHAT_PATH });
+  const secret = tokenSecret();
+  const sessions = new Sessions(secret);
+  const chat = createHandler(chatOptions(secret));
   const app = new Hono();
   app.get("/", (c) => homePage(sessions.userOf(c.req.raw)));
   app.get("/login", () => signInPage());
   app.post("/login", (c) => sessions.signIn(c.req.raw));
+  app.get(TOKEN_PATH, (c) => sessions.token(c.req.raw));
   // The chat's page is for signed-in users; its socket has its own rules.
   app.get(
     `${CHAT_PATH}/`,

@@ -218,11 +218,15 @@ export class KvPresence implements Presence {
   }
 
   /**
-   * Up to `limit` rooms where a user has a live entry, in name order: the
-   * listing skips from each room's first entry to the next room's, so it
-   * does not read every member of every room.
+   * Up to `limit` rooms where a user has a live entry and that `accept`
+   * takes, in name order: the listing skips from each room's first entry to
+   * the next room's, so it does not read every member of every room, nor
+   * any of a room `accept` refuses.
    */
-  async rooms(limit: number): Promise<string[]> {
+  async rooms(
+    limit: number,
+    accept: (room: string) => boolean = () => true,
+  ): Promise<string[]> {
     const kv = await this.#kv;
     const rooms: string[] = [];
     let after: string | undefined;
@@ -234,10 +238,11 @@ export class KvPresence implements Presence {
       const [first] = await Array.fromAsync(kv.list(selector, { limit: 1 }));
       const room = first?.key[1];
       if (typeof room !== "string") break;
+      after = room;
+      if (!accept(room)) continue;
       const live = this.#liveMembers(room);
       if (!(await live.next()).done) rooms.push(room);
       await live.return(undefined);
-      after = room;
     }
     return rooms;
   }

@@ -25,6 +25,13 @@ async function instance(redis: RedisServer) {
   // One connection answers in order: once the subscriber answers a PING,
   // the SUBSCRIBE has been answered too.
   await withTimeout(connections.subscriber.ping(), "the subscriber");
+  // The command connection refuses commands until it is ready.
+  const { client } = connections;
+  if (!client.isReady) {
+    const ready = Promise.withResolvers<void>();
+    client.once("ready", ready.resolve);
+    await withTimeout(ready.promise, "the command connection");
+  }
   return {
     control,
     heard,

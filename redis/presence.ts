@@ -181,12 +181,15 @@ export class RedisPresence implements Presence {
     );
   }
 
-  /** Stops the heartbeat and removes this instance's entries; idempotent. */
   /**
-   * Up to `limit` rooms where a user has a live entry on any instance,
-   * found by scanning the keyspace for rooms' member sets.
+   * Up to `limit` rooms where a user has a live entry on any instance and
+   * that `accept` takes, found by scanning the keyspace for rooms' member
+   * sets.
    */
-  async rooms(limit: number): Promise<string[]> {
+  async rooms(
+    limit: number,
+    accept: (room: string) => boolean = () => true,
+  ): Promise<string[]> {
     const rooms: string[] = [];
     const now = this.#now();
     let cursor = "0";
@@ -206,7 +209,9 @@ export class RedisPresence implements Presence {
       cursor = next;
       for (const key of keys.map(String)) {
         const room = key.slice("chat:{".length, -"}:users".length);
-        if (rooms.length === limit || rooms.includes(room)) continue;
+        if (rooms.length === limit || rooms.includes(room) || !accept(room)) {
+          continue;
+        }
         const live = Number(await this.#client.zCount(key, now, "+inf"));
         if (live > 0) rooms.push(room);
       }
@@ -214,6 +219,7 @@ export class RedisPresence implements Presence {
     return rooms;
   }
 
+  /** Stops the heartbeat and removes this instance's entries; idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -114,9 +114,9 @@ export const ROOM_ROUTES: readonly Route[] = [
     path: "/api/rooms",
     operationId: "listRooms",
     tag: "rooms",
-    summary: "List active rooms with their member counts",
+    summary: "List active rooms with their member counts and last activity",
     description:
-      "Rooms where at least one user is present, on any instance. A room's count is its users (a user with several connections counts once).",
+      "Rooms of every kind (private and direct ones too) where at least one user is present, on any instance, sorted by member count (most first), then by name. A room's count is its users (a user with several connections counts once); its last activity is when its latest kept entry (a message, an edit or a deletion) was stored, in milliseconds since the Unix epoch, or null when it keeps none.",
     query: {
       limit: {
         description:
@@ -135,10 +135,11 @@ export const ROOM_ROUTES: readonly Route[] = [
               type: "array",
               items: {
                 type: "object",
-                required: ["room", "memberCount"],
+                required: ["room", "memberCount", "lastActivity"],
                 properties: {
                   room: { type: "string" },
                   memberCount: { type: "integer", minimum: 0 },
+                  lastActivity: { type: ["integer", "null"] },
                 },
               },
             },
@@ -146,15 +147,12 @@ export const ROOM_ROUTES: readonly Route[] = [
         },
       },
     },
-    async handle({ query }, { presence }) {
+    async handle({ query }, { chat }) {
       const limit = queryInteger(query, "limit", 1, MAX_ROOMS_LISTED) ??
         MAX_ROOMS_LISTED;
-      const rooms = await Promise.all(
-        (await presence.rooms(limit)).map(async (room) => ({
-          room,
-          memberCount: await presence.count(room),
-        })),
-      );
+      const rooms = (await chat.rooms(limit)).map((
+        { name, memberCount, lastActivity },
+      ) => ({ room: name, memberCount, lastActivity }));
       return { status: 200, body: { rooms } };
     },
   },

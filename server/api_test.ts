@@ -176,10 +176,13 @@ Deno.test("API: publish posts once per Idempotency-Key, marked as a bot, to ever
 
 Deno.test("API: history, presence and rooms read what the room holds and who is in it", async () => {
   await using server = startServer(settings);
-  await using ada = (await signedIn(server.wsUrl, { sub: "ada", name: "Ada" }))
-    .client;
+  await using ada = (await signedIn(server.wsUrl, {
+    sub: "ada",
+    name: "Ada",
+    rooms: ["private-team"],
+  }, ["general", "private-team"])).client;
   const { id } = await sendAndAck(ada, "general", "one", "s1");
-  await sendAndAck(ada, "general", "two", "s2");
+  const { ts } = await sendAndAck(ada, "general", "two", "s2");
   const page = await callApi(
     server.origin,
     "GET",
@@ -208,8 +211,12 @@ Deno.test("API: history, presence and rooms read what the room holds and who is 
     memberCount: 1,
   });
   const rooms = await callApi(server.origin, "GET", "/api/rooms");
+  // The host application sees every room, private and direct ones too.
   assert.deepEqual(rooms.body, {
-    rooms: [{ room: "general", memberCount: 1 }],
+    rooms: [
+      { room: "general", memberCount: 1, lastActivity: ts },
+      { room: "private-team", memberCount: 1, lastActivity: null },
+    ],
   });
 });
 

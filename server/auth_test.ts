@@ -262,6 +262,15 @@ Deno.test("auth: guests may do all with on, only read with read-only, nothing wi
     assert.equal((await ask(client, { type: "ping" })).type, "pong");
     const closed = await withTimeout(client.closed, "the sign-in deadline");
     assert.deepEqual([closed.code, closed.reason], [4401, "Sign-in required"]);
+
+    await using guest = await connect(server.wsUrl, { json: true });
+    await guest.nextOfType("hello");
+    const refused = await ask(guest, {
+      type: "auth",
+      guestKey: "a guest key long enough",
+    });
+    assert.equal(refused.type === "error" && refused.code, "auth_required");
+    assert.equal((await withTimeout(guest.closed, "the close")).code, 4401);
   });
 });
 

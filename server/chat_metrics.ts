@@ -96,6 +96,8 @@ export class ChatMetrics {
   readonly rateLimited: Counter;
   /** Connections cut off because they could not keep up. */
   readonly slowConsumers: Counter;
+  /** Sockets of ended connections torn down because they did not close in time. */
+  readonly socketsTornDown: Counter;
   /** Time to store and publish one message. */
   readonly publishLatency: Histogram;
   /** Failed publishes (broker or store unavailable). */
@@ -186,6 +188,10 @@ export class ChatMetrics {
     this.slowConsumers = counter(
       "chat_slow_consumers_total",
       "Connections cut off as slow consumers",
+    );
+    this.socketsTornDown = counter(
+      "chat_sockets_torn_down_total",
+      "Sockets of ended connections torn down after the close timeout (CHAT_SOCKET_REAPER)",
     );
     this.publishLatency = registry.add(
       new Histogram(

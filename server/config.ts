@@ -53,8 +53,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Seconds without a pong before a peer is dropped; 0 turns heartbeats off. */
   idleTimeout: number;
-  /** Milliseconds a peer the server closed may keep sending before its socket is dropped without waiting for its close frame. */
+  /** Milliseconds a peer the server closed may keep sending before its socket is dropped without waiting for its close frame, and (with {@linkcode Config.socketReaper}) may take to close before its socket is torn down. */
   closeTimeout: number;
+  /** Whether to tear down the TCP socket of a connection the server ended that has not closed within {@linkcode Config.closeTimeout} (Linux, `--allow-ffi`). */
+  socketReaper: boolean;
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   shutdownTimeout: number;
   /** Least severe log level written to stderr. */
@@ -73,6 +75,8 @@ export interface Config {
   maxRooms: number;
   /** Room size above which joins list this many names and presence sends a member count instead of names. */
   largeRoom: number;
+  /** Most public rooms a `rooms` request (the room directory) lists. */
+  directoryLimit: number;
   /** Redis URL; when set, Redis carries history, presence and fan-out between instances. */
   redisUrl: string;
   /** Fan-out between instances; `auto` picks `redis` with a Redis URL, `kv` on Deno Deploy, else `memory`. */
@@ -316,8 +320,17 @@ export const SETTINGS: readonly Setting[] = [
     flag: "close-timeout",
     defaultValue: 2000,
     description:
-      "Milliseconds a peer the server closed may go on sending before its socket is dropped",
+      "Milliseconds a peer the server closed may go on sending, or take to close with the reaper on, before its socket is dropped",
     parse: integer(0, 60_000),
+  }),
+  define({
+    key: "socketReaper",
+    env: "CHAT_SOCKET_REAPER",
+    flag: "socket-reaper",
+    defaultValue: false,
+    description:
+      "Tear down sockets of ended connections still open after the close timeout (Linux; needs --allow-ffi)",
+    parse: boolean,
   }),
   define({
     key: "shutdownTimeout",
@@ -395,6 +408,15 @@ export const SETTINGS: readonly Setting[] = [
     // Every join would otherwise carry the whole room and be announced to
     // all of it: quadratic in the room's size.
     parse: integer(0, 100_000),
+  }),
+  define({
+    key: "directoryLimit",
+    env: "CHAT_DIRECTORY_LIMIT",
+    flag: "directory-limit",
+    defaultValue: 100,
+    description:
+      "Public rooms a rooms request (the room directory) lists at most",
+    parse: integer(1, 1000),
   }),
   define({
     key: "redisUrl",

@@ -29,6 +29,7 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
     authJwksUrl: "https://id.example/.well-known/jwks.json",
     authAlgorithms: "RS256,ES256",
     authRequireExpiry: "false",
+    socketReaper: "true",
     authMaxTokenBytes: "4096",
     guests: "read-only",
     handshakeTimeout: "500",

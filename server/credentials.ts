@@ -96,10 +96,17 @@ export class Credentials implements Disposable {
    * @param inRooms Whether the connection is in any room: a guest must sign in before joining.
    * @returns The new identity.
    * @throws {ProtocolError} `unauthorized`, `token_expired`, `unavailable`,
-   *   `bad_request` for a change of user, or `too_many_connections` when the
-   *   user holds the most connections already.
+   *   `bad_request` for a change of user, `auth_required` for a guest's key
+   *   where guests are off, or `too_many_connections` when the user holds
+   *   the most connections already.
    */
   async signIn(credential: Credential, inRooms: boolean): Promise<Identity> {
+    if ("guestKey" in credential && this.#options.signIn.guests === "off") {
+      throw new ProtocolError(
+        "auth_required",
+        "Cannot sign in as a guest: guests are off here; sign in with a token",
+      );
+    }
     const current = this.#identity;
     const next = "token" in credential
       ? await this.#options.signIn.verify(credential.token)

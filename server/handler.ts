@@ -18,6 +18,8 @@ import type { History } from "../chat/history.ts";
 import { KvHistory } from "../kv/history.ts";
 import { MemoryPresence, type Presence } from "../chat/presence.ts";
 import { ClosingSweep } from "./closing_sweep.ts";
+import { SocketReaper } from "./socket_reaper.ts";
+import type { SocketEnds } from "./socket_teardown.ts";
 import { DrainWatcher } from "./drain_watcher.ts";
 import { log, setLogLevel } from "../observability/log.ts";
 import type { Broadcast } from "../chat/events.ts";
@@ -151,17 +153,26 @@ export interface ChatHandler extends AsyncDisposable {
   /**
    * Closes every WebSocket with 1001 (going away) and waits for their
    * sockets to close, refuses new ones with 503, and closes the broker;
-   * idempotent. A peer that never answers the close keeps it waiting: bound
-   * the wait (main.ts gives it `CHAT_SHUTDOWN_TIMEOUT`).
+   * idempotent. A peer that never answers the close keeps it waiting
+   * (unless `CHAT_SOCKET_REAPER` tears its socket down): bound the wait
+   * (main.ts gives it `CHAT_SHUTDOWN_TIMEOUT`).
    */
   shutdown(): Promise<void>;
   /**
    * Resolves once the settings that need work to check are checked: the
-   * token key is read.
+   * token key is read, and the socket reaper (when on) can work.
    *
    * @throws {TypeError|RangeError} When the token key cannot be used.
+   * @throws {ConfigError} When `CHAT_SOCKET_REAPER` is on but cannot work.
    */
   ready(): Promise<void>;
+}
+
+/** The ends of the TCP connection a request came on, when the host says. */
+function socketEnds(info: RequestInfo | undefined): SocketEnds | undefined {
+  const remote = info?.remoteAddr;
+  if (remote?.transport !== "tcp") return undefined;
+  return { remote, local: info?.localAddr };
 }
 
 /** The UI's folder; a package imported from JSR has no folder to list. */
@@ -216,6 +227,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     largeRoom: config.largeRoom,
     // No reply of history outgrows what a socket may hold unsent.
     maxPageBytes: config.maxBufferedBytes,
+    directoryLimit: config.directoryLimit,
   });
   const now = options.now ?? Date.now;
   const typing = new TypingThrottle(config.typingInterval, now);
@@ -249,6 +261,12 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     rooms: () => broker.roomCount?.(),
     bus: options.busMetrics,
   });
+  const reaper = config.socketReaper
+    ? new SocketReaper({
+      graceMs: config.closeTimeout,
+      onTornDown: () => metrics.socketsTornDown.inc(),
+    })
+    : undefined;
 
   async function upgrade(
     req: Request,
@@ -279,6 +297,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
         refusal = error;
       }
     }
+    // Deno.serve's info cannot be read once the request is upgraded.
+    const ends = reaper && socketEnds(info);
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {
@@ -289,7 +309,8 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
       const detail = error instanceof Error ? error.message : String(error);
       return new Response(`Bad request: ${detail}\n`, { status: 400 });
     }
-    const connection = new Connection(upgraded.socket, {
+    const { socket } = upgraded;
+    const connection = new Connection(socket, {
       mode: admission.mode,
       identity,
       signIn,
@@ -301,6 +322,9 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
         connections.delete(closed);
         closingSweep.stopIfIdle();
         connectionsChanged();
+        if (ends && socket.readyState !== WebSocket.CLOSED) {
+          reaper?.watch(closed.id, ends, socketClosed);
+        }
       },
       metrics,
       moderator,
@@ -310,7 +334,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     connections.add(connection);
     connectionsChanged();
     const socketClosed = new Promise<void>((resolve) =>
-      upgraded.socket.addEventListener("close", () => {
+      socket.addEventListener("close", () => {
         openSockets.delete(socketClosed);
         resolve();
       }, { once: true })
@@ -419,6 +443,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     // Until the peers answer the close, so that the code reaches them before
     // the process exits; the caller bounds the wait.
     await Promise.all(openSockets);
+    reaper?.[Symbol.dispose]();
     drainWatcher[Symbol.dispose]();
     closingSweep[Symbol.dispose]();
     chat[Symbol.dispose]();
@@ -437,7 +462,11 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     metrics: { value: metrics },
     api: { value: api },
     shutdown: { value: shutdown },
-    ready: { value: () => signIn.ready() },
+    ready: {
+      value: async () => {
+        await Promise.all([signIn.ready(), reaper?.ready()]);
+      },
+    },
     [Symbol.asyncDispose]: { value: shutdown },
   }) as ChatHandler;
 }

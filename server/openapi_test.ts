@@ -59,7 +59,11 @@ Deno.test("every documented operation, called as documented, answers a documente
     apiKey: TEST_API_KEY,
     authSecret: TEST_SECRET,
   });
-  await using ada = (await signedIn(server.wsUrl, { sub: "ada" })).client;
+  // A room with no entry, so that listRooms answers a null lastActivity too.
+  await using ada = (await signedIn(server.wsUrl, { sub: "ada" }, [
+    "general",
+    "quiet",
+  ])).client;
   const { id } = await sendAndAck(ada, "general", "hello", "s1");
   const call = (method: string, path: string, body?: unknown) =>
     callApi(server.origin, method, path, { body });

@@ -12,6 +12,7 @@ import type {
   ResetEvent,
   TypingEvent,
 } from "../chat/events.ts";
+import type { RoomInfo } from "../chat/directory.ts";
 import { MAX_NAME_LENGTH } from "../chat/parse_event.ts";
 import {
   isRecord,
@@ -94,6 +95,8 @@ export type ClientMessage =
   | { type: "send"; room: string; text: string; nonce?: string }
   | { type: "set_name"; name: string; nonce?: string }
   | { type: "ping"; nonce?: string }
+  /** The room directory: public rooms where someone is present. */
+  | { type: "rooms"; nonce?: string }
   | {
     type: "history";
     room: string;
@@ -221,6 +224,12 @@ export type ServerEvent =
     duplicate: boolean;
   }
   | { type: "renamed"; user: string; nonce?: string }
+  | {
+    type: "rooms";
+    /** Public rooms where someone is present, busiest first. */
+    rooms: RoomInfo[];
+    nonce?: string;
+  }
   | ModeratedEvent
   | { type: "pong"; nonce?: string }
   | { type: "error"; code: ErrorCode; message: string; nonce?: string };
@@ -351,6 +360,8 @@ export function parseClientMessage(
       };
     case "ping":
       return { type: "ping", ...withNonce };
+    case "rooms":
+      return { type: "rooms", ...withNonce };
     case "auth": {
       const { token, guestKey } = data;
       if (typeof token === "string" && guestKey === undefined) {

@@ -19,6 +19,18 @@ export const HEADROOM = 16;
 /** How often to check for free descriptors while not serving. */
 const RETRY_MS = 500;
 
+/** What `Deno.serve` tells a handler, and the address the server listens on. */
+export type ServingInfo = Deno.ServeHandlerInfo<Deno.NetAddr> & {
+  /** The listening address: the server's end of every connection. */
+  readonly localAddr: Deno.NetAddr;
+};
+
+/** Answers one request served by {@linkcode RestartingServer}. */
+export type ServingHandler = (
+  req: Request,
+  info: ServingInfo,
+) => Response | Promise<Response>;
+
 /** Options for {@linkcode RestartingServer}. */
 export interface RestartingServerOptions {
   /** Interface to listen on. */
@@ -67,7 +79,7 @@ function haveDescriptors(count: number): boolean {
 export class RestartingServer implements AsyncDisposable {
   /** The address the server listens on. */
   readonly addr: Deno.NetAddr;
-  #handler: Deno.ServeHandler<Deno.NetAddr>;
+  #handler: ServingHandler;
   #hostname: string;
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -80,7 +92,7 @@ export class RestartingServer implements AsyncDisposable {
    * @param options Address and `onListen`.
    */
   constructor(
-    handler: Deno.ServeHandler<Deno.NetAddr>,
+    handler: ServingHandler,
     options: RestartingServerOptions,
   ) {
     this.#handler = handler;
@@ -104,9 +116,17 @@ export class RestartingServer implements AsyncDisposable {
   }
 
   #serve(port: number): Deno.HttpServer<Deno.NetAddr> {
-    const server = Deno.serve(
+    const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
       { hostname: this.#hostname, port, onListen() {} },
-      this.#handler,
+      (req, info): Response | Promise<Response> =>
+        this.#handler(req, {
+          // A getter: Deno.serve's cannot be read once a request upgrades.
+          get remoteAddr() {
+            return info.remoteAddr;
+          },
+          completed: info.completed,
+          localAddr: server.addr,
+        }),
     );
     server.finished.catch((error) => this.#stopped(server, error));
     return server;

@@ -2,7 +2,8 @@
  * A connection's part in the chat: who it is, the rooms it is in, its send
  * budget, and the requests that change them (auth, join, leave, send,
  * history, set_name, ping; edit and delete in `message_actions.ts`, ban,
- * unban and kick in `moderation_requests.ts`), and what moderation does to
+ * unban and kick in `moderation_requests.ts`, the room directory in
+ * `directory_request.ts`), and what moderation does to
  * it (bans, kicks, the end of all its connections).
  *
  * @module
@@ -33,6 +34,7 @@ import {
   nameTaken,
 } from "./room_join.ts";
 import { amendMessage } from "./message_actions.ts";
+import { sendDirectory } from "./directory_request.ts";
 import { moderate } from "./moderation_requests.ts";
 import type { FeedContext, RoomFeed } from "./room_feed.ts";
 import type { TypingThrottle } from "./typing.ts";
@@ -287,6 +289,10 @@ export class Session {
         if (!this.#withinRate(request.nonce)) return;
         this.#rename(request.name, request.nonce);
         return;
+      case "rooms":
+        if (!this.#withinRate(request.nonce)) return;
+        sendDirectory(this.#context, request.nonce);
+        return;
       case "ping":
         if (!this.#withinControl()) return;
         this.#writer.reply(
@@ -503,7 +509,8 @@ export class Session {
           epoch: page.epoch,
         }),
       (error) => {
-        log("error", "room.history_failed", {
+        // A read cut short by the connection's end (shutdown) is no fault.
+        log(this.#options.closed() ? "debug" : "error", "room.history_failed", {
           id: this.#options.id,
           room,
           error,

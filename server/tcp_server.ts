@@ -29,6 +29,8 @@ export { canServeTcp };
 export interface ConnectionInfo {
   /** The client's address. */
   readonly remoteAddr: Deno.NetAddr;
+  /** The server's end of the connection. */
+  readonly localAddr?: Deno.NetAddr;
   /**
    * Keeps the connection counted against its address until `done` settles:
    * a WebSocket outlives the request that opened it.
@@ -217,7 +219,10 @@ export class TcpServer implements AsyncDisposable {
     this.#connections++;
     let held: Held | undefined;
     try {
-      held = await this.#serveHttp(conn, remoteAddr);
+      held = await this.#serveHttp(conn, {
+        remoteAddr,
+        localAddr: conn.localAddr,
+      });
     } catch (error) {
       // The client went away before it could be served (setNoDelay fails on
       // a socket already reset).
@@ -243,7 +248,7 @@ export class TcpServer implements AsyncDisposable {
    */
   async #serveHttp(
     conn: Deno.TcpConn,
-    remoteAddr: Deno.NetAddr,
+    addresses: Pick<ConnectionInfo, "remoteAddr" | "localAddr">,
   ): Promise<Held | undefined> {
     // Nagle's algorithm would hold small frames back for a delayed ACK.
     conn.setNoDelay(true);
@@ -255,7 +260,7 @@ export class TcpServer implements AsyncDisposable {
     );
     let held: Held | undefined;
     const info: ConnectionInfo = {
-      remoteAddr,
+      ...addresses,
       holdUntil: (until) => void (held = { until }),
     };
     try {

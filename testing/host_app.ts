@@ -1,7 +1,8 @@
 /**
  * What every example host app (`examples/`) must do, checked against it on a
  * real port: serve its own pages and sign-in, keep the chat's page for
- * signed-in users, and carry the chat at `/chat` with real sockets.
+ * signed-in users, give them chat tokens, and carry the chat at `/chat` with
+ * real sockets, where only those tokens get in.
  *
  * @module
  */
@@ -41,14 +42,25 @@ export async function checkHostApp(
   assert.equal(locked.res.status, 303, "the chat's page needs a sign-in");
   assert.equal(locked.res.headers.get("location"), "/login");
 
-  const signIn = await get(`${origin}/login`, {
-    method: "POST",
-    body: new URLSearchParams({ name: "Ada" }),
-  });
-  assert.equal(signIn.res.status, 303);
-  const cookie = signIn.res.headers.get("set-cookie")?.split(";")[0] ?? "";
-  const headers = { cookie };
+  /** Signs `name` in through the app's form; returns the session cookie. */
+  async function signIn(name: string): Promise<{ cookie: string }> {
+    const { res } = await get(`${origin}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ name }),
+    });
+    assert.equal(res.status, 303);
+    return { cookie: res.headers.get("set-cookie")?.split(";")[0] ?? "" };
+  }
+  /** The token provider a signed-in page would use: the app's /token. */
+  const tokens = (headers: { cookie: string }) => async () => {
+    const { res, text } = await get(`${origin}/token`, { headers });
+    assert.equal(res.status, 200, text);
+    return JSON.parse(text).token as string;
+  };
+
+  const headers = await signIn("Ada");
   assert.match((await get(`${origin}/`, { headers })).text, /Signed in as/);
+  assert.equal((await get(`${origin}/token`)).res.status, 401);
 
   const moved = await get(`${origin}/chat`, { headers });
   assert.equal(moved.res.status, 301);
@@ -56,13 +68,16 @@ export async function checkHostApp(
   const ui = await get(`${origin}/chat/`, { headers });
   assert.equal(ui.res.status, 200);
   assert.match(ui.text, /<script type="module" src="app\.js">/);
+  const config = await get(`${origin}/chat/config.json`);
+  assert.deepEqual(JSON.parse(config.text).tokenUrl, "/token");
   const module = await get(`${origin}/chat/client/mod.js`);
   assert.equal(module.res.status, 200);
   assert.match(module.text, /ChatClient/);
   assert.equal((await get(`${origin}/nowhere`)).res.status, 404);
 
-  await using ada = new ChatClient(`${origin}/chat/ws`, { name: "Ada" });
-  await using bo = new ChatClient(`${origin}/chat/ws`, { name: "Bo" });
+  const url = `${origin}/chat/ws`;
+  await using ada = new ChatClient(url, { token: tokens(headers) });
+  await using bo = new ChatClient(url, { token: tokens(await signIn("Bo")) });
   const heard = Promise.withResolvers<ChatMessage>();
   const room = bo.join("general");
   room.on("message", heard.resolve);
@@ -71,4 +86,16 @@ export async function checkHostApp(
   const message = await withTimeout(heard.promise, "the message through /chat");
   assert.equal(message.id, ack.id);
   assert.equal(message.user, "Ada");
+  assert.equal(message.userId, ada.identity?.id);
+  assert.equal(ada.identity?.guest, false);
+
+  // Without the app's token nobody gets in.
+  await using stranger = new ChatClient(url, { name: "Eve" });
+  const refused = Promise.withResolvers<string>();
+  stranger.on("error", ({ error }) => refused.resolve(error.code));
+  assert.equal(
+    await withTimeout(refused.promise, "the refusal"),
+    "auth_required",
+  );
+  assert.notEqual(stranger.state, "open");
 }

@@ -214,6 +214,22 @@ export function presenceContract(
     assert.equal((await b.rooms(2)).length, 2);
   });
 
+  test("rooms() lists only rooms `accept` takes, and the others do not count against the limit", async () => {
+    await using pair = await open();
+    const { a, b } = pair;
+    // Refused rooms first, in name order and in order of arrival.
+    await a.join("a-private", member("ada"));
+    await b.join("b-direct", member("bo"));
+    await a.join("dev", member("ada"));
+    await b.join("general", member("bo"));
+    await a.join("zeta", member("cy"));
+    const listed = await b.rooms(2, (room) => !/^[ab]-/.test(room));
+    assert.equal(listed.length, 2);
+    for (const room of listed) {
+      assert(["dev", "general", "zeta"].includes(room));
+    }
+  });
+
   if (!shared) return;
 
   test("close() removes its instance's users and keeps the others'", async () => {

@@ -11,6 +11,7 @@ import {
   encodeFrame,
   Opcode,
   readFrames,
+  type UpgradeOptions,
   upgradeTcp,
   writeAll,
 } from "./wire.ts";
@@ -33,9 +34,18 @@ export class RawPeer implements Disposable {
     this.#buffer = rest;
   }
 
-  /** Connects to `/ws` on `port` and completes the handshake. */
-  static async open(port: number): Promise<RawPeer> {
-    const { conn, rest } = await upgradeTcp(`ws://127.0.0.1:${port}/ws`);
+  /**
+   * Connects to `/ws` on `port` and completes the handshake, offering
+   * `options.protocol` when given (`chat.v1` for a JSON peer).
+   */
+  static async open(
+    port: number,
+    options: UpgradeOptions = {},
+  ): Promise<RawPeer> {
+    const { conn, rest } = await upgradeTcp(
+      `ws://127.0.0.1:${port}/ws`,
+      options,
+    );
     return new RawPeer(conn, rest);
   }
 

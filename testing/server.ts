@@ -11,6 +11,7 @@ import {
   type HandlerOptions,
 } from "../main.ts";
 import { withTimeout } from "./async.ts";
+import { KvHistory } from "../kv/history.ts";
 
 /** What a test server listens with: `Deno.serve`'s server, or a `TcpServer`. */
 interface Listening {
@@ -92,4 +93,23 @@ export function startTcpServer(
       defaults.maxConnectionsPerAddress,
   });
   return testServer(handler, server);
+}
+
+/**
+ * An in-memory history whose `general` room holds 100 messages of 4,000
+ * characters: each history page is as large as the send buffer lets it be,
+ * for peers that ask for pages and do not read them.
+ */
+export async function largeHistory(): Promise<KvHistory> {
+  const history = new KvHistory(Deno.openKv(":memory:"));
+  await history.append(
+    "general",
+    Array.from({ length: 100 }, (_, i) => ({
+      userId: "writer",
+      user: "writer",
+      text: "h".repeat(4000),
+      nonce: `${i}`,
+    })),
+  );
+  return history;
 }

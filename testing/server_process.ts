@@ -16,6 +16,7 @@ export interface ServerProcess extends AsyncDisposable {
 }
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Options for {@linkcode spawnServer}. */
 export interface SpawnOptions {
@@ -23,6 +24,13 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Flags for `deno run` itself, e.g. `--deny-write`. */
   denoArgs?: string[];
+  /**
+   * The `--allow-*` flags, replacing the default; with relative paths,
+   * such as a task's, they are read from the repository's root.
+   *
+   * @default {["--allow-net", "--allow-read", "--allow-write", "--allow-env"]}
+   */
+  permissions?: string[];
   /**
    * `--kv-path` to pass before `args`; `null` passes none, leaving the
    * settings' own default.
@@ -44,14 +52,21 @@ export async function spawnServer(
   args: string[] = [],
   options: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const { env = {}, denoArgs = [], kvPath = ":memory:" } = options;
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
+  const {
+    env = {},
+    denoArgs = [],
+    kvPath = ":memory:",
+    permissions = [
       "--allow-net",
       "--allow-read",
       "--allow-write",
       "--allow-env",
+    ],
+  } = options;
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...permissions,
       ...denoArgs,
       MAIN,
       "--hostname",
@@ -62,6 +77,7 @@ export async function spawnServer(
       ...args,
     ],
     env,
+    cwd: ROOT,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -105,4 +121,41 @@ export async function spawnServer(
       await Promise.all([stdoutDone, stderrDone]);
     },
   };
+}
+
+/**
+ * The `--allow-*` flags of a task in deno.json, with paths relative to the
+ * repository's root.
+ *
+ * @param task The task's name, e.g. `"start"`.
+ * @returns Its permission flags, in order.
+ */
+export async function taskPermissions(task: string): Promise<string[]> {
+  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const command: string = denoJson.tasks[task];
+  return command.split(" ").filter((arg) => arg.startsWith("--allow-"));
+}
+
+/**
+ * Sends one HTTP/1.1 request on a connection of its own, closed after it
+ * (so that it is the only one a server's connection count sees).
+ *
+ * @param port The server's loopback port.
+ * @param path Path and query.
+ * @returns The whole response, head included; empty when the server reset
+ *   the connection.
+ */
+export async function fetchOnce(port: number, path: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    return await new Response(conn.readable).text();
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionReset) return "";
+    throw error;
+  }
 }
