@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ENTRIES_ENVELOPE_CHARS } from "./envelope.ts";
 
 /** Oldest log entries an append inspects for age-based deletion. */
 const AGE_TRIM_SCAN = 100;
@@ -11,11 +12,14 @@ const AGE_TRIM_SCAN = 100;
 /**
  * Lua that reads the arguments every write script starts with (ts,
  * maxMessages, maxAgeMs) and the room's epoch (KEYS[3]), setting it to
- * ARGV[6] when the room has none; and defines `publish`, which sends a
- * stored entry to every instance as `envelope.ts` encodes it: on channel
- * ARGV[7] (none when empty) for room ARGV[8] (JSON) from instance ARGV[9]
- * (JSON). Publishing in the script that stores saves the instance a round
- * trip per write, and nothing stored can miss the bus.
+ * ARGV[6] when the room has none; and defines `publish`, which queues a
+ * stored entry for every instance, and `flush`, which sends what is queued
+ * in one envelope as `envelope.ts` reads it: on channel ARGV[7] (none when
+ * empty) for room ARGV[8] (JSON) from instance ARGV[9] (JSON), a new
+ * envelope whenever the entries would pass ${ENTRIES_ENVELOPE_CHARS}
+ * characters. Publishing in the script that stores saves the instance a
+ * round trip per write, nothing stored can miss the bus, and a batch is one
+ * message on the channel.
  */
 const START = `
 local ts = ARGV[1]
@@ -26,11 +30,23 @@ if not epoch then
   epoch = ARGV[6]
   redis.call("SET", KEYS[3], epoch)
 end
+local queued = {}
+local queuedChars = 0
+local function flush()
+  if #queued == 0 then return end
+  redis.call("PUBLISH", ARGV[7], '{"room":' .. ARGV[8] .. ',"from":' ..
+    ARGV[9] .. ',"epoch":' .. cjson.encode(epoch) .. ',"entries":[' ..
+    table.concat(queued, ",") .. ']}')
+  queued = {}
+  queuedChars = 0
+end
 local function publish(id, json, plain)
   if ARGV[7] == "" then return end
-  redis.call("PUBLISH", ARGV[7], '{"room":' .. ARGV[8] .. ',"from":' ..
-    ARGV[9] .. ',"json":' .. cjson.encode(json) .. ',"plain":' .. plain ..
-    ',"id":' .. id .. ',"epoch":' .. cjson.encode(epoch) .. '}')
+  local entry = '{"json":' .. cjson.encode(json) .. ',"plain":' .. plain ..
+    ',"id":' .. id .. '}'
+  if queuedChars + #entry > ${ENTRIES_ENVELOPE_CHARS} then flush() end
+  queued[#queued + 1] = entry
+  queuedChars = queuedChars + #entry
 end
 `;
 
@@ -94,6 +110,7 @@ for i = 10, #ARGV, 3 do
     out[#out + 1] = {id, 0, entry}
   end
 end
+flush()
 ${TRIM}
 return {epoch, out}
 `;
@@ -174,6 +191,7 @@ redis.call("ZADD", KEYS[2], target, cjson.encode(record))
 redis.call("ZADD", KEYS[4], id, entry)
 if nonce ~= "" then redis.call("SET", nonce, id, "PX", ARGV[4]) end
 publish(id, event, "null")
+flush()
 ${TRIM}
 return {epoch, "stored", id, entry}
 `;

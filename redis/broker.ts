@@ -229,7 +229,7 @@ export class RedisBroker implements Broker<Broadcast> {
     // Its own envelopes come back too: skip them before decoding.
     if (raw.includes(this.#ownMark)) return;
     const received = decodeEnvelope(raw, this.#maxEnvelopeLength);
-    if (!("broadcast" in received)) {
+    if (!("broadcasts" in received)) {
       this.metrics.drop(received.reason, {
         room: received.room,
         length: raw.length,
@@ -237,6 +237,8 @@ export class RedisBroker implements Broker<Broadcast> {
       return;
     }
     if (received.from === this.instanceId) return;
-    this.#sequencer.receive(received.room, received.broadcast);
+    for (const broadcast of received.broadcasts) {
+      this.#sequencer.receive(received.room, broadcast);
+    }
   }
 }

@@ -20,6 +20,7 @@ import {
 import { scrapeMetrics } from "../bench/soak_clients.ts";
 import { DEFAULT_CHANNEL, RedisBroker } from "./broker.ts";
 import type { RedisClient } from "./client.ts";
+import { decodeEnvelope, maxEnvelopeLength } from "./envelope.ts";
 import { RedisHistory } from "./history.ts";
 import { type Broadcast, broadcastOf } from "../chat/events.ts";
 
@@ -191,6 +192,52 @@ Deno.test({
     assert.ok(received.every((event) => event.epoch === stored!.epoch));
     controller.abort();
     await subscription.return();
+  },
+});
+
+Deno.test({
+  name:
+    "RedisHistory with a bus: a stored batch is one envelope on the channel, split only past its size",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    const client: RedisClient = await createClient({ url: redis.url })
+      .connect();
+    const listener: RedisClient = await createClient({ url: redis.url })
+      .connect();
+    try {
+      const envelopes: string[] = [];
+      const marked = Promise.withResolvers<void>();
+      await listener.subscribe(DEFAULT_CHANNEL, (raw) => {
+        if (raw === "mark") marked.resolve();
+        else envelopes.push(raw);
+      });
+      const history = new RedisHistory(client, {
+        bus: { channel: DEFAULT_CHANNEL, from: "a" },
+      });
+      const draft = (text: string) => ({ userId: "u", user: "Ada", text });
+      await history.append("room", ["one", "two", "three"].map(draft));
+      // Long enough that three of them pass ENTRIES_ENVELOPE_CHARS together.
+      const long = "x".repeat(600);
+      await history.append(
+        "room",
+        [1, 2, 3, 4].map((i) => draft(`${i}${long}`)),
+      );
+      // One connection delivers in order: the mark comes after the scripts' envelopes.
+      await client.publish(DEFAULT_CHANNEL, "mark");
+      await marked.promise;
+
+      const decoded = envelopes.map((raw) => {
+        assert.ok(raw.length <= maxEnvelopeLength(4096));
+        const received = decodeEnvelope(raw, maxEnvelopeLength(4096));
+        assert.ok("broadcasts" in received, raw);
+        return received.broadcasts.map((broadcast) => broadcast.id);
+      });
+      assert.deepEqual(decoded, [[1, 2, 3], [4, 5], [6, 7]]);
+    } finally {
+      client.destroy();
+      listener.destroy();
+    }
   },
 });
 
