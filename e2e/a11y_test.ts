@@ -91,7 +91,8 @@ browserTest(
         const element = document.activeElement as HTMLElement;
         const style = getComputedStyle(element);
         return {
-          key: element.id || element.getAttribute("href") || element.tagName,
+          key: element.id || element.getAttribute("href") ||
+            element.className || element.tagName,
           outline: style.outlineStyle !== "none" &&
             style.outlineWidth !== "0px",
         };
@@ -125,5 +126,105 @@ browserTest(
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => location.hash === "#/general");
     assert.deepEqual(errors, []);
+  },
+);
+
+browserTest(
+  "UI message actions, editing and the typing line have no serious axe violations, light and dark, desktop and phone",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    for (const viewport of ["desktop", "phone"] as const) {
+      await using bo = new ChatClient(server.wsUrl, { name: "Bo" });
+      const general = bo.join("general");
+      await general.ready;
+      const { page, errors } = await browser.openChat(server.origin, {
+        name: "Ada",
+        viewport,
+      });
+      const text = `mine on ${viewport}`;
+      await sendMessage(page, text);
+      await waitForMessage(page, text);
+      await page.waitForFunction(() =>
+        /^\d+ members$/.test(
+          document.querySelector("#header-members")?.textContent ?? "",
+        ) && document.querySelector("#header-members")?.textContent !==
+          "1 members"
+      );
+      general.typing();
+      await page.waitForFunction(() =>
+        document.querySelector("#typing")?.textContent === "Bo is typing…"
+      );
+      for (const colorScheme of ["light", "dark"] as const) {
+        await page.emulateMediaFeatures([
+          { name: "prefers-color-scheme", value: colorScheme },
+        ]);
+        const state = `${viewport}, ${colorScheme}`;
+        await page.focus("#text");
+        await page.keyboard.press("ArrowUp");
+        await page.waitForSelector("#editing:not([hidden])");
+        await assertAccessible(page, `${state}: editing`);
+        await page.keyboard.press("Escape");
+        const button = await page.waitForSelector(
+          "#messages .message.own .message-actions",
+        );
+        await button!.click();
+        await page.waitForSelector("#message-menu:not([hidden])");
+        await assertAccessible(page, `${state}: message menu`);
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("Enter");
+        await page.waitForSelector("#action-dialog[open]");
+        await assertAccessible(page, `${state}: delete dialog`);
+        await page.keyboard.press("Escape");
+        await page.waitForSelector("#action-dialog:not([open])");
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  },
+);
+
+browserTest(
+  "UI mentions, links, the new-since and join lines, mute and the mention list have no serious axe violations, light and dark, desktop and phone",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    for (const viewport of ["desktop", "phone"] as const) {
+      const room = `a11y-${viewport}`;
+      await using bo = new ChatClient(server.wsUrl, { name: "Bo" });
+      const general = bo.join(room);
+      await general.ready;
+      await general.send("first");
+      const { page, errors } = await browser.openChat(server.origin, {
+        name: "Ada",
+        viewport,
+        path: `/#/${room}`,
+      });
+      await waitForMessage(page, "first");
+      await page.keyboard.down("Alt");
+      await page.keyboard.press("ArrowUp");
+      await page.waitForFunction(() => location.hash === "#/general");
+      await using cy = new ChatClient(server.wsUrl, { name: "Cy" });
+      await cy.join(room).ready;
+      await general.send("@Ada look at **this**: https://example.com");
+      await general.send("```\nlet code = true;\n```\n> and a quote");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.up("Alt");
+      await page.waitForSelector("#messages .new-since");
+      await page.waitForSelector("#messages .system-line");
+      await page.waitForSelector("#messages .mentions-me .mention-me");
+      await page.click("#mute");
+      await page.focus("#text");
+      await page.keyboard.type("@c");
+      await page.waitForSelector("#mention-list:not([hidden])");
+      for (const colorScheme of ["light", "dark"] as const) {
+        await page.emulateMediaFeatures([
+          { name: "prefers-color-scheme", value: colorScheme },
+        ]);
+        await assertAccessible(page, `${viewport}, ${colorScheme}`);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
   },
 );

@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { startServer } from "../testing/server.ts";
-import { signTestToken, TEST_SECRET } from "../testing/tokens.ts";
+import { startSignedInChat } from "./_host_app.ts";
 import {
   browserTest,
   launchBrowser,
@@ -9,86 +8,11 @@ import {
   waitForMessage,
 } from "./_browser.ts";
 
-/** A host application with its own login, which issues chat tokens to its users. */
-interface HostApp extends AsyncDisposable {
-  origin: string;
-  /** Tokens issued so far, with their expiry (seconds since the epoch). */
-  issued: { sub: string; exp: number }[];
-  /** Resolves once `count` tokens have been issued. */
-  untilIssued(count: number): Promise<void>;
-}
-
-/**
- * Serves `/login?user=ID&name=NAME` (a session cookie, then off to the chat)
- * and `/token` (a token for the session's user, to the chat page's origin,
- * with the browser's cookies), as a host application would.
- */
-function startHostApp(chatOrigin: () => string, ttlSeconds: number): HostApp {
-  const issued: { sub: string; exp: number }[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const url = new URL(req.url);
-      if (url.pathname === "/login") {
-        const session = JSON.stringify([
-          url.searchParams.get("user"),
-          url.searchParams.get("name"),
-        ]);
-        return new Response(null, {
-          status: 302,
-          headers: {
-            location: `${chatOrigin()}/`,
-            "set-cookie": `session=${
-              encodeURIComponent(session)
-            }; Path=/; SameSite=Lax`,
-          },
-        });
-      }
-      const cors = {
-        "access-control-allow-origin": chatOrigin(),
-        "access-control-allow-credentials": "true",
-      };
-      const session = req.headers.get("cookie")?.match(/session=([^;]+)/)?.[1];
-      if (url.pathname !== "/token" || !session) {
-        return new Response("Not signed in\n", { status: 401, headers: cors });
-      }
-      const [sub, name] = JSON.parse(decodeURIComponent(session)) as [
-        string,
-        string,
-      ];
-      const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-      const token = await signTestToken({ sub, name, exp });
-      issued.push({ sub, exp });
-      for (const waiter of waiters) {
-        if (issued.length >= waiter.count) waiter.resolve();
-      }
-      return Response.json({ token }, { headers: cors });
-    },
-  );
-  return {
-    origin: `http://127.0.0.1:${server.addr.port}`,
-    issued,
-    untilIssued(count) {
-      if (issued.length >= count) return Promise.resolve();
-      const { promise, resolve } = Promise.withResolvers<void>();
-      waiters.push({ count, resolve });
-      return promise;
-    },
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
-}
-
 browserTest(
   "UI signs users in with the host application's token; they chat and open a direct message",
   async () => {
-    let chatOrigin = "";
-    await using host = startHostApp(() => chatOrigin, 3600);
-    await using server = startServer({
-      authSecret: TEST_SECRET,
-      authTokenUrl: `${host.origin}/token`,
-    });
-    chatOrigin = server.origin;
+    await using chat = startSignedInChat();
+    const { host } = chat;
     await using browser = await launchBrowser();
     const ada = await browser.openChat(host.origin, {
       path: "/login?user=auth0|ada&name=Ada",
@@ -140,15 +64,8 @@ browserTest(
 browserTest(
   "UI fetches a fresh token before the old one expires and stays connected",
   async () => {
-    let chatOrigin = "";
-    const ttlSeconds = 3;
-    await using host = startHostApp(() => chatOrigin, ttlSeconds);
-    await using server = startServer({
-      authSecret: TEST_SECRET,
-      authTokenUrl: `${host.origin}/token`,
-      authClockSkew: 0,
-    });
-    chatOrigin = server.origin;
+    await using chat = startSignedInChat({ authClockSkew: 0 }, 3);
+    const { host, server } = chat;
     await using browser = await launchBrowser();
     const { page, errors } = await browser.openChat(host.origin, {
       path: "/login?user=ada&name=Ada",
@@ -174,5 +91,59 @@ browserTest(
     await sendMessage(page, "still here");
     await waitForMessage(page, "still here");
     assert.deepEqual(errors, []);
+  },
+);
+
+browserTest(
+  "UI shows who is signed in and their role, marks guests among signed-in users, and lists direct messages apart",
+  async () => {
+    await using chat = startSignedInChat({ guests: "on" });
+    const { host, server } = chat;
+    await using browser = await launchBrowser();
+    const mo = await browser.openChat(host.origin, {
+      path: "/login?user=mo&name=Mo&role=moderator",
+    });
+    await mo.page.waitForFunction(() =>
+      document.querySelector("#me-status")?.textContent ===
+        "Signed in · moderator"
+    );
+    const bo = await browser.openChat(host.origin, {
+      path: "/login?user=bo&name=Bo",
+    });
+    const guest = await browser.openChat(server.origin, { name: "Gus" });
+    assert.equal(
+      await guest.page.$eval("#me-status", (node) => node.textContent),
+      "Guest",
+    );
+    await sendMessage(guest.page, "hello from a guest");
+    await sendMessage(bo.page, "hello from Bo");
+    await waitForMessage(mo.page, "hello from Bo");
+    const authors = await mo.page.$$eval(
+      "#messages .message .author",
+      (nodes) => nodes.map((node) => node.textContent),
+    );
+    assert.deepEqual(authors, ["Gus guest", "Bo"]);
+
+    const messageBo = '#members button[aria-label="Message Bo directly"]';
+    await (await mo.page.waitForSelector(messageBo))!.click();
+    await mo.page.waitForFunction(() => document.title === "@Bo · Chat");
+    const lists = await mo.page.evaluate(() => ({
+      rooms: [...document.querySelectorAll("#rooms .room-link")].map((link) =>
+        link.textContent
+      ),
+      directs: [...document.querySelectorAll("#directs .room-link")].map((
+        link,
+      ) => link.textContent),
+      heading: (document.querySelector("#directs-panel") as HTMLElement)
+        .hidden,
+    }));
+    assert.deepEqual(lists, {
+      rooms: ["#general"],
+      directs: ["@Bo"],
+      heading: false,
+    });
+    // The guest's page asked the host app for a token and got a 401.
+    const guestErrors = guest.errors.filter((error) => !/\b401\b/.test(error));
+    assert.deepEqual([...mo.errors, ...bo.errors, ...guestErrors], []);
   },
 );

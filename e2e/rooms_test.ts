@@ -178,3 +178,121 @@ browserTest(
     assert.deepEqual(errors, []);
   },
 );
+
+browserTest(
+  "UI offers no Leave in #general, and says why",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+      path: "/#/dev",
+    });
+    await waitForMembers(page, ["Ada"]);
+    assert.equal(
+      await page.$eval("#leave", (b) => (b as HTMLElement).hidden),
+      false,
+    );
+    await page.click('#rooms a[href="#/general"]');
+    await page.waitForFunction(() => location.hash === "#/general");
+    await page.waitForSelector("#leave", { hidden: true });
+    const why = await page.$eval("#leave-note", (note) => ({
+      text: note.textContent,
+      hidden: (note as HTMLElement).hidden,
+    }));
+    assert.equal(why.hidden, false);
+    assert.match(why.text ?? "", /general/);
+    assert.deepEqual(errors, []);
+  },
+);
+
+browserTest(
+  "UI says a room link is invalid and stays in the room it was in",
+  async () => {
+    await using server = startServer();
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+      path: "/#/dev",
+    });
+    await waitForMembers(page, ["Ada"]);
+    await page.goto(`${server.origin}/#/Caf%C3%A9%20Talk`);
+    const notice = await page.waitForFunction(() => {
+      const notice = document.querySelector("#notice") as HTMLElement;
+      return !notice.hidden && notice.textContent;
+    });
+    assert.match(String(await notice.jsonValue()), /“Café Talk”/);
+    assert.equal(await page.evaluate(() => location.hash), "#/dev");
+    assert.equal(await page.$eval("#room-name", (n) => n.textContent), "dev");
+    assert.deepEqual(errors, []);
+  },
+);
+
+browserTest(
+  "UI names every room it could not join, not only the last",
+  async () => {
+    await using server = startServer({ maxRooms: 2 });
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+    });
+    await waitForMembers(page, ["Ada"]);
+    for (const room of ["r19", "r20", "r21"]) {
+      await page.focus("#join-input");
+      await page.keyboard.type(room);
+      await page.keyboard.press("Enter");
+    }
+    // Both refusals are in once both rooms are gone from the list.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#rooms .room-label")]
+        .map((label) => label.textContent).join() === "general,r19"
+    );
+    const text = await page.$eval("#notice", (node) => node.textContent ?? "");
+    assert.match(text, /#r20/);
+    assert.match(text, /#r21/);
+    assert.deepEqual(await roomLinks(page), ["general", "r19"]);
+    assert.deepEqual(errors, []);
+  },
+);
+
+browserTest(
+  "UI shows who joins and leaves a small room, and stops naming them once the room is large",
+  async () => {
+    await using server = startServer({ largeRoom: 3 });
+    await using browser = await launchBrowser();
+    const { page, errors } = await browser.openChat(server.origin, {
+      name: "Ada",
+    });
+    await waitForMembers(page, ["Ada"]);
+    const lines = () =>
+      page.$$eval(
+        "#messages .system-line",
+        (items) => items.map((item) => item.textContent),
+      );
+    const bo = new ChatClient(server.wsUrl, { name: "Bo" });
+    await bo.join("general").ready;
+    await waitForMembers(page, ["Ada", "Bo"]);
+    await bo.close();
+    await waitForMembers(page, ["Ada"]);
+    const clients = [];
+    try {
+      for (const name of ["Cy", "Dee", "Eve"]) {
+        const client = new ChatClient(server.wsUrl, { name });
+        clients.push(client);
+        await client.join("general").ready;
+      }
+      await page.waitForFunction(() =>
+        document.querySelector("#member-count")?.textContent === "4"
+      );
+      assert.deepEqual(await lines(), [
+        "Bo joined",
+        "Bo left",
+        "Cy joined",
+        "Dee joined",
+      ]);
+    } finally {
+      for (const client of clients) await client.close();
+    }
+    assert.deepEqual(errors, []);
+  },
+);

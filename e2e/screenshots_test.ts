@@ -16,12 +16,22 @@ import {
 
 const CONVERSATION: Array<[string, string]> = [
   ["Grace", "Morning! Did the deploy go out?"],
-  ["Linus", "Yes, about ten minutes ago. Rooms and history are live."],
-  ["Linus", "Reconnect now resumes from the last message id you saw."],
+  ["Linus", "Yes, about ten minutes ago. Rooms and history are **live**."],
+  ["Linus", "Release notes: https://example.com/notes — see `resume`."],
   ["Grace", "Nice. I'll try it from my phone on the train"],
 ];
-const FROM_ADA = "Trying it right now. Looks great!";
-const LAST = "Told you so.";
+const FROM_ADA = "Trying it right now. Looks grat!";
+const EDITED = "Trying it right now. Looks great!";
+const LAST = "@Ada told you so.";
+/** What the bodies read once rendered (Markdown markers gone). */
+const SHOWN = [
+  "Morning! Did the deploy go out?",
+  "Yes, about ten minutes ago. Rooms and history are live.",
+  "Release notes: https://example.com/notes — see resume.",
+  "Nice. I'll try it from my phone on the train",
+  EDITED,
+  LAST,
+];
 
 async function say(client: TestClient, room: string, text: string) {
   client.sendJson({ type: "send", room, text });
@@ -50,13 +60,12 @@ function background(page: Page): Promise<string> {
 }
 
 browserTest(
-  "UI screenshots show the conversation and its members at desktop and phone sizes, light and dark, with no serious axe violations",
+  "UI screenshots show a conversation with formatting, an edit, a mention, a join and someone typing, at desktop and phone sizes, light and dark, with no serious axe violations",
   async () => {
-    await using server = startServer();
+    // A long typing interval keeps "Linus is typing…" up for every shot.
+    await using server = startServer({ typingInterval: 60_000 });
     const grace = await connectJson(`${server.wsUrl}?name=Grace`);
     await using _grace = grace.client;
-    const linus = await connectJson(`${server.wsUrl}?name=Linus`);
-    await using _linus = linus.client;
     await using browser = await launchBrowser();
     // Ada on two devices: one guest, as her browser's key makes her.
     const guestKey = crypto.randomUUID();
@@ -68,17 +77,35 @@ browserTest(
         viewport: "phone",
       }),
     };
+    // Linus arrives while Ada is there: the room says so.
+    const linus = await connectJson(`${server.wsUrl}?name=Linus`);
+    await using _linus = linus.client;
     const speakers = { Grace: grace.client, Linus: linus.client };
     for (const [who, text] of CONVERSATION) {
       await say(speakers[who as keyof typeof speakers], "general", text);
     }
-    await sendMessage(chats.desktop.page, FROM_ADA);
+    // Ada fixes a typo with ↑.
+    const { page: desktop } = chats.desktop;
+    await sendMessage(desktop, FROM_ADA);
+    await waitForMessage(desktop, FROM_ADA);
+    await desktop.keyboard.press("ArrowUp");
+    await desktop.waitForSelector("#editing:not([hidden])");
+    await desktop.$eval(
+      "#text",
+      (box) => (box as HTMLTextAreaElement).select(),
+    );
+    await desktop.keyboard.sendCharacter(EDITED);
+    await desktop.keyboard.press("Enter");
     await say(grace.client, "general", LAST);
+    linus.client.sendJson({ type: "typing", room: "general" });
 
-    const shown = [...CONVERSATION.map(([, text]) => text), FROM_ADA, LAST];
     for (const [viewport, { page, errors }] of Object.entries(chats)) {
       await waitForMessage(page, LAST);
-      assert.deepEqual(await messageTexts(page), shown, viewport);
+      await page.waitForFunction(() =>
+        document.querySelector("#typing")?.textContent === "Linus is typing…" &&
+        document.querySelector("#messages .edited") !== null
+      );
+      assert.deepEqual(await messageTexts(page), SHOWN, viewport);
       assert.deepEqual(await memberNames(page), ["Ada", "Grace", "Linus"]);
       await page.evaluate(() => {
         (document.activeElement as HTMLElement | null)?.blur();

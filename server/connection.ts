@@ -298,6 +298,7 @@ export class Connection {
         maxRooms: this.#config.maxRooms,
         largeRoom: this.#config.largeRoom,
         typingInterval: this.#config.typingInterval,
+        editWindow: this.#config.editWindow,
       },
     });
   }

@@ -3,6 +3,7 @@ import { MemoryModeration } from "../chat/moderation.ts";
 import {
   ask,
   connect,
+  connectJson,
   nextTexts,
   sendAndAck,
   signedIn,
@@ -92,6 +93,13 @@ Deno.test("edit and delete: only the author may edit; a member may not delete so
     records.map((r) => [r.action, r.by.id, r.userId, r.room, r.messageId]),
     [["delete", "mo", "ada", "general", id]],
   );
+});
+
+Deno.test("hello: limits.editWindow says how long authors may edit, so clients offer it only then", async () => {
+  await using server = startServer({ editWindow: 60 });
+  const { client, hello } = await connectJson(server.wsUrl, []);
+  await using _ = client;
+  assert.equal(hello.limits.editWindow, 60);
 });
 
 Deno.test("edit: past the edit window the author gets edit_window_closed", async () => {

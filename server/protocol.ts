@@ -140,6 +140,8 @@ export interface ClientLimits {
   largeRoom: number;
   /** Milliseconds between two `typing` events the room passes on for one user. */
   typingInterval: number;
+  /** Seconds after sending during which an author may edit or delete a message; 0 for always. */
+  editWindow: number;
 }
 
 /** The answer to a moderator's `ban`, `unban` or `kick`: what was done. */

@@ -215,8 +215,9 @@ Deno.test("main.ts with CHAT_SOCKET_REAPER tears down the socket of a cut-off pe
       if (acceptLoop === "own") {
         assert.match(await metrics(port), /^chat_tcp_connections 1$/m);
       }
-      // Reset: what the peer had not read is gone, close frame and all.
-      assert.equal(await peer.closeCode(), null);
+      // The peer's connection has ended. Whether its close frame got out
+      // first depends on how full the kernel buffers were at the cut-off.
+      await peer.readToEnd();
     });
   }
 });

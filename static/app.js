@@ -6,26 +6,50 @@
 // in with textContent, never as HTML.
 
 import { ChatClient, StorageOutbox } from "./client/mod.js";
+import { ActionDialog } from "./action_dialog.js";
+import { notificationBody, shouldNotify, titleFor } from "./attention.js";
+import { Composer } from "./composer.js";
+import { Directory } from "./directory.js";
 import {
   checkName,
   directRoom,
   directRoomUsers,
-  hueFor,
-  initials,
   normalizeRoom,
-  utf8Length,
 } from "./format.js";
+import { MentionPicker } from "./mention_picker.js";
+import { Menu } from "./menu.js";
+import {
+  isModerator,
+  lastEditable,
+  messageActions,
+} from "./message_actions.js";
 import { MessageList } from "./message_list.js";
+import { MessageMenu } from "./message_menu.js";
+import { Notices } from "./notices.js";
+import { Notifier } from "./notifier.js";
 import { RoomView } from "./room_view.js";
+import { avatarFor, Sidebar } from "./sidebar.js";
 import { guestKey, loadConfig, tokenProvider } from "./sign_in.js";
+import { Switcher } from "./switcher.js";
+import { typingLine } from "./typing.js";
 
 const NAME_KEY = "chat.name";
 const ROOMS_KEY = "chat.rooms";
 /** What direct rooms are called here: `@` and the other user's name, by room. */
 const LABELS_KEY = "chat.room-labels";
+/** Rooms the user muted: no notifications, not counted in the title. */
+const MUTED_KEY = "chat.muted";
+/** The newest message id read in each room, for "new since you left". */
+const READ_KEY = "chat.read";
 const DEFAULT_ROOM = "general";
 /** Shown until `hello` says otherwise. */
 const DEFAULT_MAX_MESSAGE_BYTES = 4096;
+/** The server's default edit window in seconds, until `hello` says. */
+const DEFAULT_EDIT_WINDOW = 900;
+/** The server's default large-room size, until `hello` says. */
+const DEFAULT_LARGE_ROOM = 200;
+/** The server's default typing interval in milliseconds, until `hello` says. */
+const DEFAULT_TYPING_INTERVAL = 2000;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -34,28 +58,37 @@ const ui = {
   scrim: $("scrim"),
   menu: $("menu"),
   rooms: $("rooms"),
+  directs: $("directs"),
+  directsPanel: $("directs-panel"),
+  mute: $("mute"),
+  notify: $("notify"),
   joinForm: $("join-form"),
   joinInput: $("join-input"),
   joinHint: $("join-hint"),
   members: $("members"),
   memberCount: $("member-count"),
   headerMembers: $("header-members"),
+  membersTitle: $("members-title"),
   meAvatar: $("me-avatar"),
   meName: $("me-name"),
   meStatus: $("me-status"),
   rename: $("rename"),
   roomName: $("room-name"),
   leave: $("leave"),
+  leaveNote: $("leave-note"),
   status: $("status"),
   statusText: $("status-text"),
   scroller: $("scroller"),
   notice: $("notice"),
   noticeText: $("notice-text"),
   noticeClose: $("notice-close"),
-  composer: $("composer"),
   composerLabel: $("composer-label"),
   text: $("text"),
-  counter: $("counter"),
+  typing: $("typing"),
+  ended: $("ended"),
+  endedText: $("ended-text"),
+  rejoin: $("rejoin"),
+  closeRoom: $("close-room"),
   nameDialog: $("name-dialog"),
   nameForm: $("name-form"),
   nameInput: $("name-input"),
@@ -76,8 +109,16 @@ const state = {
   myId: "",
   /** Whether a token signed us in (otherwise we are a guest). */
   signedIn: false,
+  /** The token's role: `member`, `moderator` or `admin`. */
+  role: "member",
+  /** Whether the host application ended our connections (close 4410). */
+  signedOut: false,
   /** @type {Record<string, string>} labels of direct rooms */
-  labels: readLabels(),
+  labels: readRecord(LABELS_KEY),
+  /** @type {Set<string>} rooms muted */
+  muted: new Set(readList(MUTED_KEY)),
+  /** @type {Record<string, number>} newest message id read, by room */
+  read: readRecord(READ_KEY),
 };
 
 const token = await signedInTokens();
@@ -117,12 +158,108 @@ const messageList = new MessageList({
   empty: $("empty"),
   top: $("history-top"),
   isOwn,
+  hasActions: (message) =>
+    messageActions(message, viewer(), Date.now()).length > 0,
+  // Where some are signed in, guests are worth telling apart.
+  markGuests: () => state.signedIn,
+  markup: () => ({
+    names: currentRoom()?.room.members.map((member) => member.name) ?? [],
+    me: state.me,
+  }),
   onNeedOlder: (room) => room.loadOlder(),
+  onSeen(room, id) {
+    if (document.hidden || id <= room.readId) return;
+    room.readId = id;
+    state.read[room.name] = id;
+    localStorage.setItem(READ_KEY, JSON.stringify(state.read));
+  },
 });
+const menu = new Menu($("message-menu"));
+const notices = new Notices(ui.notice, ui.noticeText);
+const sidebar = new Sidebar(ui, {
+  current: () => state.current,
+  hashFor,
+  labelFor,
+  isDirect: (name) => directRoomUsers(name) !== null,
+  muted: (name) => state.muted.has(name),
+  myId: () => state.myId,
+  canMessage: (member) => state.signedIn && !member.guest,
+  messageDirectly,
+});
+const notifier = new Notifier();
+const directory = new Directory($("directory"), {
+  load: () => client.directory(),
+  joined: (name) => state.rooms.has(name),
+  open(name) {
+    navigate(name);
+    ui.text.focus();
+  },
+  reason,
+});
+new MentionPicker(
+  ui.text,
+  $("mention-list"),
+  () =>
+    (currentRoom()?.room.members ?? [])
+      .filter((member) => member.id !== state.myId)
+      .map((member) => member.name),
+);
+const switcher = new Switcher(
+  $("switcher"),
+  () =>
+    [...state.rooms.keys()].map((name) => ({ name, label: labelFor(name) })),
+  (name) => {
+    navigate(name);
+    ui.text.focus();
+  },
+);
+const messageMenu = new MessageMenu(
+  menu,
+  new ActionDialog($("action-dialog")),
+  {
+    viewer,
+    labelFor,
+    isOwn,
+    startEditing: (message) => composer.startEditing(message),
+    notice: showNotice,
+    reason,
+  },
+);
+const composer = new Composer({
+  form: $("composer"),
+  text: ui.text,
+  counter: $("counter"),
+  editing: $("editing"),
+  cancel: $("edit-cancel"),
+}, {
+  maxBytes: maxMessageBytes,
+  send: submitMessage,
+  edit,
+  typing: () => currentRoom()?.room.typing(),
+  lastEditable: () =>
+    lastEditable(currentRoom()?.messages ?? [], viewer(), Date.now()),
+  tooLong: (max) =>
+    showNotice(`This message is too long: at most ${max} bytes (UTF-8).`),
+});
+
+/** Who is looking, for what they may do to messages. */
+function viewer() {
+  return {
+    id: state.myId,
+    role: state.role,
+    editWindow: client.limits?.editWindow ?? DEFAULT_EDIT_WINDOW,
+  };
+}
 
 // ---- Rendering is batched: state changes mark what is dirty, one frame paints.
 
-const dirty = { list: false, rooms: false, members: false, pending: false };
+const dirty = {
+  list: false,
+  rooms: false,
+  members: false,
+  pending: false,
+  typing: false,
+};
 let frame = 0;
 
 function schedule(...parts) {
@@ -136,10 +273,12 @@ function paint() {
   if (dirty.members) renderMembers();
   if (dirty.list) messageList.refresh();
   else if (dirty.pending) messageList.pendingChanged();
+  if (dirty.typing) renderTyping();
   dirty.list =
     dirty.rooms =
     dirty.members =
     dirty.pending =
+    dirty.typing =
       false;
 }
 
@@ -161,6 +300,18 @@ const ERROR_TEXT = {
   "forbidden": "You cannot use this room.",
   "name_taken": "Someone signed in here uses that name. Pick another.",
   "too_many_connections": "You have too many chat tabs open.",
+  "banned": "You are banned from this room.",
+  "not_found": "That message is gone.",
+  "edit_window_closed": "The time to change this message has passed.",
+  "too_many_edits": "This message cannot be edited any more.",
+};
+
+/** What the page says when the server took the user out of a room. */
+const ENDED_TEXT = {
+  banned: (label) => `You were banned from ${label} by a moderator.`,
+  kicked: (label) =>
+    `A moderator removed you from ${label}. You may join it again.`,
+  forbidden: (label) => `You no longer have access to ${label}.`,
 };
 
 /** A sentence for the user about a ChatError. */
@@ -178,8 +329,31 @@ function isOwn(message) {
 /** How a room tells the page what changed. */
 const roomHooks = {
   me: () => state.me || "You",
+  myId: () => state.myId,
+  typingInterval: () =>
+    client.limits?.typingInterval ?? DEFAULT_TYPING_INTERVAL,
   isOwn,
   isCurrent: (view) => view.name === state.current,
+  isSeen: (view) => view.name === state.current && !document.hidden,
+  largeRoom: () => client.limits?.largeRoom ?? DEFAULT_LARGE_ROOM,
+  arrived(view, message, mention) {
+    const direct = directRoomUsers(view.name) !== null;
+    const facts = {
+      enabled: notifier.enabled,
+      hidden: document.hidden,
+      muted: state.muted.has(view.name),
+      own: isOwn(message),
+      mention,
+      direct,
+    };
+    if (!shouldNotify(facts)) return;
+    notifier.notify(
+      `${message.user} in ${labelFor(view.name)}`,
+      notificationBody(message.text),
+      view.name,
+      () => navigate(view.name),
+    );
+  },
   changed(...parts) {
     const view = currentRoom();
     if (parts.includes("show") && view) messageList.show(view);
@@ -188,6 +362,19 @@ const roomHooks = {
       messageList.olderLoaded();
     }
     schedule(...parts.filter((part) => part in dirty));
+    if (parts.includes("rooms")) updateTitle();
+  },
+  amended(view, message) {
+    if (view === currentRoom()) messageList.updated(message);
+    if (composer.editing === message && message.deleted) {
+      composer.cancelEditing();
+    }
+  },
+  ended(view) {
+    // The room in view says it in place of the message box; others in a notice.
+    if (state.current === view.name) renderEnded();
+    else showNotice(ENDED_TEXT[view.ended]?.(labelFor(view.name)) ?? "");
+    schedule("rooms");
   },
   notice: showNotice,
   reason,
@@ -196,14 +383,25 @@ const roomHooks = {
 client.on("state", showStatus);
 client.on("user", ({ user, identity }) => {
   state.myId = identity?.id ?? "";
+  state.role = identity?.role ?? "member";
   state.signedIn = identity !== undefined && !identity.guest;
   ui.rename.hidden = state.signedIn;
-  ui.meStatus.textContent = state.signedIn ? "Signed in" : "Guest";
+  const role = isModerator(state.role) ? ` · ${state.role}` : "";
+  ui.meStatus.textContent = state.signedIn ? `Signed in${role}` : "Guest";
   if (state.signedIn && ui.nameDialog.open) ui.nameDialog.close();
   setMe(user, { remember: false });
 });
 client.on("state", ({ state: now }) => {
   if (now === "open" && state.wantedName) rename(state.wantedName);
+  if (now === "open" && state.signedOut) {
+    state.signedOut = false;
+    renderEnded();
+  }
+});
+client.on("error", ({ error }) => {
+  if (error.code !== "signed_out") return;
+  state.signedOut = true;
+  renderEnded();
 });
 
 function rename(name) {
@@ -220,34 +418,85 @@ function rename(name) {
 
 // ---- Sending.
 
-function submitMessage() {
-  const text = ui.text.value;
-  if (!text.trim()) return;
-  const room = currentRoom();
-  const max = maxMessageBytes();
-  if (utf8Length(text) > max) {
-    showNotice(`This message is too long: at most ${max} bytes (UTF-8).`);
-    return;
-  }
-  room.send(text);
-  ui.text.value = "";
-  resizeComposer();
-  updateCounter();
+/** @param {string} text */
+function submitMessage(text) {
+  currentRoom().send(text);
   hideNotice();
   messageList.pendingChanged();
   messageList.jumpToLatest();
 }
 
+// ---- Message actions.
+
+/** Edits a message; every member then gets the change. */
+function edit(message, text) {
+  currentRoom()?.room.edit(message.id, text)
+    .catch((error) => showNotice(reason(error), error?.message));
+}
+
+// ---- Typing and rooms that ended.
+
+let typingTimer = 0;
+
+function renderTyping() {
+  clearTimeout(typingTimer);
+  const typing = currentRoom()?.typing;
+  const now = Date.now();
+  const text = typing ? typingLine(typing.names(now)) : "";
+  if (ui.typing.textContent !== text) ui.typing.textContent = text;
+  const next = typing?.nextChange();
+  if (next != null) {
+    typingTimer = setTimeout(() => schedule("typing"), next - now);
+  }
+}
+
+/** Shows, in place of the composer, why the user cannot write here. */
+function renderEnded() {
+  const view = currentRoom();
+  const ended = view?.ended;
+  const text = state.signedOut
+    ? "You were signed out. Sign in again, then reload this page."
+    : ended
+    ? ENDED_TEXT[ended](labelFor(view.name))
+    : "";
+  ui.ended.hidden = !text;
+  ui.endedText.textContent = text;
+  ui.rejoin.hidden = state.signedOut || ended !== "kicked";
+  ui.closeRoom.hidden = state.signedOut || view?.name === DEFAULT_ROOM;
+  $("composer").hidden = Boolean(text);
+  $("composer-help").hidden = Boolean(text);
+  if (text) composer.cancelEditing();
+}
+
 // ---- Rooms and navigation.
 
+/**
+ * The room the URL names: `{ name }`, `{ invalid }` with what it said when
+ * that is no room name, or null when it names none.
+ */
 function roomFromHash() {
   const match = location.hash.match(/^#\/(.+)$/);
   if (!match) return null;
+  let said = match[1];
   try {
-    return normalizeRoom(decodeURIComponent(match[1]));
+    said = decodeURIComponent(said);
   } catch {
-    return null;
+    // Not valid percent-encoding: shown as it is.
   }
+  const name = normalizeRoom(said);
+  return name ? { name } : { invalid: said };
+}
+
+/** Opens the room the URL names, or says why it cannot. */
+function followHash() {
+  const target = roomFromHash();
+  if (target?.name) return navigate(target.name, { replace: true });
+  if (target) {
+    showNotice(
+      `“${target.invalid}” is not a room name. ${ERROR_TEXT.invalid_room}`,
+    );
+  }
+  navigate(state.current, { replace: true });
 }
 
 /** The room's link: a direct room's name holds `%` and `:`, which a URL must escape. */
@@ -261,10 +510,21 @@ function labelFor(name) {
   return state.labels[name] ?? "@direct message";
 }
 
-function readLabels() {
+/** @param {string} key */
+function readList(key) {
   try {
-    const labels = JSON.parse(localStorage.getItem(LABELS_KEY) ?? "{}");
-    return labels && typeof labels === "object" ? labels : {};
+    const list = JSON.parse(localStorage.getItem(key) ?? "[]");
+    return Array.isArray(list) ? list.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** @param {string} key */
+function readRecord(key) {
+  try {
+    const record = JSON.parse(localStorage.getItem(key) ?? "{}");
+    return record && typeof record === "object" ? record : {};
   } catch {
     return {};
   }
@@ -299,6 +559,7 @@ function ensureRoom(name) {
   let view = state.rooms.get(name);
   if (!view) {
     view = new RoomView(client.join(name), roomHooks);
+    view.readId = Number(state.read[name]) || 0;
     state.rooms.set(name, view);
     view.room.ready.catch((error) => onJoinRefused(view, error));
     saveRooms();
@@ -307,9 +568,20 @@ function ensureRoom(name) {
   return view;
 }
 
+/** Rooms the server refused, by the reason it gave, until the notice goes. */
+const refusals = new Map();
+
 function onJoinRefused(view, error) {
   if (state.rooms.get(view.name) !== view) return;
-  showNotice(`Cannot join ${labelFor(view.name)}: ${reason(error)}`);
+  const why = reason(error);
+  const names = refusals.get(why) ?? [];
+  if (!names.includes(view.name)) names.push(view.name);
+  refusals.set(why, names);
+  showNotice(
+    `Cannot join ${names.map(labelFor).join(", ")}: ${why}`,
+    error?.message,
+    `join:${why}`,
+  );
   if (view.name === DEFAULT_ROOM) return;
   forget(view.name);
 }
@@ -338,17 +610,27 @@ function switchTo(name) {
   const room = ensureRoom(name);
   state.current = name;
   room.unread = 0;
+  room.mentions = 0;
+  room.readMark = room.readId;
   const label = labelFor(name);
-  document.title = `${label} · Chat`;
+  ui.mute.setAttribute("aria-label", `Mute ${label}`);
+  ui.mute.setAttribute("aria-pressed", String(state.muted.has(name)));
   ui.roomName.textContent = label.slice(1);
   ui.emptyRoom.textContent = label;
   ui.composerLabel.textContent = `Message ${label}`;
   ui.text.placeholder = `Message ${label}`;
   ui.scroller.setAttribute("aria-label", `Messages in ${label}`);
   ui.leave.setAttribute("aria-label", `Leave ${label}`);
+  // Everyone is in the default room: it comes back at once when left.
+  ui.leave.hidden = name === DEFAULT_ROOM;
+  ui.leaveNote.hidden = name !== DEFAULT_ROOM;
+  menu.close(false);
+  composer.cancelEditing();
   messageList.show(room);
   renderRooms();
   renderMembers();
+  renderTyping();
+  renderEnded();
   closeDrawer();
 }
 
@@ -361,91 +643,27 @@ function leaveCurrent() {
   ui.text.focus();
 }
 
+/**
+ * Puts the unread count in the tab's title and on the drawer's button. Not
+ * left to the next frame: hidden tabs get none.
+ */
 function renderRooms() {
-  const items = [];
+  sidebar.renderRooms(state.rooms.values());
+  updateTitle();
+}
+
+function updateTitle() {
+  let unread = 0;
   for (const room of state.rooms.values()) {
-    const item = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = hashFor(room.name);
-    link.className = "room-link";
-    if (room.name === state.current) link.setAttribute("aria-current", "page");
-    const hash = document.createElement("span");
-    hash.className = "hash";
-    hash.setAttribute("aria-hidden", "true");
-    const name = labelFor(room.name);
-    hash.textContent = name[0];
-    const label = document.createElement("span");
-    label.className = "room-label";
-    label.textContent = name.slice(1);
-    link.append(hash, label);
-    if (room.unread > 0 && room.name !== state.current) {
-      link.classList.add("has-unread");
-      const badge = document.createElement("span");
-      badge.className = "badge";
-      badge.textContent = room.unread > 99 ? "99+" : String(room.unread);
-      const hidden = document.createElement("span");
-      hidden.className = "visually-hidden";
-      hidden.textContent = ` unread message${room.unread === 1 ? "" : "s"}`;
-      badge.append(hidden);
-      link.append(badge);
-    }
-    item.append(link);
-    items.push(item);
+    if (room.name === state.current && !document.hidden) continue;
+    if (!state.muted.has(room.name)) unread += room.unread;
   }
-  ui.rooms.replaceChildren(...items);
-  const unread = [...state.rooms.values()].reduce(
-    (sum, room) => sum + (room.name === state.current ? 0 : room.unread),
-    0,
-  );
   ui.menu.dataset.unread = unread > 0 ? String(unread) : "";
+  document.title = titleFor(labelFor(state.current), unread);
 }
 
 function renderMembers() {
-  const room = currentRoom();
-  const members = room?.room.members ?? [];
-  const items = members.map((member) => {
-    const item = document.createElement("li");
-    item.className = "member";
-    item.append(avatarFor(member.name));
-    const label = document.createElement("span");
-    label.className = "member-name";
-    label.textContent = member.name;
-    item.append(label);
-    if (member.guest) {
-      const guest = document.createElement("span");
-      guest.className = "guest";
-      guest.textContent = "guest";
-      item.append(guest);
-    }
-    if (member.id === state.myId) {
-      const you = document.createElement("span");
-      you.className = "you";
-      you.textContent = "you";
-      item.append(you);
-    } else if (state.signedIn && !member.guest) {
-      const message = document.createElement("button");
-      message.type = "button";
-      message.className = "ghost message-member";
-      message.textContent = "Message";
-      message.setAttribute("aria-label", `Message ${member.name} directly`);
-      message.addEventListener("click", () => messageDirectly(member));
-      item.append(message);
-    }
-    return item;
-  });
-  ui.members.replaceChildren(...items);
-  const count = Math.max(room?.room.memberCount ?? 0, members.length);
-  ui.memberCount.textContent = String(count);
-  ui.headerMembers.textContent = `${count} member${count === 1 ? "" : "s"}`;
-}
-
-function avatarFor(name) {
-  const avatar = document.createElement("span");
-  avatar.className = "avatar";
-  avatar.setAttribute("aria-hidden", "true");
-  avatar.style.setProperty("--hue", String(hueFor(name)));
-  avatar.textContent = initials(name);
-  return avatar;
+  sidebar.renderMembers(currentRoom());
 }
 
 // ---- Name, status and notices.
@@ -455,6 +673,7 @@ function setMe(name, { remember = true } = {}) {
   state.me = name;
   if (remember) localStorage.setItem(NAME_KEY, name);
   ui.meName.textContent = name;
+  ui.meName.title = name;
   ui.meAvatar.replaceWith(ui.meAvatar = avatarFor(name));
   ui.meAvatar.id = "me-avatar";
   if (changed) messageList.show(currentRoom());
@@ -475,21 +694,29 @@ function showStatus() {
   if (now !== "open") schedule("pending", "list");
 }
 
-function showNotice(text, detail) {
-  ui.noticeText.textContent = text;
-  ui.notice.title = detail ?? "";
-  ui.notice.hidden = false;
+/**
+ * Shows `text` below the other notices; one with the same `key` is replaced.
+ * @param {string} text
+ * @param {string} [detail] the server's own words, as a tooltip
+ * @param {string} [key]
+ */
+function showNotice(text, detail, key) {
+  notices.show(text, detail, key);
 }
 
 function hideNotice() {
-  ui.notice.hidden = true;
+  notices.clear();
+  refusals.clear();
 }
 
 function openNameDialog() {
   ui.nameInput.value = state.me;
   ui.nameError.textContent = "";
   ui.nameInput.removeAttribute("aria-invalid");
-  ui.nameCancel.hidden = !localStorage.getItem(NAME_KEY);
+  // The first time, leaving the dialog keeps the name the server made up.
+  ui.nameCancel.textContent = localStorage.getItem(NAME_KEY)
+    ? "Cancel"
+    : "Stay a guest";
   ui.nameDialog.showModal();
   ui.nameInput.select();
 }
@@ -512,40 +739,12 @@ function closeDrawer() {
 
 // ---- Composer.
 
-function resizeComposer() {
-  ui.text.style.height = "auto";
-  ui.text.style.height = `${ui.text.scrollHeight}px`;
-}
-
 /** The server's limit, or the default until it has said. */
 function maxMessageBytes() {
   return client.limits?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 }
 
-function updateCounter() {
-  const max = maxMessageBytes();
-  const used = utf8Length(ui.text.value);
-  ui.counter.hidden = used < max * 0.8;
-  ui.counter.textContent = `${used} / ${max}`;
-  ui.counter.dataset.over = used > max ? "true" : "false";
-}
-
 // ---- Wiring.
-
-ui.composer.addEventListener("submit", (event) => {
-  event.preventDefault();
-  submitMessage();
-});
-ui.text.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    submitMessage();
-  }
-});
-ui.text.addEventListener("input", () => {
-  resizeComposer();
-  updateCounter();
-});
 
 ui.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -567,8 +766,38 @@ ui.joinInput.addEventListener("input", () => {
   ui.joinHint.dataset.error = "false";
 });
 
-ui.rooms.addEventListener("click", (event) => {
-  if (event.target.closest("a")) closeDrawer();
+ui.sidebar.addEventListener("click", (event) => {
+  if (event.target.closest(".room-link")) closeDrawer();
+});
+
+$("browse").addEventListener("click", () => directory.show());
+
+ui.mute.addEventListener("click", () => {
+  const name = state.current;
+  if (state.muted.has(name)) state.muted.delete(name);
+  else state.muted.add(name);
+  localStorage.setItem(MUTED_KEY, JSON.stringify([...state.muted]));
+  ui.mute.setAttribute("aria-pressed", String(state.muted.has(name)));
+  renderRooms();
+});
+
+ui.notify.addEventListener("click", async () => {
+  const on = ui.notify.getAttribute("aria-pressed") !== "true";
+  const now = await notifier.turn(on);
+  ui.notify.setAttribute("aria-pressed", String(now));
+  if (on && !now) {
+    showNotice(
+      "This browser does not allow notifications from this page. Allow them in its site settings, then try again.",
+    );
+  }
+});
+
+document.addEventListener("visibilitychange", () => {
+  const room = currentRoom();
+  if (document.hidden || !room) return;
+  room.unread = 0;
+  room.mentions = 0;
+  renderRooms();
 });
 
 ui.leave.addEventListener("click", leaveCurrent);
@@ -583,20 +812,69 @@ ui.menu.addEventListener("click", () => {
   if (ui.app.dataset.drawer === "open") closeDrawer();
   else openDrawer();
 });
-ui.headerMembers.addEventListener("click", openDrawer);
+ui.headerMembers.addEventListener("click", () => {
+  // On phones the member list is in the drawer; on desktops it is in view.
+  if (getComputedStyle(ui.menu).display !== "none") openDrawer();
+  ui.membersTitle.focus();
+  ui.membersTitle.scrollIntoView({ block: "nearest" });
+});
 ui.scrim.addEventListener("click", closeDrawer);
 ui.loadOlder.addEventListener("click", () => {
   currentRoom()?.loadOlder();
   messageList.refresh();
 });
+/** Opens the room `step` places after the current one in the list, around. */
+function switchBy(step) {
+  const names = [...state.rooms.keys()];
+  const index = names.indexOf(state.current);
+  const next = names[(index + step + names.length) % names.length];
+  if (next && next !== state.current) navigate(next);
+}
+
 document.addEventListener("keydown", (event) => {
+  if (
+    (event.ctrlKey || event.metaKey) && !event.altKey &&
+    event.key.toLowerCase() === "k"
+  ) {
+    event.preventDefault();
+    switcher.open();
+    return;
+  }
+  if (
+    event.altKey && !event.ctrlKey && !event.metaKey &&
+    (event.key === "ArrowUp" || event.key === "ArrowDown")
+  ) {
+    event.preventDefault();
+    switchBy(event.key === "ArrowUp" ? -1 : 1);
+    return;
+  }
   if (event.key === "Escape" && ui.app.dataset.drawer === "open") {
     closeDrawer();
     ui.menu.focus();
   }
 });
 
+ui.rejoin.addEventListener("click", () => {
+  const name = state.current;
+  state.rooms.delete(name);
+  switchTo(name);
+  ui.text.focus();
+});
+ui.closeRoom.addEventListener("click", () => {
+  forget(state.current);
+  ui.text.focus();
+});
+
 ui.scroller.addEventListener("click", (event) => {
+  const opener = event.target.closest("button[data-menu]");
+  if (opener) {
+    const view = currentRoom();
+    const id = Number(opener.dataset.menu);
+    const message = view?.messages.find((candidate) => candidate.id === id);
+    if (menu.open) menu.close(false);
+    else if (message) messageMenu.open(opener, view, message);
+    return;
+  }
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   const room = currentRoom();
@@ -618,13 +896,17 @@ ui.nameForm.addEventListener("submit", (event) => {
   setMe(checked.name);
   rename(checked.name);
 });
-ui.nameDialog.addEventListener("close", () => ui.text.focus());
-
-addEventListener("hashchange", () => {
-  const name = roomFromHash();
-  if (name) switchTo(name);
-  else navigate(state.current, { replace: true });
+ui.nameDialog.addEventListener("close", () => {
+  ui.text.focus();
+  if (!localStorage.getItem(NAME_KEY) && !state.signedIn) {
+    const name = state.me ? `“${state.me}”` : "a guest name";
+    showNotice(
+      `You are chatting as ${name}. Pick your own name any time with Change name.`,
+    );
+  }
 });
+
+addEventListener("hashchange", followHash);
 
 addEventListener("online", showStatus);
 addEventListener("offline", showStatus);
@@ -635,7 +917,8 @@ setInterval(() => messageList.updateTimes(), 30_000);
 
 for (const name of [DEFAULT_ROOM, ...loadRooms()]) ensureRoom(name);
 ui.meName.textContent = state.me || "Guest";
-navigate(roomFromHash() ?? DEFAULT_ROOM, { replace: true });
+followHash();
 showStatus();
+ui.notify.setAttribute("aria-pressed", String(notifier.enabled));
 if (!token && !state.me) openNameDialog();
 else ui.text.focus();

@@ -12,6 +12,7 @@ import {
   relativeTime,
   sameDay,
 } from "./format.js";
+import { renderMarkup } from "./render_markup.js";
 
 /** Messages rendered when a room is shown or the view jumps to the latest. */
 const WINDOW_SIZE = 150;
@@ -27,8 +28,9 @@ const BOTTOM_PX = 48;
 const GROUP_WINDOW_MS = 5 * 60_000;
 
 /**
- * @typedef {{ id: number, ts: number, user: string, text: string }} Message
- * @typedef {{ name: string, messages: Message[], pending: Map<string, any>, hasMore: boolean, loadingOlder: boolean, joined: boolean }} Room
+ * @typedef {{ id: number, ts: number, user: string, userId?: string, guest?: true, text: string, edited?: number, deleted?: true, system?: string }} Message
+ *   `system`: a line about the room ("joined", "left") rather than a message
+ * @typedef {{ name: string, messages: Message[], pending: Map<string, any>, hasMore: boolean, loadingOlder: boolean, joined: boolean, readId: number, readMark: number }} Room
  */
 
 export class MessageList {
@@ -39,7 +41,18 @@ export class MessageList {
   #empty;
   #top;
   #isOwn;
+  #hasActions;
+  #markup;
+  #markGuests;
   #onNeedOlder;
+  #onSeen;
+  /**
+   * The "new since you left" line goes after this id; Infinity for none.
+   * Decided when the room is shown and its messages first render.
+   */
+  #mark = Infinity;
+  /** Whether the view should open at the mark once messages render. */
+  #openAtMark = false;
   /** @type {Room | null} */
   #room = null;
   /** @type {Message | null} */
@@ -47,13 +60,17 @@ export class MessageList {
   /** @type {Message | null} */
   #last = null;
   #count = 0;
-  #newBelow = 0;
+  /**
+   * The newest message id the user has seen at the bottom: messages from
+   * others after it are "new" while the user is scrolled up.
+   */
+  #seenId = 0;
   /** @type {Map<Message, HTMLElement>} */
   #elements = new Map();
   #sliding = false;
 
   /**
-   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, onNeedOlder: (room: Room) => void }} parts
+   * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, markGuests: () => boolean, onNeedOlder: (room: Room) => void, onSeen: (room: Room, id: number) => void }} parts
    */
   constructor(parts) {
     this.#scroller = parts.scroller;
@@ -63,6 +80,10 @@ export class MessageList {
     this.#empty = parts.empty;
     this.#top = parts.top;
     this.#isOwn = parts.isOwn;
+    this.#hasActions = parts.hasActions;
+    this.#markup = parts.markup;
+    this.#markGuests = parts.markGuests;
+    this.#onSeen = parts.onSeen;
     this.#onNeedOlder = parts.onNeedOlder;
     this.#scroller.addEventListener("scroll", () => this.#onScroll(), {
       passive: true,
@@ -82,14 +103,16 @@ export class MessageList {
    */
   show(room) {
     this.#room = room;
-    this.#newBelow = 0;
+    this.#seenId = room.messages.at(-1)?.id ?? 0;
+    this.#mark = room.readMark > 0 ? room.readMark : Infinity;
+    this.#openAtMark = this.#mark !== Infinity;
     this.#renderTail();
   }
 
   /** Brings the newest message into view. */
   jumpToLatest() {
     if (!this.#room) return;
-    this.#newBelow = 0;
+    this.#seenId = this.#room.messages.at(-1)?.id ?? 0;
     this.#renderTail();
   }
 
@@ -124,12 +147,6 @@ export class MessageList {
       if (stick || this.#count + added <= MAX_RENDERED) {
         const fresh = messages.slice(lastIndex + 1);
         this.#append(fresh, messages[lastIndex]);
-        if (!stick) {
-          this.#newBelow += fresh.filter((m) => !this.#isOwn(m)).length;
-        }
-      } else {
-        this.#newBelow += messages.slice(lastIndex + 1)
-          .filter((m) => !this.#isOwn(m)).length;
       }
       if (stick && this.#count > MAX_RENDERED) {
         this.#renderRange(
@@ -143,6 +160,33 @@ export class MessageList {
     this.#renderPending();
     this.#renderChrome();
     if (stick) this.#scrollToBottom();
+  }
+
+  /**
+   * Renders a message again in place after an edit or a deletion.
+   * @param {Message} message
+   */
+  updated(message) {
+    const element = this.#elements.get(message);
+    if (!element) return;
+    const fresh = this.#render(message, null, {
+      continued: element.classList.contains("continued"),
+    }).at(-1);
+    const focused = element.contains(document.activeElement);
+    element.replaceWith(fresh);
+    if (focused) fresh.querySelector(".message-actions")?.focus();
+  }
+
+  /**
+   * The rendered element of the message `id`, if it is in the window.
+   * @param {number} id
+   * @returns {HTMLElement | undefined}
+   */
+  elementOf(id) {
+    for (const [message, element] of this.#elements) {
+      if (message.id === id) return element;
+    }
+    return undefined;
   }
 
   /** Called when older messages arrived from the server: slide the window up. */
@@ -168,9 +212,14 @@ export class MessageList {
 
   #renderTail() {
     const messages = this.#room.messages;
+    let from = Math.max(0, messages.length - WINDOW_SIZE);
+    if (this.#openAtMark) {
+      const first = messages.findIndex((message) => message.id > this.#mark);
+      if (first >= 0) from = Math.min(from, Math.max(0, first - 10));
+    }
     this.#renderRange(
-      Math.max(0, messages.length - WINDOW_SIZE),
-      messages.length - 1,
+      from,
+      Math.min(messages.length - 1, from + MAX_RENDERED - 1),
       "bottom",
     );
   }
@@ -200,7 +249,29 @@ export class MessageList {
     this.#renderPending();
     this.#renderChrome();
     if (anchor) this.#restore(anchor);
-    else this.#scrollToBottom();
+    else if (!this.#scrollToMark()) this.#scrollToBottom();
+  }
+
+  /**
+   * Once, when the room's messages first render: puts the "new since you
+   * left" line at the top of the view, when what follows it fills the view.
+   * @returns {boolean} whether it did
+   */
+  #scrollToMark() {
+    if (!this.#openAtMark || !this.#first) return false;
+    this.#openAtMark = false;
+    const line = this.#list.querySelector(".new-since");
+    if (!line) {
+      this.#mark = Infinity;
+      return false;
+    }
+    const top = line.offsetTop - this.#scroller.offsetTop - 8;
+    if (this.#scroller.scrollHeight - top <= this.#scroller.clientHeight) {
+      return false;
+    }
+    this.#scroller.scrollTop = top;
+    this.#updateJump();
+    return true;
   }
 
   /**
@@ -223,30 +294,42 @@ export class MessageList {
    * The nodes for one message: a day separator when the day changed, then the message.
    * @param {Message} message
    * @param {Message | null} previous
-   * @param {{ pending?: any }} options
+   * @param {{ pending?: any, continued?: boolean }} options
    * @returns {HTMLElement[]}
    */
   #render(message, previous, options = {}) {
     const nodes = [];
-    const newDay = !previous || !sameDay(previous.ts, message.ts);
+    const newDay = options.continued === undefined &&
+      (!previous || !sameDay(previous.ts, message.ts));
     if (newDay && !options.pending) {
-      const day = document.createElement("li");
-      day.className = "day";
-      const label = document.createElement("span");
-      label.textContent = dayLabel(message.ts);
-      day.append(label);
-      nodes.push(day);
+      nodes.push(separator("day", dayLabel(message.ts)));
+    }
+    if (
+      options.continued === undefined && !options.pending &&
+      message.id > this.#mark && (previous?.id ?? 0) <= this.#mark
+    ) {
+      nodes.push(separator("new-since", "New since you left"));
+    }
+    if (message.system) {
+      const line = document.createElement("li");
+      line.className = "system-line";
+      line.textContent = `${message.user} ${message.system}`;
+      nodes.push(line);
+      this.#elements.set(message, line);
+      return nodes;
     }
     const own = this.#isOwn(message);
     const item = document.createElement("li");
     item.className = "message";
     if (own) item.classList.add("own");
     if (
-      !newDay && previous && previous.user === message.user &&
-      message.ts - previous.ts < GROUP_WINDOW_MS
+      options.continued ?? (!newDay && previous && !previous.system &&
+        previous.user === message.user &&
+        message.ts - previous.ts < GROUP_WINDOW_MS)
     ) {
       item.classList.add("continued");
     }
+    if (message.deleted) item.classList.add("deleted");
     if (message.id !== undefined) item.dataset.id = String(message.id);
 
     const avatar = document.createElement("span");
@@ -262,6 +345,12 @@ export class MessageList {
     const author = document.createElement("span");
     author.className = "author";
     author.textContent = message.user;
+    if (message.guest && this.#markGuests()) {
+      const guest = document.createElement("span");
+      guest.className = "guest";
+      guest.textContent = " guest";
+      author.append(guest);
+    }
     const time = document.createElement("time");
     time.className = "time";
     time.dateTime = new Date(message.ts).toISOString();
@@ -269,12 +358,22 @@ export class MessageList {
     time.title = fullTime(message.ts);
     time.textContent = relativeTime(message.ts);
     meta.append(author, " ", time);
-    const body = document.createElement("p");
+    if (message.edited && !message.deleted) {
+      meta.append(" ", editedMark(message));
+    }
+    const body = document.createElement("div");
     body.className = "body";
-    body.textContent = message.text;
+    if (message.deleted) body.textContent = DELETED_TEXT;
+    else body.append(...renderMarkup(message.text, this.#markup()));
+    if (!own && body.querySelector(".mention-me")) {
+      item.classList.add("mentions-me");
+    }
     bubble.append(meta, body);
     if (options.pending) bubble.append(pendingStatus(options.pending));
     item.append(avatar, bubble);
+    if (!options.pending && this.#hasActions(message)) {
+      item.append(actionsButton(message));
+    }
     nodes.push(item);
     if (!options.pending) this.#elements.set(message, item);
     return nodes;
@@ -317,19 +416,37 @@ export class MessageList {
   #updateJump() {
     const room = this.#room;
     const behind = room && this.#last !== room.messages.at(-1);
-    const show = !this.atBottom && (behind || this.#newBelow > 0 ||
+    if (room && !behind && this.atBottom) {
+      const newest = room.messages.at(-1)?.id ?? this.#seenId;
+      if (newest > this.#seenId || room.readId < Math.floor(newest)) {
+        this.#onSeen(room, Math.floor(newest));
+      }
+      this.#seenId = newest;
+    }
+    const fresh = this.#unseen();
+    const show = !this.atBottom && (behind || fresh > 0 ||
       this.#scroller.scrollHeight - this.#scroller.scrollTop >
         this.#scroller.clientHeight * 2);
     this.#jump.hidden = !show;
-    if (!show) this.#newBelow = 0;
-    this.#jump.textContent = this.#newBelow > 0
-      ? `${this.#newBelow} new message${this.#newBelow === 1 ? "" : "s"} ↓`
+    this.#jump.textContent = fresh > 0
+      ? `${fresh} new message${fresh === 1 ? "" : "s"} ↓`
       : "Jump to latest ↓";
+  }
+
+  /** Messages from others since the user was last at the bottom. */
+  #unseen() {
+    const messages = this.#room?.messages ?? [];
+    let count = 0;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const message = messages[i];
+      if (message.id <= this.#seenId) break;
+      if (!message.system && !this.#isOwn(message)) count++;
+    }
+    return count;
   }
 
   #scrollToBottom() {
     this.#scroller.scrollTop = this.#scroller.scrollHeight;
-    this.#newBelow = 0;
     this.#updateJump();
   }
 
@@ -413,6 +530,51 @@ export class MessageList {
     this.#scroller.scrollTop += element.getBoundingClientRect().top - top -
       anchor.offset;
   }
+}
+
+/**
+ * A line across the list with a word in the middle.
+ * @param {string} className
+ * @param {string} text
+ */
+function separator(className, text) {
+  const line = document.createElement("li");
+  line.className = className;
+  const label = document.createElement("span");
+  label.textContent = text;
+  line.append(label);
+  return line;
+}
+
+/** What a deleted message's placeholder says. */
+export const DELETED_TEXT = "This message was deleted.";
+
+/** @param {Message & { edited?: number }} message */
+function editedMark(message) {
+  const mark = document.createElement("span");
+  mark.className = "edited";
+  mark.textContent = "(edited)";
+  mark.title = `Edited ${fullTime(message.edited)}`;
+  return mark;
+}
+
+/**
+ * The button that opens a message's actions (its menu is the page's).
+ * @param {Message} message
+ */
+function actionsButton(message) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "ghost message-actions";
+  button.dataset.menu = String(message.id);
+  button.setAttribute("aria-haspopup", "menu");
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute(
+    "aria-label",
+    `Actions for ${message.user}’s message, ${relativeTime(message.ts)}`,
+  );
+  button.textContent = "⋯";
+  return button;
 }
 
 /** @param {{ nonce: string, error?: string, sent?: boolean }} entry */

@@ -1,18 +1,25 @@
 // One room as the page shows it, kept from the events of the client library's
 // Room: its messages in id order (at most MAX_MESSAGES in memory, older ones
-// paged in again on demand), its unread count, and the own messages not yet
-// stored (the library's outbox, plus any the server refused for good).
+// paged in again on demand) with their edits and deletions applied, who is
+// typing, its unread count, the own messages not yet stored (the library's
+// outbox, plus any the server refused for good), and why it ended when the
+// server took the user out.
+
+import { mentions } from "./markup.js";
+import { TypingUsers } from "./typing.js";
 
 /** Messages kept in memory per room; older ones are paged in again on demand. */
 const MAX_MESSAGES = 20_000;
 /** Older messages asked for per `history` request. */
 const HISTORY_PAGE = 50;
+/** A `typing` event lasts this many of the server's typing intervals. */
+const TYPING_INTERVALS = 2.5;
 
 /**
  * @typedef {import("./client/mod.js").Room} Room
  * @typedef {import("./client/mod.js").ChatMessage} Message
  * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string }} Pending
- * @typedef {{ me: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, changed: (...parts: string[]) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string }} Hooks
+ * @typedef {{ me: () => string, myId: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, isSeen: (view: RoomView) => boolean, largeRoom: () => number, arrived: (view: RoomView, message: Message, mention: boolean) => void, changed: (...parts: string[]) => void, amended: (view: RoomView, message: Message) => void, ended: (view: RoomView) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string, typingInterval: () => number }} Hooks
  */
 
 export class RoomView {
@@ -23,10 +30,26 @@ export class RoomView {
   hasMore = false;
   loadingOlder = false;
   unread = 0;
+  /** Unread messages that mention the user. */
+  mentions = 0;
+  /** The newest message id the user has read here (kept across visits). */
+  readId = 0;
+  /** `readId` when the room was last opened: the "new since you left" line. */
+  readMark = 0;
+  /** Ids of the users present, to tell arrivals from renames. */
+  #present = new Set();
   /** @type {Map<string, Pending>} what MessageList shows below the messages */
   pending = new Map();
   /** @type {Map<string, Pending>} messages the server refused for good */
   #failed = new Map();
+  /** @type {TypingUsers} */
+  typing;
+  /**
+   * Why the server took the user out of the room (`banned`, `kicked`,
+   * `forbidden`), once it has; the room then delivers nothing more.
+   * @type {string | null}
+   */
+  ended = null;
   /** Messages that arrive with a fresh join are history, not news. */
   #joining = false;
   #hooks;
@@ -40,17 +63,44 @@ export class RoomView {
     this.name = room.name;
     this.#hooks = hooks;
     room.on("joined", (event) => this.#onJoined(event));
-    room.on("message", (message) => this.#add(message, !this.#joining));
+    this.typing = new TypingUsers(hooks.typingInterval() * TYPING_INTERVALS);
+    room.on("message", (message) => {
+      if (this.typing.stopped(message.userId)) hooks.changed("typing");
+      this.#add(message, !this.#joining);
+    });
+    room.on("edit", (edit) =>
+      this.#amend(edit.target, (message) => {
+        message.text = edit.text;
+        message.edited = edit.ts;
+      }));
+    room.on("delete", (removal) =>
+      this.#amend(removal.target, (message) => {
+        message.text = "";
+        message.deleted = true;
+      }));
+    room.on("typing", ({ user }) => {
+      if (user.id === hooks.myId()) return;
+      this.typing.typed(user, Date.now());
+      hooks.changed("typing");
+    });
+    room.on("left", ({ reason }) => {
+      if (reason === undefined) return;
+      this.ended = reason;
+      this.typing.clear();
+      hooks.ended(this);
+    });
     room.on("reset", () => {
       this.#clear();
       hooks.notice(
         `The server lost the history of #${this.name}; it starts again.`,
       );
     });
-    room.on(
-      "presence",
-      () => hooks.isCurrent(this) && hooks.changed("members"),
-    );
+    room.on("presence", ({ joined, left }) => {
+      const stopped = left.filter((member) => this.typing.stopped(member.id));
+      if (stopped.length > 0) hooks.changed("typing");
+      this.#announce(joined, left);
+      if (hooks.isCurrent(this)) hooks.changed("members");
+    });
     room.on("pending", () => this.#syncPending());
     this.#syncPending();
   }
@@ -96,7 +146,7 @@ export class RoomView {
   loadOlder() {
     if (this.loadingOlder || !this.hasMore) return;
     this.loadingOlder = true;
-    const before = this.messages[0]?.id;
+    const before = this.messages.find((message) => !message.system)?.id;
     this.room.history({ before, limit: HISTORY_PAGE }).then((page) => {
       this.hasMore = page.hasMore;
       for (const message of page.messages) this.#add(message, false);
@@ -117,10 +167,73 @@ export class RoomView {
         );
       }
     }
+    this.#present = new Set(this.room.members.map((member) => member.id));
     // The messages that follow the join in the same turn are its history.
     this.#joining = !event.resumed;
     queueMicrotask(() => this.#joining = false);
     this.#hooks.changed("list", "rooms", "members");
+  }
+
+  /**
+   * Adds "Ada joined" and "Bo left" lines after the newest message, in rooms
+   * small enough to name who comes and goes (a large room sends counts).
+   * @param {readonly { id: string, name: string }[]} joined
+   * @param {readonly { id: string, name: string }[]} left
+   */
+  #announce(joined, left) {
+    const lines = [];
+    const me = this.#hooks.myId();
+    for (const member of joined) {
+      if (!this.#present.has(member.id) && member.id !== me) {
+        lines.push({ system: "joined", user: member.name });
+      }
+      this.#present.add(member.id);
+    }
+    for (const member of left) {
+      if (this.#present.delete(member.id) && member.id !== me) {
+        lines.push({ system: "left", user: member.name });
+      }
+    }
+    if (lines.length === 0 || this.room.memberCount > this.#hooks.largeRoom()) {
+      return;
+    }
+    for (const line of lines) {
+      // Between the newest message and the next one to come.
+      const last = this.messages.at(-1)?.id ?? 0;
+      const id = Math.floor(last) + (last - Math.floor(last) + 1) / 2;
+      this.messages.push({ ...line, id, ts: Date.now(), text: "" });
+      this.ids.add(id);
+    }
+    if (this.#hooks.isCurrent(this)) this.#hooks.changed("list");
+  }
+
+  /**
+   * Applies an edit or a deletion to the message it targets, if it is in
+   * memory (an older one comes back from history in its current state).
+   * @param {number} target
+   * @param {(message: Message) => void} change
+   */
+  #amend(target, change) {
+    if (!this.ids.has(target)) return;
+    const message = this.#find(target);
+    if (!message) return;
+    change(message);
+    this.#hooks.amended(this, message);
+  }
+
+  /** @param {number} id */
+  #find(id) {
+    const messages = this.messages;
+    let low = 0;
+    let high = messages.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const found = messages[middle];
+      if (found.id === id) return found;
+      if (found.id < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
   }
 
   /** Forgets the room's messages: what the server sends next replaces them. */
@@ -135,7 +248,8 @@ export class RoomView {
   /**
    * Stores a message once (by id) in id order.
    * @param {Message} message
-   * @param {boolean} live counts towards unread when the room is not in view
+   * @param {boolean} live counts towards unread when the room is not in view,
+   *   and may notify
    */
   #add(message, live) {
     if (this.ids.has(message.id)) return;
@@ -156,12 +270,15 @@ export class RoomView {
       }
       this.hasMore = true;
     }
-    if (this.#hooks.isCurrent(this)) {
-      this.#hooks.changed("list");
-    } else if (live && !this.#hooks.isOwn(message)) {
+    if (this.#hooks.isCurrent(this)) this.#hooks.changed("list");
+    if (!live || this.#hooks.isOwn(message)) return;
+    const mention = mentions(message.text, this.#hooks.me());
+    if (!this.#hooks.isSeen(this)) {
       this.unread++;
+      if (mention) this.mentions++;
       this.#hooks.changed("rooms");
     }
+    this.#hooks.arrived(this, message, mention);
   }
 
   #syncPending() {

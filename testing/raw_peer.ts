@@ -92,6 +92,11 @@ export class RawPeer implements Disposable {
     }
   }
 
+  /** Reads and drops frames until the connection ends, reset or closed. */
+  async readToEnd(): Promise<void> {
+    while (await withTimeout(this.#readFrame(), "the end of the stream"));
+  }
+
   /**
    * Reads frames until one with `opcode` arrives.
    *
