@@ -45,16 +45,27 @@ export interface SubscribeOptions<T = unknown> {
   accept?: (message: T) => boolean;
   /**
    * Takes batches directly: while the subscription's generator is parked in
-   * `next()`, the broker hands this function the turn's batch instead of
-   * resuming the generator (an async generator costs several promise hops
-   * per resumption, and a busy room resumes every subscriber per turn).
-   * Returning `false` refuses the batch: it is yielded by the parked `next()`
-   * as usual. Queue bounds and slow-consumer cut-off are unchanged. A broker
-   * may ignore it: the generator alone must be enough.
+   * `next()`, the broker hands the turn's batch to `receiver.deliver()`
+   * instead of resuming the generator (an async generator costs several
+   * promise hops per resumption, and a busy room resumes every subscriber
+   * per turn). An object rather than a function, so that a delivery reaches
+   * the receiver without a closure in between. A broker may ignore it: the
+   * generator alone must be enough.
    *
    * @default {undefined (only the generator)}
    */
-  deliver?: (batch: readonly T[]) => boolean;
+  receiver?: BatchReceiver<T>;
+}
+
+/** Takes a subscription's batches directly; see {@linkcode SubscribeOptions.receiver}. */
+export interface BatchReceiver<T> {
+  /**
+   * Takes `batch`, oldest first. The same array may go to every subscriber
+   * of the room: the receiver neither changes nor keeps it. Returning
+   * `false` refuses it: the parked `next()` yields it as usual. Queue bounds
+   * and slow-consumer cut-off are unchanged.
+   */
+  deliver(batch: readonly T[]): boolean;
 }
 
 /**
@@ -115,6 +126,11 @@ export class SlowConsumerError extends Error {
   }
 }
 
+/** What {@linkcode WakeScheduler} wakes: a parked subscriber, or a room's batch. */
+interface Wakeable {
+  wakeUp(): void;
+}
+
 /**
  * Wakes parked subscribers together once per event-loop turn. Waking each at
  * its first publish would hand its sender one message per wake-up, so a burst
@@ -125,12 +141,12 @@ export class SlowConsumerError extends Error {
  * schedules one callback.
  */
 class WakeScheduler {
-  #woken: { wakeUp(): void }[] = [];
+  #woken: Wakeable[] = [];
   #scheduled = false;
 
-  /** Wakes `subscriber` at the end of this turn. */
-  add(subscriber: { wakeUp(): void }): void {
-    this.#woken.push(subscriber);
+  /** Wakes `woken` at the end of this turn. */
+  add(woken: Wakeable): void {
+    this.#woken.push(woken);
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(this.#flush);
@@ -140,27 +156,113 @@ class WakeScheduler {
     this.#scheduled = false;
     const woken = this.#woken;
     this.#woken = [];
-    for (const subscriber of woken) subscriber.wakeUp();
+    for (const each of woken) each.wakeUp();
   };
 }
 
-class Subscriber<T> {
+/**
+ * One room's subscribers. Those parked with an empty queue and a receiver
+ * (direct subscribers, the common case) queue nothing: the room gathers the
+ * turn's messages once, and at the end of the turn hands that one batch to
+ * each of them, so a delivery costs a call and no allocation.
+ */
+class Room<T> implements Wakeable {
+  readonly subscribers = new Set<Subscriber<T>>();
+  /** Messages published this turn for the direct subscribers; `null` when none. */
+  #pending: T[] | null = null;
+  /** Direct subscribers now. */
+  #direct = 0;
+  /** Length of the batch at which it is handed over at once. */
+  #eagerAt = Infinity;
+  #scheduled = false;
+
+  constructor(readonly name: string, readonly scheduler: WakeScheduler) {}
+
+  /** Adds `subscriber`, whose queue bound may lower the eager hand-over. */
+  add(subscriber: Subscriber<T>): void {
+    this.subscribers.add(subscriber);
+    this.#eagerAt = Math.min(
+      this.#eagerAt,
+      Math.max(1, Math.floor(subscriber.maxQueueLength * EAGER_WAKE_FRACTION)),
+    );
+  }
+
+  /** Queues `message` for every subscriber; returns those cut off as slow consumers. */
+  publish(message: T): Subscriber<T>[] | undefined {
+    let failed: Subscriber<T>[] | undefined;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.direct) continue;
+      if (!subscriber.push(message)) (failed ??= []).push(subscriber);
+    }
+    if (this.#direct === 0) return failed;
+    const pending = this.#pending ??= [];
+    pending.push(message);
+    if (pending.length >= this.#eagerAt) this.wakeUp();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.scheduler.add(this);
+    }
+    return failed;
+  }
+
+  /**
+   * Makes a parked subscriber with a receiver direct: it takes its part of
+   * this turn's batch from what is published from now on.
+   */
+  enterDirect(subscriber: Subscriber<T>): void {
+    subscriber.direct = true;
+    subscriber.startAt = this.#pending?.length ?? 0;
+    this.#direct++;
+  }
+
+  /** Makes a direct subscriber queue again (it ended, or refused a batch). */
+  leaveDirect(subscriber: Subscriber<T>): void {
+    if (!subscriber.direct) return;
+    subscriber.direct = false;
+    this.#direct--;
+  }
+
+  /** Hands the turn's batch to every direct subscriber; a refused one queues it. */
+  wakeUp(): void {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    if (batch === null) return;
+    this.#pending = null;
+    for (const subscriber of this.subscribers) {
+      if (!subscriber.direct) continue;
+      const start = subscriber.startAt;
+      subscriber.startAt = 0;
+      if (start >= batch.length) continue;
+      const part = start === 0 ? batch : batch.slice(start);
+      if (subscriber.receiver!.deliver(part)) continue;
+      // Ended meanwhile (a delivery may close the connection): nothing to queue.
+      if (subscriber.ended) continue;
+      this.leaveDirect(subscriber);
+      subscriber.takeBack(part);
+    }
+  }
+}
+
+class Subscriber<T> implements Wakeable {
   queue: T[] = [];
   wake: PromiseWithResolvers<void> | null = null;
   failure: Error | null = null;
   ended = false;
   /** Whether a wake-up is already scheduled for this turn. */
   scheduled = false;
+  /** Whether it takes its room's batches directly (see {@linkcode Room}). */
+  direct = false;
+  /** Where its part of the room's batch starts: it became direct mid-turn. */
+  startAt = 0;
   /** Called whenever the queue was taken or the subscriber ended, while someone waits for room. */
   onTaken: (() => void) | null = null;
 
   constructor(
-    readonly room: string,
+    readonly room: Room<T>,
     readonly maxQueueLength: number,
-    readonly scheduler: WakeScheduler,
     readonly onSlowConsumer?: (error: SlowConsumerError) => void,
     readonly accept?: (message: T) => boolean,
-    readonly deliver?: (batch: readonly T[]) => boolean,
+    readonly receiver?: BatchReceiver<T>,
   ) {}
 
   /** Queues `message`; returns false when the queue overflowed and the subscriber failed. */
@@ -178,9 +280,24 @@ class Subscriber<T> {
       this.wakeUp();
     } else if (!this.scheduled) {
       this.scheduled = true;
-      this.scheduler.add(this);
+      this.room.scheduler.add(this);
     }
     return true;
+  }
+
+  /** Parks the generator until something arrives; with a receiver, it becomes direct. */
+  park(): Promise<void> {
+    this.wake = Promise.withResolvers<void>();
+    if (this.receiver !== undefined) this.room.enterDirect(this);
+    return this.wake.promise;
+  }
+
+  /** Queues a batch its receiver refused and resumes the generator, which yields it. */
+  takeBack(batch: readonly T[]): void {
+    this.resume();
+    for (const message of batch) {
+      if (!this.push(message)) return;
+    }
   }
 
   stop(failure: Error | null = null): void {
@@ -188,7 +305,8 @@ class Subscriber<T> {
     this.ended = true;
     this.failure = failure;
     if (failure) this.queue = [];
-    this.wakeUp();
+    this.room.leaveDirect(this);
+    this.resume();
     this.onTaken?.();
   }
 
@@ -198,27 +316,19 @@ class Subscriber<T> {
     return this.ended || this.maxQueueLength - this.queue.length >= wanted;
   }
 
-  /** Hands the queue to `deliver`, or resumes the parked `next()`, if any. */
+  /** Resumes the parked `next()` if it has something to yield. */
   wakeUp(): void {
     this.scheduled = false;
-    const wake = this.wake;
-    if (wake === null) return;
     // Woken early, then scheduled again: nothing new to hand over.
     if (this.queue.length === 0 && !this.ended) return;
-    if (
-      this.deliver !== undefined && !this.ended && this.queue.length > 0
-    ) {
-      const batch = this.queue;
-      this.queue = [];
-      if (this.deliver(batch)) {
-        this.onTaken?.();
-        return;
-      }
-      // Refused: the parked next() yields it, ahead of anything newer.
-      this.queue = this.queue.length === 0 ? batch : batch.concat(this.queue);
-      // Stopped meanwhile (deliver may close the connection): already woken.
-      if (this.wake !== wake) return;
-    }
+    this.resume();
+  }
+
+  /** Resumes the parked `next()`, if any. */
+  resume(): void {
+    const wake = this.wake;
+    if (wake === null) return;
+    this.room.leaveDirect(this);
     this.wake = null;
     wake.resolve();
   }
@@ -243,19 +353,15 @@ class Subscriber<T> {
  * ```
  */
 export class MemoryBroker<T> implements Broker<T> {
-  #rooms = new Map<string, Set<Subscriber<T>>>();
+  #rooms = new Map<string, Room<T>>();
   #scheduler = new WakeScheduler();
   #closed = false;
 
   /** Delivers `message` to each subscriber of `room`; slow consumers are cut off, not waited for. */
   publish(room: string, message: T): Promise<void> {
     if (this.#closed) return Promise.reject(new BrokerClosedError());
-    const subscribers = this.#rooms.get(room);
-    if (subscribers) {
-      for (const subscriber of subscribers) {
-        if (!subscriber.push(message)) this.#remove(subscriber);
-      }
-    }
+    const failed = this.#rooms.get(room)?.publish(message);
+    if (failed) { for (const subscriber of failed) this.#remove(subscriber); }
     return Promise.resolve();
   }
 
@@ -264,17 +370,16 @@ export class MemoryBroker<T> implements Broker<T> {
     if (this.#closed) throw new BrokerClosedError();
     const { signal, maxQueueLength = DEFAULT_MAX_QUEUE_LENGTH } = options;
     signal?.throwIfAborted();
+    let entry = this.#rooms.get(room);
+    if (!entry) this.#rooms.set(room, entry = new Room(room, this.#scheduler));
     const subscriber = new Subscriber<T>(
-      room,
+      entry,
       maxQueueLength,
-      this.#scheduler,
       options.onSlowConsumer,
       options.accept,
-      options.deliver,
+      options.receiver,
     );
-    let subscribers = this.#rooms.get(room);
-    if (!subscribers) this.#rooms.set(room, subscribers = new Set());
-    subscribers.add(subscriber);
+    entry.add(subscriber);
     const onAbort = () => {
       subscriber.stop();
       this.#remove(subscriber);
@@ -289,9 +394,9 @@ export class MemoryBroker<T> implements Broker<T> {
 
   /** Current subscribers of `room`, or of every room when omitted. */
   subscriberCount(room?: string): number {
-    if (room !== undefined) return this.#rooms.get(room)?.size ?? 0;
+    if (room !== undefined) return this.#rooms.get(room)?.subscribers.size ?? 0;
     let count = 0;
-    for (const subscribers of this.#rooms.values()) count += subscribers.size;
+    for (const entry of this.#rooms.values()) count += entry.subscribers.size;
     return count;
   }
 
@@ -337,7 +442,7 @@ export class MemoryBroker<T> implements Broker<T> {
     signal?: AbortSignal,
   ): Promise<number> {
     const waiting = new Set(
-      [...this.#rooms.get(room) ?? []].filter((subscriber) =>
+      [...this.#rooms.get(room)?.subscribers ?? []].filter((subscriber) =>
         !subscriber.hasRoomFor(slots)
       ),
     );
@@ -363,7 +468,7 @@ export class MemoryBroker<T> implements Broker<T> {
     // Those still waited for after the abort are stalled: the page is sized
     // for the others.
     let free = slots;
-    for (const subscriber of this.#rooms.get(room) ?? []) {
+    for (const subscriber of this.#rooms.get(room)?.subscribers ?? []) {
       if (waiting.has(subscriber)) continue;
       free = Math.min(
         free,
@@ -377,8 +482,8 @@ export class MemoryBroker<T> implements Broker<T> {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    for (const subscribers of this.#rooms.values()) {
-      for (const subscriber of subscribers) subscriber.stop();
+    for (const entry of this.#rooms.values()) {
+      for (const subscriber of entry.subscribers) subscriber.stop();
     }
     this.#rooms.clear();
     return Promise.resolve();
@@ -404,8 +509,7 @@ export class MemoryBroker<T> implements Broker<T> {
           continue;
         }
         if (subscriber.ended) return;
-        subscriber.wake = Promise.withResolvers<void>();
-        await subscriber.wake.promise;
+        await subscriber.park();
       }
     } finally {
       cleanup();
@@ -413,8 +517,8 @@ export class MemoryBroker<T> implements Broker<T> {
   }
 
   #remove(subscriber: Subscriber<T>): void {
-    const subscribers = this.#rooms.get(subscriber.room);
-    if (!subscribers?.delete(subscriber)) return;
-    if (subscribers.size === 0) this.#rooms.delete(subscriber.room);
+    const { room } = subscriber;
+    if (!room.subscribers.delete(subscriber)) return;
+    if (room.subscribers.size === 0) this.#rooms.delete(room.name);
   }
 }

@@ -71,15 +71,17 @@ Deno.test("MemoryBroker subscription queues only the messages accept takes", asy
   await subscription.return();
 });
 
-Deno.test("MemoryBroker hands a parked subscriber's batch to deliver, once per turn", async () => {
+Deno.test("MemoryBroker hands a parked subscriber's batch to its receiver, once per turn", async () => {
   await using broker = new MemoryBroker<number>();
   const controller = new AbortController();
   const delivered: number[][] = [];
   const subscription = broker.subscribe("room", {
     signal: controller.signal,
-    deliver: (batch) => {
-      delivered.push([...batch]);
-      return true;
+    receiver: {
+      deliver(batch) {
+        delivered.push([...batch]);
+        return true;
+      },
     },
   });
   const parked = subscription.next();
@@ -93,11 +95,11 @@ Deno.test("MemoryBroker hands a parked subscriber's batch to deliver, once per t
   assert.deepEqual(await parked, { value: undefined, done: true });
 });
 
-Deno.test("MemoryBroker yields a batch deliver refuses from the parked next(), in order", async () => {
+Deno.test("MemoryBroker yields a batch its receiver refuses from the parked next(), in order", async () => {
   await using broker = new MemoryBroker<number>();
   let accepting = false;
   const subscription = broker.subscribe("room", {
-    deliver: () => accepting,
+    receiver: { deliver: () => accepting },
   });
   const parked = subscription.next();
   await broker.publish("room", 1);
@@ -105,17 +107,17 @@ Deno.test("MemoryBroker yields a batch deliver refuses from the parked next(), i
   assert.deepEqual((await parked).value, [1, 2]);
   accepting = true;
   await broker.publish("room", 3);
-  // Not parked: queued for the next next(), deliver is not asked.
+  // Not parked: queued for the next next(), the receiver is not asked.
   assert.deepEqual((await subscription.next()).value, [3]);
   await subscription.return();
 });
 
-Deno.test("MemoryBroker still cuts off a subscriber whose deliver keeps refusing", async () => {
+Deno.test("MemoryBroker still cuts off a subscriber whose receiver keeps refusing", async () => {
   await using broker = new MemoryBroker<number>();
   const cutOff: SlowConsumerError[] = [];
   const subscription = broker.subscribe("room", {
     maxQueueLength: 2,
-    deliver: () => false,
+    receiver: { deliver: () => false },
     onSlowConsumer: (error) => cutOff.push(error),
   });
   const parked = subscription.next();
@@ -133,9 +135,11 @@ Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches
   const subscription = broker.subscribe("room", {
     signal: controller.signal,
     maxQueueLength: 16,
-    deliver: (batch) => {
-      delivered.push([...batch]);
-      return true;
+    receiver: {
+      deliver(batch) {
+        delivered.push([...batch]);
+        return true;
+      },
     },
   });
   const parked = subscription.next();
@@ -146,4 +150,35 @@ Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches
   assert.deepEqual(delivered, [[0, 1, 2, 3], [4]]);
   controller.abort();
   assert.deepEqual(await parked, { value: undefined, done: true });
+});
+
+Deno.test("MemoryBroker hands a subscriber that parks mid-turn only what was published after", async () => {
+  await using broker = new MemoryBroker<number>();
+  const controller = new AbortController();
+  const delivered = new Map<string, number[][]>([["a", []], ["b", []]]);
+  const options = (name: string) => ({
+    signal: controller.signal,
+    receiver: {
+      deliver(batch: readonly number[]) {
+        delivered.get(name)!.push([...batch]);
+        return true;
+      },
+    },
+  });
+  const a = broker.subscribe("room", options("a"));
+  const b = broker.subscribe("room", options("b"));
+  const parkedA = a.next();
+  // Let a park: it now takes the room's batch directly.
+  await Promise.resolve();
+  await broker.publish("room", 1);
+  // b was not parked: 1 waits in its queue, and its generator yields it.
+  assert.deepEqual((await b.next()).value, [1]);
+  const parkedB = b.next();
+  await broker.publish("room", 2);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(delivered.get("a"), [[1, 2]]);
+  assert.deepEqual(delivered.get("b"), [[2]]);
+  controller.abort();
+  assert.deepEqual(await parkedA, { value: undefined, done: true });
+  assert.deepEqual(await parkedB, { value: undefined, done: true });
 });

@@ -58,12 +58,16 @@ const TICK_MS = 5;
 const encoder = new TextEncoder();
 /** How an `ack` frame starts (`JSON.stringify` puts `type` first). */
 const ACK_PREFIX = encoder.encode('{"type":"ack"');
+/** How a chat message starts, up to its id (`type`, then `id`, as every server here writes it). */
+const MESSAGE_PREFIX = encoder.encode('{"type":"message","id":');
+const BRACE = 0x7b; // "{"
 
 /** Counters shared by every socket of the process. */
 const totals = {
   opened: 0,
   failed: 0,
   closedEarly: 0,
+  outOfOrder: 0,
   sent: 0,
   delivered: 0,
   acked: 0,
@@ -82,6 +86,8 @@ class Socket {
   #greeted = false;
   /** Whether the join was sent and its answer has not come yet. */
   #awaitingJoin = false;
+  /** Id of the last `chat.v1` message this socket got (one room: ids only go up). */
+  #lastId = 0;
   /** When the `send` now awaiting its `ack` left, in ms; -1 when none is. */
   #ackPendingSince = -1;
   #nonce = 0;
@@ -147,6 +153,30 @@ class Socket {
     this.send(messageFrame(this.settings, `n${this.#nonce++}`));
   }
 
+  /**
+   * Counts messages in one payload whose id is not above the one before:
+   * every socket is in one room, whose ids each member must get in order.
+   */
+  #checkOrder(data: Uint8Array, start: number, end: number): void {
+    for (let i = data.indexOf(BRACE, start); i >= 0 && i < end;) {
+      let j = 0;
+      while (j < MESSAGE_PREFIX.length && data[i + j] === MESSAGE_PREFIX[j]) {
+        j++;
+      }
+      if (j === MESSAGE_PREFIX.length) {
+        let id = 0;
+        for (j += i; j < end; j++) {
+          const digit = data[j]! - ZERO;
+          if (digit < 0 || digit > 9) break;
+          id = id * 10 + digit;
+        }
+        if (id <= this.#lastId) totals.outOfOrder++;
+        this.#lastId = id;
+      }
+      i = data.indexOf(BRACE, i + 1);
+    }
+  }
+
   /** Counts the stamps `@P.T` in one payload; times those this process sent. */
   #payload(data: Uint8Array, start: number, end: number, nowMs: number): void {
     if (this.#ackPendingSince >= 0 && isAck(data, start, end)) {
@@ -172,6 +202,7 @@ class Socket {
         else this.ready.resolve();
       }
     }
+    if (this.settings.mode === "json") this.#checkOrder(data, start, end);
     let i = data.indexOf(AT, start);
     while (i >= 0 && i < end) {
       totals.delivered++;

@@ -11,8 +11,8 @@ import { type ProcSample, readProcSample } from "./proc_stats.ts";
 
 /** Options for {@linkcode runLoad}. */
 export interface LoadOptions {
-  /** Process id of the server, for its CPU time and RSS. */
-  serverPid: number;
+  /** Process ids of the server (and what it shares, such as Redis): their CPU time and RSS are summed. */
+  serverPids: readonly number[];
   /** Plain text or `chat.v1`. */
   mode: "plain" | "json";
   /** Connections that receive; the senders are among them. */
@@ -52,7 +52,8 @@ export interface LoadOptions {
    */
   drainMs?: number;
   /**
-   * Load processes; each opens its share of the sockets.
+   * Load processes; each opens its share of the sockets, process `i` on the
+   * server at URL `i` (round robin), so several servers share the load.
    *
    * @default {Math.max(2, Math.ceil(receivers / 5000))}
    */
@@ -87,6 +88,8 @@ export interface LoadResult {
   failed: number;
   /** Sockets the server closed during the run (e.g. as slow consumers). */
   closedEarly: number;
+  /** `chat.v1` messages a socket got with an id not above the one before (one room, so never). */
+  outOfOrder: number;
   sent: number;
   /** Messages sent × connections open. */
   expected: number;
@@ -101,6 +104,8 @@ export interface LoadResult {
   /** Send-to-`ack` latency (`acked` runs). */
   ackLatencyMs: Latency;
   serverCpuMs: number;
+  /** The same, each of {@linkcode LoadOptions.serverPids} apart. */
+  serverCpuMsByProcess: number[];
   /** Server CPU time per delivered message, in microseconds. */
   serverCpuMicrosPerDelivery: number;
   /** Server RSS before the sockets opened. */
@@ -168,8 +173,8 @@ function split(total: number, parts: number, index: number): number {
   return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
 
-function sum(samples: ProcSample[]): number {
-  return samples.reduce((total, sample) => total + sample.cpuMs, 0);
+function sum(samples: ProcSample[], field: keyof ProcSample = "cpuMs"): number {
+  return samples.reduce((total, sample) => total + sample[field], 0);
 }
 
 function delay(ms: number): Promise<void> {
@@ -177,19 +182,20 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
- * Runs one load against the server at `wsUrl`.
+ * Runs one load against the server at `wsUrls` (several instances of one
+ * server: the load processes spread over them).
  *
- * @param wsUrl The server's WebSocket URL.
+ * @param wsUrls The servers' WebSocket URLs.
  * @param options What load to apply and for how long.
  * @returns Deliveries, latency, and the server's and load's CPU and memory.
  * @throws {Error} When a load process fails.
  */
 export async function runLoad(
-  wsUrl: string,
+  wsUrls: readonly string[],
   options: LoadOptions,
 ): Promise<LoadResult> {
   const {
-    serverPid,
+    serverPids,
     mode,
     receivers,
     senders = Math.min(receivers, 10),
@@ -201,11 +207,12 @@ export async function runLoad(
     processes = Math.max(2, Math.ceil(receivers / 5000)),
     core = 1,
   } = options;
-  const baseline = await readProcSample(serverPid);
+  const readServer = () => Promise.all(serverPids.map(readProcSample));
+  const baseline = await readServer();
   const children = Array.from({ length: processes }, (_, index) => {
     const mySenders = split(senders, processes, index);
     return spawnLoadProcess({
-      url: wsUrl,
+      url: wsUrls[index % wsUrls.length]!,
       mode,
       index,
       connections: split(receivers, processes, index),
@@ -236,14 +243,14 @@ export async function runLoad(
       await command("reset");
     }
     const pids = children.map((process) => process.child.pid);
-    const serverBefore = await readProcSample(serverPid);
+    const serverBefore = await readServer();
     const loadBefore = await Promise.all(pids.map(readProcSample));
     const startedAt = performance.now();
     await command("go");
     await delay(durationMs);
     await command("pause");
     await delay(drainMs);
-    const serverAfter = await readProcSample(serverPid);
+    const serverAfter = await readServer();
     const loadAfter = await Promise.all(pids.map(readProcSample));
     const wallMs = performance.now() - startedAt;
     await command("stop");
@@ -251,6 +258,7 @@ export async function runLoad(
     const histogram = new LatencyHistogram();
     const ackHistogram = new LatencyHistogram();
     let sent = 0, delivered = 0, closedEarly = 0, ackedCount = 0;
+    let outOfOrder = 0;
     let firstError = String(
       readies.find((r) => r.firstError)?.firstError ?? "",
     );
@@ -258,13 +266,18 @@ export async function runLoad(
       sent += Number(result.sent);
       delivered += Number(result.delivered);
       closedEarly += Number(result.closedEarly);
+      outOfOrder += Number(result.outOfOrder);
       firstError ||= String(result.firstError ?? "");
       histogram.merge(result.histogram as never);
       ackHistogram.merge(result.ackHistogram as never);
       ackedCount += Number(result.acked);
     }
     const expected = sent * opened;
-    const serverCpuMs = serverAfter.cpuMs - serverBefore.cpuMs;
+    const serverCpuMsByProcess = serverAfter.map((after, i) =>
+      after.cpuMs - serverBefore[i]!.cpuMs
+    );
+    const serverCpuMs = serverCpuMsByProcess.reduce((a, b) => a + b, 0);
+    const serverRssBytes = sum(serverAfter, "rssBytes");
     const loadCpuMs = sum(loadAfter) - sum(loadBefore);
     const ms = (micros: number) => Math.round(micros) / 1000;
     const latencyOf = (recorded: LatencyHistogram): Latency => ({
@@ -284,6 +297,7 @@ export async function runLoad(
       opened,
       failed,
       closedEarly,
+      outOfOrder,
       sent,
       expected,
       delivered,
@@ -294,13 +308,14 @@ export async function runLoad(
       ackedPerSecond: Math.round(ackedCount / (durationMs / 1000)),
       ackLatencyMs: latencyOf(ackHistogram),
       serverCpuMs,
+      serverCpuMsByProcess,
       serverCpuMicrosPerDelivery: delivered > 0
         ? Math.round((serverCpuMs * 1000 / delivered) * 100) / 100
         : NaN,
-      serverRssBaselineBytes: baseline.rssBytes,
-      serverRssBytes: serverAfter.rssBytes,
+      serverRssBaselineBytes: sum(baseline, "rssBytes"),
+      serverRssBytes,
       rssPerConnectionBytes: opened > 0
-        ? Math.round((serverAfter.rssBytes - baseline.rssBytes) / opened)
+        ? Math.round((serverRssBytes - sum(baseline, "rssBytes")) / opened)
         : NaN,
       loadCpuMs,
       loadCpuPercent: Math.round((loadCpuMs / wallMs) * 100),

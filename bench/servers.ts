@@ -1,32 +1,37 @@
 /**
  * Starts the servers under test as child processes pinned to one core: our
- * chat server and the peers in `peers/`. Each prints a line with its URL.
+ * chat server, two of its instances sharing one Redis, and the peers in
+ * `peers/`. Each prints a line with its URL.
  *
  * @module
  */
+import { SKIP_REDIS, startRedis } from "../testing/redis.ts";
 
 /**
- * The servers the benchmark knows. `baseline` is our server from another
- * checkout (the folder in `BENCH_BASELINE_DIR`, e.g. from `git archive`), so
- * a change can be measured against its parent in the same interleaved run.
+ * The servers the benchmark knows. `ours_redis` is two instances of our
+ * server sharing one `redis-server` (scale-out: the load spreads its sockets
+ * over both). `baseline` is our server from another checkout (the folder in
+ * `BENCH_BASELINE_DIR`, e.g. from `git archive`), so a change can be
+ * measured against its parent in the same interleaved run.
  */
 export const TARGETS = [
   "ours",
   "naive_deno",
   "node_ws",
   "bun",
+  "ours_redis",
   "baseline",
 ] as const;
 /** One of {@linkcode TARGETS}. */
 export type TargetName = typeof TARGETS[number];
 
-/** A running server under test. */
+/** A running server under test: one process, or several that share the load. */
 export interface Target extends AsyncDisposable {
   name: TargetName;
-  /** Process id, for `/proc/PID/stat`. */
-  pid: number;
-  /** `ws://127.0.0.1:PORT/ws` */
-  wsUrl: string;
+  /** Process ids, for `/proc/PID/stat`: the servers and what they share (Redis). */
+  pids: number[];
+  /** `ws://127.0.0.1:PORT/ws` of each server the load connects to. */
+  wsUrls: string[];
 }
 
 /** Options for {@linkcode startTarget}. */
@@ -88,6 +93,7 @@ function command(
 ): string[] {
   switch (name) {
     case "ours":
+    case "ours_redis":
     case "baseline":
       return [
         Deno.execPath(),
@@ -96,7 +102,7 @@ function command(
         "--allow-read",
         "--allow-env",
         ...writePermission(extraArgs),
-        `${name === "ours" ? ROOT : baselineDir()}main.ts`,
+        `${name === "baseline" ? baselineDir() : ROOT}main.ts`,
         ...OUR_SERVER_ARGS,
         ...extraArgs,
       ];
@@ -142,7 +148,9 @@ export async function isAvailable(
     "naive_deno": null,
     "node_ws": `${modulesDir}/node_modules/ws/package.json`,
     bun: `${modulesDir}/node_modules/bun/bin/bun.exe`,
+    "ours_redis": null,
   };
+  if (name === "ours_redis") return !SKIP_REDIS;
   const path = paths[name];
   if (path === null) return true;
   if (path === "") return false;
@@ -155,21 +163,22 @@ export async function isAvailable(
   }
 }
 
+/** One server process, once it listens. */
+interface Started extends AsyncDisposable {
+  pid: number;
+  wsUrl: string;
+}
+
 /**
- * Starts one server and waits for its `Listening on http://…` line.
+ * Starts one server process and waits for its `Listening on http://…` line.
  *
- * @param name Which server.
- * @param options Core to pin it to, where the peers' packages are.
- * @returns The running server; dispose it to stop it (SIGTERM, then SIGKILL).
  * @throws {Error} When it exits or stays silent for 15 s.
  */
-export async function startTarget(
-  name: TargetName,
-  options: StartTargetOptions = {},
-): Promise<Target> {
-  const { core = 0, peerModulesDir = PEER_MODULES_DIR, args = [] } = options;
-  const argv = command(name, peerModulesDir, args);
-  if (core !== null) argv.unshift("taskset", "-c", String(core));
+async function startProcess(
+  label: string,
+  argv: string[],
+  peerModulesDir: string,
+): Promise<Started> {
   const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     cwd: ROOT,
@@ -191,7 +200,9 @@ export async function startTarget(
   try {
     while (port === 0) {
       const { value, done } = await reader.read();
-      if (done) throw new Error(`Cannot start ${name}: exited; said "${seen}"`);
+      if (done) {
+        throw new Error(`Cannot start ${label}: exited; said "${seen}"`);
+      }
       seen += value;
       const match = /Listening on http:\/\/[^:/]+:(\d+)/.exec(seen);
       if (match) port = Number(match[1]);
@@ -204,7 +215,6 @@ export async function startTarget(
     while (!(await reader.read()).done) { /* discard */ }
   })().catch(() => {});
   return {
-    name,
     pid: child.pid,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     async [Symbol.asyncDispose]() {
@@ -225,4 +235,65 @@ export async function startTarget(
       await drained;
     },
   };
+}
+
+/** Instances of our server in the `ours_redis` target. */
+const REDIS_INSTANCES = 2;
+
+/**
+ * Starts one server, or for `ours_redis` a `redis-server` and
+ * {@linkcode REDIS_INSTANCES} instances of ours on it, all on one core.
+ *
+ * @param name Which server.
+ * @param options Core to pin it to, where the peers' packages are.
+ * @returns The running server; dispose it to stop it (SIGTERM, then SIGKILL).
+ * @throws {Error} When a process exits or stays silent for 15 s.
+ */
+export async function startTarget(
+  name: TargetName,
+  options: StartTargetOptions = {},
+): Promise<Target> {
+  const { core = 0, peerModulesDir = PEER_MODULES_DIR, args = [] } = options;
+  const pinned = (argv: string[]) =>
+    core === null ? argv : ["taskset", "-c", String(core), ...argv];
+  const stack = new AsyncDisposableStack();
+  try {
+    const pids: number[] = [];
+    const wsUrls: string[] = [];
+    if (name === "ours_redis") {
+      // Under bench/results/ (git-ignored), the one folder the bench task may write.
+      const parentDir = `${ROOT}bench/results`;
+      await Deno.mkdir(parentDir, { recursive: true });
+      const redis = stack.use(await startRedis({ core, parentDir }));
+      pids.push(redis.pid);
+      for (let i = 0; i < REDIS_INSTANCES; i++) {
+        const argv = command("ours", peerModulesDir, [
+          ...args,
+          `--redis-url=${redis.url}`,
+        ]);
+        const instance = stack.use(
+          await startProcess(`${name} ${i}`, pinned(argv), peerModulesDir),
+        );
+        pids.unshift(instance.pid);
+        wsUrls.push(instance.wsUrl);
+      }
+    } else {
+      const argv = command(name, peerModulesDir, args);
+      const server = stack.use(
+        await startProcess(name, pinned(argv), peerModulesDir),
+      );
+      pids.push(server.pid);
+      wsUrls.push(server.wsUrl);
+    }
+    const started = stack.move();
+    return {
+      name,
+      pids,
+      wsUrls,
+      [Symbol.asyncDispose]: () => started.disposeAsync(),
+    };
+  } catch (error) {
+    await stack.disposeAsync();
+    throw error;
+  }
 }

@@ -24,9 +24,20 @@ export type ReadEntry = (
 ) => LogEntry | undefined;
 
 /**
+ * The key {@linkcode findNonces} maps a nonce by.
+ *
+ * @param userId The sender.
+ * @param nonce The nonce.
+ * @returns A string unique to the pair.
+ */
+export function nonceKey(userId: string, nonce: string): string {
+  return JSON.stringify([userId, nonce]);
+}
+
+/**
  * Looks up the drafts' nonces.
  *
- * @returns The earlier messages by `[userId, nonce]` JSON, or only their ids
+ * @returns The earlier messages by {@linkcode nonceKey}, or only their ids
  *   where retention deleted them.
  */
 export async function findNonces(
@@ -48,7 +59,7 @@ export async function findNonces(
       const [, , userId, nonce] = entry.key;
       const original = stored.value === null ? undefined : read(stored);
       found.set(
-        JSON.stringify([userId, nonce]),
+        nonceKey(String(userId), String(nonce)),
         original?.type === "message" ? original : entry.value,
       );
     }

@@ -19,18 +19,18 @@ import {
 } from "../chat/amendments.ts";
 import { BusMetrics } from "../chat/bus_metrics.ts";
 import type { ChatMessage, LogEntry } from "../chat/events.ts";
-import {
-  type Draft,
-  type History,
-  type HistoryPage,
-  type LogPage,
-  messageOf,
-  type RoomPosition,
-  type Stored,
+import type {
+  Draft,
+  History,
+  HistoryPage,
+  LogPage,
+  RoomPosition,
+  Stored,
 } from "../chat/history.ts";
 import { missesMessages, pageOf } from "../chat/pages.ts";
 import { prepareAmendment } from "./_amend.ts";
 import { findAmendment, findNonces, type ReadEntry } from "./_nonces.ts";
+import { prepareAppend, uncheckedDrafts } from "./_append.ts";
 import { type Head, readPosition } from "./_position.ts";
 import {
   entriesAfter,
@@ -38,13 +38,7 @@ import {
   newestEntries,
   oldestEntry,
 } from "./_reads.ts";
-import {
-  expiry,
-  type MessageRecord,
-  type Retention,
-  toEntry,
-  trim,
-} from "./_records.ts";
+import { type Retention, toEntry } from "./_records.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
@@ -136,64 +130,33 @@ export class KvHistory implements History {
   /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
   async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
     const kv = await this.#kv;
-    const earlier = await findNonces(kv, room, drafts, this.#reader(room));
+    const read = this.#reader(room);
+    let known = await findNonces(kv, room, uncheckedDrafts(drafts), read);
     for (let attempt = 1;; attempt++) {
       const head = await this.#head(kv, room);
-      const results: Stored[] = [];
-      const seenInBatch = new Map<string, ChatMessage>();
-      const atomic = kv.atomic().check(
-        { key: ["head", room], versionstamp: head.versionstamp },
-        { key: ["epoch", room], versionstamp: head.epochVersionstamp },
+      const { atomic, results, lastId } = prepareAppend(
+        kv,
+        room,
+        head,
+        drafts,
+        known,
+        { ...this.#retention, now: this.#now(), nonceTtlMs: this.#nonceTtlMs },
       );
-      let lastId = head.lastId;
-      const ts = this.#now();
-      for (const draft of drafts) {
-        const nonceKey = draft.nonce === undefined
-          ? undefined
-          : JSON.stringify([draft.userId, draft.nonce]);
-        const original = nonceKey === undefined
-          ? undefined
-          : seenInBatch.get(nonceKey) ?? earlier.get(nonceKey);
-        if (original !== undefined) {
-          results.push({
-            // Retention may have deleted the original: its id is all that is left.
-            message: typeof original === "number"
-              ? messageOf(room, original, 0, { ...draft, text: "" })
-              : original,
-            duplicate: true,
-            epoch: head.epoch,
-          });
-          continue;
-        }
-        lastId++;
-        const message = messageOf(room, lastId, ts, draft);
-        const value: MessageRecord = {
-          ts,
-          user: draft.user,
-          userId: draft.userId,
-          text: draft.text,
-        };
-        if (draft.guest) value.guest = true;
-        if (draft.bot) value.bot = true;
-        atomic.set(
-          ["msg", room, lastId],
-          value,
-          expiry(ts, ts, this.#retention),
-        );
-        if (nonceKey !== undefined) {
-          seenInBatch.set(nonceKey, message);
-          atomic.set(["nonce", room, draft.userId, draft.nonce!], lastId, {
-            expireIn: this.#nonceTtlMs,
-          });
-        }
-        results.push({ message, duplicate: false, epoch: head.epoch });
-      }
       if (lastId === head.lastId) return results;
-      trim(atomic, room, head.lastId, lastId, this.#retention);
-      atomic.set(["head", room], lastId);
-      if (await this.#committed(room, head, lastId, atomic, attempt)) {
+      const commit = await commitOrBusy(atomic);
+      if (commit.ok) {
+        this.#stored(room, head, lastId, commit.versionstamp);
         return results;
       }
+      // Refused: a nonce of the batch is stored already, or another writer
+      // moved the head. A repeated request is answered at once.
+      this.#heads.delete(room);
+      const found = await findNonces(kv, room, drafts, read);
+      if (found.size > known.size && attempt < MAX_COMMIT_ATTEMPTS) {
+        known = found;
+        continue;
+      }
+      await this.#lostRace(room, attempt);
     }
   }
 
@@ -256,21 +219,37 @@ export class KvHistory implements History {
   ): Promise<boolean> {
     const commit = await commitOrBusy(atomic);
     if (commit.ok) {
-      this.#heads.set(room, {
-        ...head,
-        lastId,
-        versionstamp: commit.versionstamp,
-      });
+      this.#stored(room, head, lastId, commit.versionstamp);
       return true;
     }
     this.#heads.delete(room);
+    await this.#lostRace(room, attempt);
+    return false;
+  }
+
+  /** Caches the head a commit numbered up to `lastId` left. */
+  #stored(
+    room: string,
+    head: Head,
+    lastId: number,
+    versionstamp: string,
+  ): void {
+    this.#heads.set(room, { ...head, lastId, versionstamp });
+  }
+
+  /**
+   * Pauses after a commit lost a race to another writer, longer with each
+   * attempt, so racing writers spread out.
+   *
+   * @throws After {@linkcode MAX_COMMIT_ATTEMPTS} attempts.
+   */
+  async #lostRace(room: string, attempt: number): Promise<void> {
     await randomPause(Math.min(RETRY_PAUSE_MS * attempt, MAX_RETRY_PAUSE_MS));
     if (attempt >= MAX_COMMIT_ATTEMPTS) {
       throw new Error(
         `Cannot store entries: room "${room}" changed under ${attempt} attempts`,
       );
     }
-    return false;
   }
 
   /** The latest `limit` messages of `room`, oldest first. */

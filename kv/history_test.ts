@@ -50,3 +50,49 @@ Deno.test("KvHistory gives unique ids to two writers sharing one database", asyn
     }
   }
 });
+
+Deno.test("KvHistory stores a request sent to two writers at once only once", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".db" });
+  try {
+    await using a = new KvHistory(Deno.openKv(path));
+    await using b = new KvHistory(Deno.openKv(path));
+    // Numbered before both writers race, so each commit needs the nonce check.
+    await a.append("r", [{ userId: "u", user: "u", text: "first" }]);
+    await b.append("r", [{ userId: "u", user: "u", text: "second" }]);
+    const draft = { userId: "u", user: "u", text: "again", nonce: "n1" };
+    const [[fromA], [fromB]] = await Promise.all([
+      a.append("r", [draft]),
+      b.append("r", [draft]),
+    ]);
+    assert.equal(fromA!.message.id, fromB!.message.id);
+    assert.deepEqual(
+      [fromA!.duplicate, fromB!.duplicate].sort(),
+      [false, true],
+    );
+    const texts = (await a.latest("r", 10)).messages.map((m) => m.text);
+    assert.deepEqual(texts, ["first", "second", "again"]);
+  } finally {
+    await Deno.remove(path);
+    for (const suffix of ["-wal", "-shm"]) {
+      await Deno.remove(path + suffix).catch(() => {});
+    }
+  }
+});
+
+Deno.test("KvHistory answers repeated nonces past what one commit can check", async () => {
+  await using history = new KvHistory(Deno.openKv(":memory:"));
+  const drafts = Array.from({ length: 100 }, (_, i) => ({
+    userId: "u",
+    user: "u",
+    text: `m${i}`,
+    nonce: `n${i}`,
+  }));
+  const first = await history.append("r", drafts);
+  const again = await history.append("r", drafts);
+  assert.ok(again.every((stored) => stored.duplicate));
+  assert.deepEqual(
+    again.map((stored) => stored.message.id),
+    first.map((stored) => stored.message.id),
+  );
+  assert.equal((await history.latest("r", 200)).messages.length, 100);
+});

@@ -24,6 +24,7 @@ import {
   decodeEnvelope,
   encodeEnvelope,
   maxEnvelopeLength,
+  ownMark,
 } from "./envelope.ts";
 import type { RoomLog } from "../chat/history.ts";
 import { RoomSequencer } from "../chat/room_sequencer.ts";
@@ -64,6 +65,21 @@ export interface RedisBrokerOptions {
    * @default {new BusMetrics()}
    */
   metrics?: BusMetrics;
+  /**
+   * This process's id on the channel, which it skips when its own
+   * publications come back.
+   *
+   * @default {crypto.randomUUID()}
+   */
+  instanceId?: string;
+  /**
+   * Whether the store publishes log entries (messages, edits, deletions) on
+   * the channel itself, as `RedisHistory` does with a `bus`: `publish()`
+   * then hands them to local subscribers only.
+   *
+   * @default {false}
+   */
+  entriesPublished?: boolean;
 }
 
 /**
@@ -84,7 +100,7 @@ export interface RedisBrokerOptions {
  */
 export class RedisBroker implements Broker<Broadcast> {
   /** Identifies this process's publications, so it skips its own echoes. */
-  readonly instanceId: string = crypto.randomUUID();
+  readonly instanceId: string;
   /** What the bus did besides delivering: drops, resubscriptions, catch-ups. */
   readonly metrics: BusMetrics;
   #client: RedisClient;
@@ -94,6 +110,9 @@ export class RedisBroker implements Broker<Broadcast> {
   #subscribed = false;
   #subscription: Promise<void>;
   #maxEnvelopeLength: number;
+  #entriesPublished: boolean;
+  /** How this process's own envelopes name it, found without parsing them. */
+  #ownMark: string;
   #listener = (message: string) => this.#onMessage(message);
   /** Whether the subscriber connection was ready once: any later "ready" follows a drop. */
   #wasReady: boolean;
@@ -106,6 +125,9 @@ export class RedisBroker implements Broker<Broadcast> {
 
   /** Subscribes to the channel (now, or as soon as Redis is reachable). */
   constructor(options: RedisBrokerOptions) {
+    this.instanceId = options.instanceId ?? crypto.randomUUID();
+    this.#ownMark = ownMark(this.instanceId);
+    this.#entriesPublished = options.entriesPublished ?? false;
     this.#client = options.client;
     this.#subscriber = options.subscriber;
     this.#wasReady = this.#subscriber.isReady;
@@ -141,6 +163,8 @@ export class RedisBroker implements Broker<Broadcast> {
   /**
    * Publishes to every instance. A message is also handed to local
    * subscribers at once; a presence event is delivered locally and sent on.
+   * With `entriesPublished`, a log entry is only handed to local
+   * subscribers: the store published it.
    *
    * @throws {BrokerClosedError} After {@linkcode RedisBroker.close}.
    * @throws When Redis cannot take it; local subscribers still got it.
@@ -148,6 +172,7 @@ export class RedisBroker implements Broker<Broadcast> {
   async publish(room: string, message: Broadcast): Promise<void> {
     if (this.#closed) throw new BrokerClosedError();
     this.#sequencer.receive(room, message);
+    if (this.#entriesPublished && message.id !== null) return;
     await this.#client.publish(
       this.#channel,
       encodeEnvelope(room, this.instanceId, message),
@@ -201,8 +226,10 @@ export class RedisBroker implements Broker<Broadcast> {
   }
 
   #onMessage(raw: string): void {
+    // Its own envelopes come back too: skip them before decoding.
+    if (raw.includes(this.#ownMark)) return;
     const received = decodeEnvelope(raw, this.#maxEnvelopeLength);
-    if (!("broadcast" in received)) {
+    if (!("broadcasts" in received)) {
       this.metrics.drop(received.reason, {
         room: received.room,
         length: raw.length,
@@ -210,6 +237,8 @@ export class RedisBroker implements Broker<Broadcast> {
       return;
     }
     if (received.from === this.instanceId) return;
-    this.#sequencer.receive(received.room, received.broadcast);
+    for (const broadcast of received.broadcasts) {
+      this.#sequencer.receive(received.room, broadcast);
+    }
   }
 }

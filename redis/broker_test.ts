@@ -20,19 +20,28 @@ import {
 import { scrapeMetrics } from "../bench/soak_clients.ts";
 import { DEFAULT_CHANNEL, RedisBroker } from "./broker.ts";
 import type { RedisClient } from "./client.ts";
+import { decodeEnvelope, maxEnvelopeLength } from "./envelope.ts";
 import { RedisHistory } from "./history.ts";
+import { type Broadcast, broadcastOf } from "../chat/events.ts";
 
-/** One instance's broker and history, with its own two connections to `redis`. */
-async function instance(redis: RedisServer) {
+/**
+ * One instance's broker and history, with its own two connections to
+ * `redis`; with `scripted`, the history's scripts publish what they store,
+ * as a server's do.
+ */
+async function instance(redis: RedisServer, scripted = false) {
   const client: RedisClient = await createClient({ url: redis.url }).connect();
   const subscriber: RedisClient = await createClient({ url: redis.url })
     .connect();
-  const history = new RedisHistory(client);
+  const bus = { channel: DEFAULT_CHANNEL, from: crypto.randomUUID() };
+  const history = new RedisHistory(client, scripted ? { bus } : {});
   const broker = new RedisBroker({
     client,
     subscriber,
     log: history,
     sweepIntervalMs: 0,
+    instanceId: bus.from,
+    entriesPublished: scripted,
   });
   // One connection answers in order: once the subscriber answers a PING,
   // the broker's SUBSCRIBE has been answered too.
@@ -49,20 +58,26 @@ async function instance(redis: RedisServer) {
   };
 }
 
-brokerContract("RedisBroker", async () => {
-  const redis = await startRedis();
-  const a = await instance(redis);
-  const b = await instance(redis);
-  return {
-    a,
-    b,
-    async [Symbol.asyncDispose]() {
-      await a[Symbol.asyncDispose]();
-      await b[Symbol.asyncDispose]();
-      await redis[Symbol.asyncDispose]();
+for (const scripted of [false, true]) {
+  brokerContract(
+    scripted ? "RedisBroker, entries published by the store" : "RedisBroker",
+    async () => {
+      const redis = await startRedis();
+      const a = await instance(redis, scripted);
+      const b = await instance(redis, scripted);
+      return {
+        a,
+        b,
+        async [Symbol.asyncDispose]() {
+          await a[Symbol.asyncDispose]();
+          await b[Symbol.asyncDispose]();
+          await redis[Symbol.asyncDispose]();
+        },
+      };
     },
-  };
-}, SKIP_REDIS);
+    SKIP_REDIS,
+  );
+}
 
 Deno.test({
   name: "RedisHistory: another instance serves since and history pages",
@@ -125,6 +140,104 @@ Deno.test({
     await using _adaAgain = adaAgain;
     const repeat = await sendAndAck(adaAgain, "general", "once", "ada-1");
     assert.deepEqual([repeat.id, repeat.duplicate], [first.id, true]);
+  },
+});
+
+Deno.test({
+  name:
+    "RedisHistory with a bus: the scripts that store a message, an edit and a deletion publish them to the other instance",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    await using a = await instance(redis, true);
+    await using b = await instance(redis, true);
+    const controller = new AbortController();
+    const subscription = b.broker.subscribe("room", {
+      signal: controller.signal,
+    });
+    await b.broker.ready?.("room");
+    const author = { userId: "u", user: "Ada" };
+    const [stored] = await a.history.append("room", [
+      { ...author, text: 'hi / "there"' },
+    ]);
+    const edited = await a.history.amend("room", {
+      ...author,
+      type: "edit",
+      target: stored!.message.id,
+      text: "hello",
+    });
+    const deleted = await a.history.amend("room", {
+      ...author,
+      type: "delete",
+      target: stored!.message.id,
+    });
+    // A's broker only hands them to its own subscribers.
+    for (const entry of [stored!.message, edited.entry, deleted.entry]) {
+      await a.broker.publish("room", broadcastOf(entry, stored!.epoch));
+    }
+    const received: Broadcast[] = [];
+    while (received.length < 3) {
+      const { value } = await subscription.next();
+      received.push(...value!);
+    }
+    assert.deepEqual(
+      received.map((event) => JSON.parse(event.json)),
+      [stored!.message, edited.entry, deleted.entry],
+    );
+    assert.deepEqual(received.map((event) => event.plain), [
+      'hi / "there"',
+      null,
+      null,
+    ]);
+    assert.ok(received.every((event) => event.epoch === stored!.epoch));
+    controller.abort();
+    await subscription.return();
+  },
+});
+
+Deno.test({
+  name:
+    "RedisHistory with a bus: a stored batch is one envelope on the channel, split only past its size",
+  ignore: SKIP_REDIS,
+  async fn() {
+    await using redis = await startRedis();
+    const client: RedisClient = await createClient({ url: redis.url })
+      .connect();
+    const listener: RedisClient = await createClient({ url: redis.url })
+      .connect();
+    try {
+      const envelopes: string[] = [];
+      const marked = Promise.withResolvers<void>();
+      await listener.subscribe(DEFAULT_CHANNEL, (raw) => {
+        if (raw === "mark") marked.resolve();
+        else envelopes.push(raw);
+      });
+      const history = new RedisHistory(client, {
+        bus: { channel: DEFAULT_CHANNEL, from: "a" },
+      });
+      const draft = (text: string) => ({ userId: "u", user: "Ada", text });
+      await history.append("room", ["one", "two", "three"].map(draft));
+      // Long enough that three of them pass ENTRIES_ENVELOPE_CHARS together.
+      const long = "x".repeat(600);
+      await history.append(
+        "room",
+        [1, 2, 3, 4].map((i) => draft(`${i}${long}`)),
+      );
+      // One connection delivers in order: the mark comes after the scripts' envelopes.
+      await client.publish(DEFAULT_CHANNEL, "mark");
+      await marked.promise;
+
+      const decoded = envelopes.map((raw) => {
+        assert.ok(raw.length <= maxEnvelopeLength(4096));
+        const received = decodeEnvelope(raw, maxEnvelopeLength(4096));
+        assert.ok("broadcasts" in received, raw);
+        return received.broadcasts.map((broadcast) => broadcast.id);
+      });
+      assert.deepEqual(decoded, [[1, 2, 3], [4, 5], [6, 7]]);
+    } finally {
+      client.destroy();
+      listener.destroy();
+    }
   },
 });
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { createClient, type RedisClientType } from "redis";
 import { log } from "../observability/log.ts";
 
@@ -79,4 +80,38 @@ export function connectRedis(url: string): RedisClients {
       subscriber.destroy();
     },
   };
+}
+
+/** SHA1 of each script run so far, by its text. */
+const scriptHashes = new Map<string, string>();
+
+/**
+ * Runs a Lua script by its SHA1 (`EVALSHA`), and sends its text (`EVAL`,
+ * which also caches it in Redis) only when Redis does not have it: a script
+ * run on every message should not travel, nor be hashed by Redis, each time.
+ *
+ * @param client The connection.
+ * @param script The script's text.
+ * @param options Its keys and arguments.
+ * @returns The script's reply.
+ * @throws What the script or the connection throws.
+ */
+export async function runScript(
+  client: RedisClient,
+  script: string,
+  options: { keys: string[]; arguments: string[] },
+): Promise<unknown> {
+  let sha = scriptHashes.get(script);
+  if (sha === undefined) {
+    sha = createHash("sha1").update(script).digest("hex");
+    scriptHashes.set(script, sha);
+  }
+  try {
+    return await client.evalSha(sha, options);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) {
+      throw error;
+    }
+    return await client.eval(script, options);
+  }
 }

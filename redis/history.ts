@@ -34,22 +34,17 @@ import {
 } from "../chat/history.ts";
 import { mergeById, missesMessages, pageOf } from "../chat/pages.ts";
 import type { ChatMessage, LogEntry } from "../chat/events.ts";
-import type { RedisClient } from "./client.ts";
+import { type RedisClient, runScript } from "./client.ts";
+import { parseEntry, toArray, toHead } from "./_entries.ts";
+import { keys, POSITION_SCRIPT, type RoomKeys } from "./_history_scripts.ts";
 import {
-  amendedOf,
-  authorFields,
-  parseEntry,
-  storedOf,
-  toArray,
-  toHead,
-} from "./_entries.ts";
-import {
-  AMEND_SCRIPT,
-  APPEND_SCRIPT,
-  keys,
-  POSITION_SCRIPT,
-  type RoomKeys,
-} from "./_history_scripts.ts";
+  amendEntry,
+  appendEntries,
+  type Bus,
+  type WriteSettings,
+} from "./_writes.ts";
+
+export type { Bus } from "./_writes.ts";
 
 /** Options for {@linkcode RedisHistory}. */
 export interface RedisHistoryOptions {
@@ -90,6 +85,15 @@ export interface RedisHistoryOptions {
    * @default {new BusMetrics()}
    */
   metrics?: BusMetrics;
+  /**
+   * The bus every instance listens on: each stored entry is published there
+   * by the script that stores it, in one round trip and with no gap between
+   * storing and telling (the broker then delivers entries only locally:
+   * `RedisBrokerOptions.entriesPublished`).
+   *
+   * @default {undefined (entries are not published here)}
+   */
+  bus?: Bus;
 }
 
 /** A transaction being built on the client. */
@@ -113,63 +117,35 @@ type Multi = ReturnType<RedisClient["multi"]>;
  */
 export class RedisHistory implements History {
   #client: RedisClient;
-  #maxMessages: number;
+  #writes: WriteSettings;
   #maxAgeMs: number;
-  #nonceTtlMs: number;
-  #maxEdits: number;
   #now: () => number;
   #metrics: BusMetrics;
 
   /** Uses `client`, which the caller owns and closes. */
   constructor(client: RedisClient, options: RedisHistoryOptions = {}) {
     this.#client = client;
-    this.#maxMessages = options.maxMessages ?? 10_000;
     this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
-    this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
-    this.#maxEdits = options.maxEdits ?? DEFAULT_MAX_EDITS;
     this.#now = options.now ?? Date.now;
+    this.#writes = {
+      maxMessages: options.maxMessages ?? 10_000,
+      maxAgeMs: this.#maxAgeMs,
+      nonceTtlMs: options.nonceTtlMs ?? 600_000,
+      maxEdits: options.maxEdits ?? DEFAULT_MAX_EDITS,
+      now: this.#now,
+      bus: options.bus,
+    };
     this.#metrics = options.metrics ?? new BusMetrics();
   }
 
   /** Stores `drafts` in one atomic script; see {@linkcode History.append}. */
-  async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
-    if (drafts.length === 0) return [];
-    const { head, log, epoch: epochKey, nonce, amendments } = keys(room);
-    const args = [...this.#writeArguments(), nonce, newEpoch()];
-    for (const draft of drafts) {
-      args.push(
-        authorFields(draft),
-        JSON.stringify(draft.text),
-        draft.nonce === undefined
-          ? ""
-          : JSON.stringify([draft.userId, draft.nonce]),
-      );
-    }
-    const reply = await this.#client.eval(APPEND_SCRIPT, {
-      keys: [head, log, epochKey, amendments],
-      arguments: args,
-    });
-    return storedOf(room, reply, drafts);
+  append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
+    return appendEntries(this.#client, room, drafts, this.#writes);
   }
 
   /** Stores an edit or a deletion in one script; see {@linkcode History.amend}. */
-  async amend(room: string, amendment: Amendment): Promise<Amended> {
-    const roomKeys = keys(room);
-    const reply = await this.#client.eval(AMEND_SCRIPT, {
-      keys: [roomKeys.head, roomKeys.log, roomKeys.epoch, roomKeys.amendments],
-      arguments: [
-        ...this.#writeArguments(),
-        amendment.nonce === undefined ? "" : roomKeys.nonce +
-          JSON.stringify([amendment.userId, amendment.nonce]),
-        newEpoch(),
-        amendment.type,
-        String(amendment.target),
-        authorFields(amendment),
-        amendment.type === "edit" ? JSON.stringify(amendment.text) : "",
-        String(this.#maxEdits),
-      ],
-    });
-    return amendedOf(room, reply, amendment);
+  amend(room: string, amendment: Amendment): Promise<Amended> {
+    return amendEntry(this.#client, room, amendment, this.#writes);
   }
 
   /** The current state of message `id`; see {@linkcode History.message}. */
@@ -293,7 +269,7 @@ export class RedisHistory implements History {
   /** Where the room's log stands; see {@linkcode History.position}. */
   async position(room: string, seen?: RoomPosition): Promise<RoomPosition> {
     const { head, epoch } = keys(room);
-    const reply = await this.#client.eval(POSITION_SCRIPT, {
+    const reply = await runScript(this.#client, POSITION_SCRIPT, {
       keys: [head, epoch],
       arguments: [
         newEpoch(),
@@ -335,16 +311,6 @@ export class RedisHistory implements History {
       throw new TypeError("Cannot read history: unexpected reply from Redis");
     }
     return [epoch, ...replies];
-  }
-
-  /** The arguments every write script starts with. */
-  #writeArguments(): string[] {
-    return [
-      String(this.#now()),
-      String(this.#maxMessages),
-      String(this.#maxAgeMs),
-      String(this.#nonceTtlMs),
-    ];
   }
 
   #messagePage(

@@ -23,7 +23,7 @@ import {
   unbanRecord,
 } from "../chat/moderation.ts";
 import { parseBan, parseRecord } from "../chat/parse_moderation.ts";
-import type { RedisClient } from "./client.ts";
+import { type RedisClient, runScript } from "./client.ts";
 
 /** The stream of the moderation record. */
 const RECORD_KEY = "chat:moderation";
@@ -117,7 +117,7 @@ export class RedisModeration implements ModerationStore {
     by: Actor,
   ): Promise<ModerationRecord | undefined> {
     const record = unbanRecord(userId, room, by, this.#now());
-    const id = await this.#client.eval(UNBAN_SCRIPT, {
+    const id = await runScript(this.#client, UNBAN_SCRIPT, {
       keys: [bansKey(room), RECORD_KEY],
       arguments: [
         userId,

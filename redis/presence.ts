@@ -16,7 +16,7 @@ import { log } from "../observability/log.ts";
 import { byName, type Member } from "../chat/events.ts";
 import { parseMember } from "../chat/parse_event.ts";
 import { ConnectionCounts, type Presence } from "../chat/presence.ts";
-import type { RedisClient } from "./client.ts";
+import { type RedisClient, runScript } from "./client.ts";
 
 /** Options for {@linkcode RedisPresence}. */
 export interface RedisPresenceOptions {
@@ -133,7 +133,7 @@ export class RedisPresence implements Presence {
   /** Removes one local connection; `true` when no instance has the user in `room` any more. */
   async leave(room: string, member: Member): Promise<boolean> {
     if (!this.#counts.remove(room, member)) return false;
-    const left = await this.#client.eval(LEAVE_SCRIPT, {
+    const left = await runScript(this.#client, LEAVE_SCRIPT, {
       keys: keys(room, member.id),
       arguments: [this.instanceId, member.id, String(this.#now())],
     });
@@ -229,7 +229,7 @@ export class RedisPresence implements Presence {
     if (!this.#client.isReady) return;
     await Promise.all(
       entries.map(([room, member]) =>
-        this.#client.eval(LEAVE_SCRIPT, {
+        runScript(this.#client, LEAVE_SCRIPT, {
           keys: keys(room, member.id),
           arguments: [this.instanceId, member.id, String(this.#now())],
         })
@@ -247,7 +247,7 @@ export class RedisPresence implements Presence {
     member: Member,
     rename: boolean,
   ): Promise<number> {
-    const count = await this.#client.eval(JOIN_SCRIPT, {
+    const count = await runScript(this.#client, JOIN_SCRIPT, {
       keys: keys(room, member.id),
       arguments: [
         this.instanceId,

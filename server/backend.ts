@@ -16,7 +16,7 @@ import { KvHistory } from "../kv/history.ts";
 import { KvPresence } from "../kv/presence.ts";
 import { MemoryPresence, type Presence } from "../chat/presence.ts";
 import type { Broadcast } from "../chat/events.ts";
-import { RedisBroker } from "../redis/broker.ts";
+import { DEFAULT_CHANNEL, RedisBroker } from "../redis/broker.ts";
 import { connectRedis } from "../redis/client.ts";
 import { RedisHistory } from "../redis/history.ts";
 import { RedisPresence } from "../redis/presence.ts";
@@ -160,9 +160,12 @@ function openRedisBackend(config: Config): Backend {
   const redis = connectRedis(config.redisUrl);
   const { client } = redis;
   const busMetrics = new BusMetrics();
+  // The history's scripts publish what they store on the brokers' channel.
+  const bus = { channel: DEFAULT_CHANNEL, from: crypto.randomUUID() };
   const history = new RedisHistory(client, {
     ...historyOptions(config),
     metrics: busMetrics,
+    bus,
   });
   const broker = new RedisBroker({
     client,
@@ -170,6 +173,8 @@ function openRedisBackend(config: Config): Backend {
     log: history,
     maxMessageBytes: config.maxMessageBytes,
     metrics: busMetrics,
+    instanceId: bus.from,
+    entriesPublished: true,
   });
   const presence = new RedisPresence(client, {
     ttlMs: config.presenceTtl * 1000,

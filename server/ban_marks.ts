@@ -27,7 +27,8 @@ const EVERY_ROOM = "*";
  * ```
  */
 export class BanMarks {
-  #marks = new Map<string, number | null>();
+  /** Made at the first mark: most connections are never banned, and an empty map is ~180 bytes. */
+  #marks: Map<string, number | null> | undefined;
   #now: () => number;
 
   /** No bans yet; `now` tells when they end. */
@@ -37,12 +38,13 @@ export class BanMarks {
 
   /** Marks a ban of `room` (every room for `null`) that ends at `until` (never for `null`). */
   add(room: string | null, until: number | null): void {
+    this.#marks ??= new Map();
     this.#marks.set(room ?? EVERY_ROOM, until);
   }
 
   /** Forgets the ban of `room` (every room for `null`). */
   remove(room: string | null): void {
-    this.#marks.delete(room ?? EVERY_ROOM);
+    this.#marks?.delete(room ?? EVERY_ROOM);
   }
 
   /**
@@ -52,6 +54,7 @@ export class BanMarks {
    * @returns When the ban ends (`null`: never), or `undefined` for none.
    */
   until(room: string): number | null | undefined {
+    if (this.#marks === undefined) return undefined;
     for (const key of [room, EVERY_ROOM]) {
       const until = this.#marks.get(key);
       if (until === undefined) continue;

@@ -15,6 +15,7 @@ import {
   Registry,
 } from "../observability/metrics.ts";
 import type { BusMetrics } from "../chat/bus_metrics.ts";
+import { utf8Length } from "../chat/events.ts";
 import type { ConnectionMode } from "./protocol.ts";
 
 /** Where {@linkcode ChatMetrics} reads its gauges at scrape time. */
@@ -29,18 +30,10 @@ export interface MetricsSources {
   bus?: BusMetrics;
 }
 
-const encoder = new TextEncoder();
-
 function byteLength(
   data: string | ArrayBuffer | Blob | ArrayBufferView,
 ): number {
-  if (typeof data === "string") {
-    // Most frames are ASCII; only encode the rest to count their bytes.
-    // deno-lint-ignore no-control-regex
-    return /^[\x00-\x7f]*$/.test(data)
-      ? data.length
-      : encoder.encode(data).length;
-  }
+  if (typeof data === "string") return utf8Length(data);
   if (data instanceof Blob) return data.size;
   return data.byteLength;
 }
@@ -74,7 +67,7 @@ function openFileDescriptors(): number | undefined {
  * import { ChatMetrics } from "./chat_metrics.ts";
  *
  * const metrics = new ChatMetrics({ connections: () => [], subscribers: () => 0 });
- * metrics.onFrameSent("json", '{"type":"pong"}', 0);
+ * metrics.onFramesSent("json", 1, 15, 0);
  * assert.match(metrics.render(), /^chat_frames_sent_total\{protocol="json"\} 1$/m);
  * ```
  */
@@ -278,11 +271,6 @@ export class ChatMetrics {
     const received = this.#received[protocol];
     received.frames.inc();
     received.bytes.inc(byteLength(data));
-  }
-
-  /** A frame carrying `messages` chat messages went to a client. */
-  onFrameSent(protocol: ConnectionMode, frame: string, messages: number): void {
-    this.onFramesSent(protocol, 1, byteLength(frame), messages);
   }
 
   /**

@@ -72,7 +72,7 @@ export class Memberships {
   /** Forgets a join that did not complete: `feed` is the room's only if it still is. */
   abandon(room: string, feed: RoomFeed): void {
     if (this.#rooms.get(room) === feed) this.#rooms.delete(room);
-    feed.controller.abort();
+    feed.end();
   }
 
   /** Leaves `room`, telling its members once the join had completed. */
@@ -80,7 +80,7 @@ export class Memberships {
     const feed = this.#rooms.get(room);
     if (!feed) return;
     this.#rooms.delete(room);
-    feed.controller.abort();
+    feed.end();
     // A join still in flight undoes its own presence when it completes.
     if (!feed.ready) return;
     this.#options.chat.leave(room, feed.member).catch((error) =>

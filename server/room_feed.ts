@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SlowConsumerError } from "../broker.ts";
+import { type BatchReceiver, SlowConsumerError } from "../broker.ts";
 import type { Broadcast, Member } from "../chat/events.ts";
 import type { Joined } from "../chat/chat.ts";
 import type { DrainWatcher } from "./drain_watcher.ts";
@@ -28,7 +28,7 @@ export interface FeedContext {
 
 /** What {@linkcode RoomFeed.subscribeOptions} gives `Chat.join()`. */
 export interface FeedSubscribeOptions {
-  deliver: (batch: readonly Broadcast[]) => boolean;
+  receiver: BatchReceiver<Broadcast>;
   signal: AbortSignal;
   maxQueueLength: number;
   onSlowConsumer: () => void;
@@ -39,7 +39,7 @@ export interface FeedSubscribeOptions {
  * {@linkcode RoomFeed.deliver} directly while the feed's loop is parked; the
  * loop sends only what that refused, and waits for the send buffer to drain.
  */
-export class RoomFeed {
+export class RoomFeed implements BatchReceiver<Broadcast> {
   /** Ends this membership's subscription. */
   readonly controller: AbortController = new AbortController();
   /** Who the connection is present in the room as. */
@@ -47,20 +47,24 @@ export class RoomFeed {
   /** Whether the join completed, so presence must be undone on leave. */
   ready = false;
   #context: FeedContext;
-  /** Set by {@linkcode RoomFeed.start}; until then deliveries are refused. */
-  #started = false;
+  /** The context's writer, kept here too: a delivery then reads one object less. */
+  #writer: SocketWriter;
+  /**
+   * Whether direct deliveries are taken: started, not paused, not ended.
+   * One field, so the common delivery checks one thing.
+   */
+  #open = false;
   /** Live messages up to this id were in the history sent on joining; 0 once past them. */
   #lastHistoryId = 0;
   /** The epoch of the ids the client has; `""` when it has none (plain text). */
   #epoch = "";
   /** Whether the announcement of this connection's own arrival is still to be skipped. */
   #skipOwnArrival = false;
-  /** Set when a direct delivery left the send buffer over its bound: wait for it to drain before sending more. */
-  #paused = false;
 
   /** A feed for `context`'s connection, present in the room as `member`. */
   constructor(context: FeedContext, member: Member) {
     this.#context = context;
+    this.#writer = context.writer;
     this.member = member;
   }
 
@@ -69,10 +73,16 @@ export class RoomFeed {
     return this.controller.signal.aborted;
   }
 
+  /** Ends the room's subscription: the room was left or the connection ended. */
+  end(): void {
+    this.#open = false;
+    this.controller.abort();
+  }
+
   /** Subscription options that bind the room's subscription to this feed. */
   subscribeOptions(): FeedSubscribeOptions {
     return {
-      deliver: (batch) => this.deliver(batch),
+      receiver: this,
       // The connection's end aborts every feed, so the feed's own signal is
       // enough; AbortSignal.any() would keep a dependent signal and its
       // bookkeeping per room for the socket's life.
@@ -93,15 +103,14 @@ export class RoomFeed {
     this.#lastHistoryId = joined.lastHistoryId;
     this.#epoch = joined.history.epoch;
     // Plain-text clients see no presence, so there is no arrival to skip.
-    this.#skipOwnArrival = joined.announced &&
-      this.#context.writer.mode === "json";
-    this.#started = true;
+    this.#skipOwnArrival = joined.announced && this.#writer.mode === "json";
+    this.#open = !this.ended;
     this.#pump(joined.subscription);
   }
 
   /**
    * Sends a batch the broker hands over directly (see
-   * `SubscribeOptions.deliver` in broker.ts); refuses it before the feed has
+   * `SubscribeOptions.receiver` in broker.ts); refuses it before the feed has
    * started, while the send buffer drains, or once the room is left, so that
    * the loop deals with it.
    *
@@ -109,17 +118,17 @@ export class RoomFeed {
    * @returns Whether the batch was taken.
    */
   deliver(batch: readonly Broadcast[]): boolean {
-    if (!this.#started || this.#paused || !this.#canSend()) return false;
-    const writer = this.#context.writer;
+    if (!this.#open) return false;
+    const writer = this.#writer;
     // The bound is the socket's, shared by all its rooms: a room must not
     // add to a buffer another room has already filled.
-    if (writer.overBound) {
-      this.#paused = true;
+    if (!writer.open || writer.overBound) {
+      this.#open = false;
       return false;
     }
     try {
       this.#send(batch);
-      if (writer.overBound) this.#paused = true;
+      if (writer.overBound) this.#open = false;
     } catch (error) {
       // Never throw into the broker, which is delivering to others too.
       this.#context.fail("connection.deliver_failed", error);
@@ -128,21 +137,25 @@ export class RoomFeed {
   }
 
   async #pump(subscription: Joined["subscription"]): Promise<void> {
-    const { writer, drainWatcher } = this.#context;
+    const writer = this.#writer;
+    const { drainWatcher } = this.#context;
     const { socket, maxBufferedBytes } = writer;
     const signal = this.controller.signal;
     try {
       for await (const batch of subscription) {
         if (!this.#canSend()) break;
-        if (this.#paused || writer.overBound) {
+        // Closed by a delivery that found the buffer over its bound, or
+        // that left it so: wait for it to drain to half first.
+        if (!this.#open || writer.overBound) {
           await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
-          this.#paused = false;
           if (!this.#canSend()) break;
         }
         this.#send(batch);
         if (writer.overBound) {
           await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
         }
+        // Drained: the broker may hand batches over directly again.
+        this.#open = this.#canSend();
       }
     } catch (error) {
       if (error instanceof SlowConsumerError || this.ended) return;
@@ -151,8 +164,7 @@ export class RoomFeed {
   }
 
   #canSend(): boolean {
-    return this.#context.writer.socket.readyState === WebSocket.OPEN &&
-      !this.ended;
+    return this.#writer.open && !this.ended;
   }
 
   /**
@@ -166,16 +178,21 @@ export class RoomFeed {
       batch = this.#filter(batch);
       if (batch.length === 0) return;
     }
-    this.#context.writer.sendBatch(batch);
+    this.#writer.sendBatch(batch);
   }
 
   /** Whether `batch` holds a `reset`, or a message of an epoch the client is not in. */
   #offEpoch(batch: readonly Broadcast[]): boolean {
-    if (this.#epoch === "") return false;
-    return batch.some((event) =>
-      event.epoch !== undefined &&
-      (event.id === null || event.epoch !== this.#epoch)
-    );
+    const epoch = this.#epoch;
+    if (epoch === "") return false;
+    // A loop, not some(): no closure per delivery.
+    for (const event of batch) {
+      if (
+        event.epoch !== undefined &&
+        (event.id === null || event.epoch !== epoch)
+      ) return true;
+    }
+    return false;
   }
 
   #filter(batch: readonly Broadcast[]): Broadcast[] {

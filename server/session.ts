@@ -27,12 +27,8 @@ import type { Credential, Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
 import { Budget } from "./budget.ts";
 import { Memberships } from "./memberships.ts";
-import {
-  type JoinContext,
-  joinRoom,
-  nameFree,
-  nameTaken,
-} from "./room_join.ts";
+import { memberOf, SessionContext } from "./_session_context.ts";
+import { joinRoom, nameFree, nameTaken } from "./room_join.ts";
 import { amendMessage } from "./message_actions.ts";
 import { sendDirectory } from "./directory_request.ts";
 import { moderate } from "./moderation_requests.ts";
@@ -92,7 +88,7 @@ export class Session {
   /** Requests that arrived while a sign-in was being verified, in order. */
   #waiting: ClientMessage[] | undefined;
   #budget: Budget;
-  #context: JoinContext;
+  #context: SessionContext;
 
   /** A session for one connection. */
   constructor(options: SessionOptions) {
@@ -107,26 +103,18 @@ export class Session {
       close: options.close,
       now,
     });
-    const { credentials } = options;
-    this.#context = {
+    this.#context = new SessionContext({
       connectionId: options.id,
-      get identity() {
-        return credentials.identity;
-      },
-      get member() {
-        return memberOf(credentials.identity);
-      },
+      credentials: options.credentials,
       writer: options.feeds.writer,
-      refuse: (error) => this.refuse(error),
+      refuser: this,
       chat: options.chat,
       moderator: options.moderator,
-      editWindow: options.config.editWindow,
-      now,
       rooms: this.#rooms,
       config: options.config,
-      mayUse: (room) => credentials.mayUse(room),
+      now,
       closed: options.closed,
-    };
+    });
   }
 
   /** Who the connection is now. */
@@ -610,9 +598,4 @@ export class Session {
       },
     );
   }
-}
-
-/** A user as room members see them. */
-function memberOf({ id, name, guest }: Identity): Member {
-  return guest ? { id, name, guest } : { id, name };
 }

@@ -31,7 +31,49 @@ export interface SocketWriterOptions {
   metrics?: ChatMetrics;
 }
 
-/** Writes frames to one socket; the only place that calls its `send()`. */
+/**
+ * The last batch encoded as one JSON frame, and that frame with its bytes. A
+ * room's batch goes to each of its members in turn (`broker.ts` hands the
+ * same array to all), so it is encoded once, not once per member; batches
+ * are never changed once handed over.
+ */
+let encoded: { batch: readonly Broadcast[]; frame: string; bytes: number } = {
+  batch: [],
+  frame: "",
+  bytes: 0,
+};
+
+/** One JSON frame for `batch` (the event itself, or a JSON array of events), with its UTF-8 bytes. */
+function jsonFrame(
+  batch: readonly Broadcast[],
+): { frame: string; bytes: number } {
+  if (encoded.batch === batch) return encoded;
+  if (batch.length === 1) {
+    const only = batch[0]!;
+    const bytes = only.jsonBytes ?? utf8Length(only.json);
+    encoded = { batch, frame: only.json, bytes };
+    return encoded;
+  }
+  const frames: string[] = [];
+  // Brackets and commas: one byte each, n + 1 of them.
+  let bytes = batch.length + 1;
+  for (const broadcast of batch) {
+    frames.push(broadcast.json);
+    bytes += broadcast.jsonBytes ?? utf8Length(broadcast.json);
+  }
+  encoded = { batch, frame: batchFrame(frames), bytes };
+  return encoded;
+}
+
+/**
+ * Writes frames to one socket; the only place that calls its `send()`.
+ *
+ * Deno's `bufferedAmount` is a native call; the writer reads it only when
+ * the bytes it wrote since the last reading could have crossed a bound. The
+ * buffer only shrinks between writes, so the last reading plus what was
+ * written since is an upper bound, and each decision is the one a reading
+ * would give.
+ */
 export class SocketWriter {
   /** The socket written to. */
   readonly socket: WebSocket;
@@ -42,6 +84,8 @@ export class SocketWriter {
   #onSlowConsumer: () => void;
   #metrics?: ChatMetrics;
   #ended = false;
+  /** At least `bufferedAmount`: its last reading plus the bytes sent since. */
+  #buffered = 0;
 
   /** Writes to `socket`. */
   constructor(socket: WebSocket, options: SocketWriterOptions) {
@@ -60,9 +104,21 @@ export class SocketWriter {
     this.#ended = true;
   }
 
+  /** Whether frames can be written: the connection goes on and its socket is open. */
+  get open(): boolean {
+    return !this.#ended && this.socket.readyState === WebSocket.OPEN;
+  }
+
   /** Whether the send buffer holds more than {@linkcode SocketWriter.maxBufferedBytes}. */
   get overBound(): boolean {
-    return this.socket.bufferedAmount > this.maxBufferedBytes;
+    return this.#over(this.maxBufferedBytes);
+  }
+
+  /** Whether the send buffer holds more than `bytes`, read only when it may. */
+  #over(bytes: number): boolean {
+    if (this.#buffered <= bytes) return false;
+    this.#buffered = this.socket.bufferedAmount;
+    return this.#buffered > bytes;
   }
 
   /**
@@ -75,15 +131,15 @@ export class SocketWriter {
    */
   reply(event: ServerEvent): void {
     if (this.#ended || this.socket.readyState !== WebSocket.OPEN) return;
-    if (
-      this.socket.bufferedAmount > this.maxBufferedBytes * REPLY_BUFFER_FACTOR
-    ) {
+    if (this.#over(this.maxBufferedBytes * REPLY_BUFFER_FACTOR)) {
       this.#onSlowConsumer();
       return;
     }
     const frame = JSON.stringify(event);
+    const bytes = utf8Length(frame);
     this.socket.send(frame);
-    this.#metrics?.onFrameSent(this.mode, frame, 0);
+    this.#buffered += bytes;
+    this.#metrics?.onFramesSent(this.mode, 1, bytes, 0);
   }
 
   /**
@@ -116,23 +172,9 @@ export class SocketWriter {
   }
 
   #sendJsonBatch(batch: readonly Broadcast[]): void {
-    let frame: string;
-    let bytes: number;
-    if (batch.length === 1) {
-      const only = batch[0]!;
-      frame = only.json;
-      bytes = only.jsonBytes ?? utf8Length(frame);
-    } else {
-      const frames: string[] = [];
-      // Brackets and commas: one byte each, n + 1 of them.
-      bytes = batch.length + 1;
-      for (const broadcast of batch) {
-        frames.push(broadcast.json);
-        bytes += broadcast.jsonBytes ?? utf8Length(broadcast.json);
-      }
-      frame = batchFrame(frames);
-    }
+    const { frame, bytes } = jsonFrame(batch);
     this.socket.send(frame);
+    this.#buffered += bytes;
     this.#metrics?.onFramesSent("json", 1, bytes, batch.length);
   }
 
@@ -147,6 +189,7 @@ export class SocketWriter {
       frames++;
       bytes += broadcast.plainBytes ?? utf8Length(text);
     }
+    this.#buffered += bytes;
     this.#metrics?.onFramesSent("plain", frames, bytes, frames);
   }
 }

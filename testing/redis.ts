@@ -46,6 +46,8 @@ export const SKIP_REDIS: boolean = (() => {
 /** A `redis-server` child process; dispose it to stop it. */
 export interface RedisServer extends AsyncDisposable {
   port: number;
+  /** Process id of the running server, for `/proc/PID/stat`. */
+  readonly pid: number;
   /** `redis://127.0.0.1:PORT` */
   url: string;
   /** Kills the server at once (SIGKILL), as a crash would. */
@@ -63,6 +65,19 @@ export interface StartRedisOptions {
    * @default {false}
    */
   durable?: boolean;
+  /**
+   * CPU core to pin the server to with `taskset` (the benchmark's servers
+   * share one), or `null` for none.
+   *
+   * @default {null}
+   */
+  core?: number | null;
+  /**
+   * Folder the server's own temporary folder goes in.
+   *
+   * @default {"the system's temporary folder"}
+   */
+  parentDir?: string;
 }
 
 function freePort(): number {
@@ -83,7 +98,10 @@ export async function startRedis(
   options: StartRedisOptions = {},
 ): Promise<RedisServer> {
   const port = freePort();
-  const dir = await Deno.makeTempDir({ prefix: "chat_redis_" });
+  const dir = await Deno.makeTempDir({
+    prefix: "chat_redis_",
+    dir: options.parentDir,
+  });
   const args = [
     "--port",
     String(port),
@@ -100,9 +118,13 @@ export async function startRedis(
   let child: Deno.ChildProcess | null = null;
   let output: Promise<string> = Promise.resolve("");
 
+  const command = options.core === undefined || options.core === null
+    ? ["redis-server", ...args]
+    : ["taskset", "-c", String(options.core), "redis-server", ...args];
+
   async function launch(): Promise<void> {
-    const process = new Deno.Command("redis-server", {
-      args,
+    const process = new Deno.Command(command[0]!, {
+      args: command.slice(1),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -151,6 +173,12 @@ export async function startRedis(
   await launch();
   return {
     port,
+    get pid() {
+      if (child === null) {
+        throw new Error("Cannot read pid: redis-server is stopped");
+      }
+      return child.pid;
+    },
     url: `redis://127.0.0.1:${port}`,
     kill,
     async restart() {
