@@ -224,10 +224,22 @@ Deno.test("main.ts with CHAT_SOCKET_REAPER tears down the socket of a cut-off pe
 
 Deno.test("main.ts without CHAT_SOCKET_REAPER keeps that socket until the peer reads", async () => {
   await using child = await spawnServer([...STALLING, "--accept-loop", "own"]);
+  await using reaping = await spawnServer(
+    [...STALLING, "--accept-loop", "own", "--socket-reaper", "true"],
+    { permissions: await taskPermissions("start:reaper") },
+  );
   const port = Number(new URL(child.url).port);
   using peer = await stalledPeer(child);
-  // Twice the reaper's bound (the close timeout, then a sweep) and more.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // The same cut-off, later, on a server with the reaper: once that one is
+  // torn down, this one would have been too.
+  using _reaped = await stalledPeer(reaping);
+  await waitFor(
+    async () =>
+      /^chat_sockets_torn_down_total 1$/m.test(
+        await metrics(Number(new URL(reaping.url).port)),
+      ),
+    `the teardown:\n${reaping.stderr()}`,
+  );
   assert.match(await metrics(port), /^chat_tcp_connections 2$/m);
   // The socket lived on: reading, the peer gets its data and the close code.
   assert.equal(await peer.closeCode(), 1013);
