@@ -199,18 +199,24 @@ function pendingStatus(entry) {
   }
   const reason = document.createElement("span");
   reason.textContent = `Not sent: ${entry.error}`;
-  const retry = document.createElement("button");
-  retry.type = "button";
-  retry.className = "link";
-  retry.dataset.action = "retry";
-  retry.dataset.nonce = entry.nonce;
-  retry.textContent = "Retry";
-  const discard = document.createElement("button");
-  discard.type = "button";
-  discard.className = "link";
-  discard.dataset.action = "discard";
-  discard.dataset.nonce = entry.nonce;
-  discard.textContent = "Discard";
+  const retry = pendingAction("retry", "Retry", entry.nonce);
+  const discard = pendingAction("discard", "Discard", entry.nonce);
   status.append(reason, " ", retry, " ", discard);
   return status;
+}
+
+/**
+ * A button that acts on an own message not yet stored (the page handles its clicks).
+ * @param {"retry" | "discard"} action
+ * @param {string} label
+ * @param {string} nonce the message's outbox key
+ */
+function pendingAction(action, label, nonce) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link";
+  button.dataset.action = action;
+  button.dataset.nonce = nonce;
+  button.textContent = label;
+  return button;
 }
