@@ -9,6 +9,7 @@ import { ChatClient, StorageOutbox } from "./client/mod.js";
 import { ActionDialog } from "./action_dialog.js";
 import { notificationBody, shouldNotify, titleFor } from "./attention.js";
 import { Composer } from "./composer.js";
+import { showConnection } from "./connection_status.js";
 import { Directory } from "./directory.js";
 import { Drawer } from "./drawer.js";
 import { EndedPanel } from "./ended_panel.js";
@@ -27,6 +28,7 @@ import { MessageMenu } from "./message_menu.js";
 import { NameDialog } from "./name_dialog.js";
 import { Notices } from "./notices.js";
 import { Notifier } from "./notifier.js";
+import { listenToNotifyToggle } from "./notify_toggle.js";
 import { hashFor } from "./room_hash.js";
 import { RoomHeader } from "./room_header.js";
 import { RoomView } from "./room_view.js";
@@ -375,18 +377,10 @@ function updateTitle() {
   document.title = titleFor(rooms.labelFor(rooms.current), unread);
 }
 
+/** Shows the connection's state; anything not sent yet must say it waits. */
 function showStatus() {
-  const now = client.state;
-  // The socket's state is the truth; "offline" only words a failed reconnect.
-  const text = {
-    connecting: "Connecting…",
-    open: "Connected",
-    reconnecting: navigator.onLine ? "Reconnecting…" : "Offline",
-    closed: "Disconnected",
-  }[now];
-  ui.status.dataset.state = now;
-  ui.statusText.textContent = text;
-  if (now !== "open") frames.schedule("pending", "list");
+  showConnection(ui, client.state);
+  if (client.state !== "open") frames.schedule("pending", "list");
 }
 
 /**
@@ -416,16 +410,7 @@ ui.mute.addEventListener("click", () => {
   header.showMuted(rooms.toggleMuted(rooms.current));
   renderRooms();
 });
-ui.notify.addEventListener("click", async () => {
-  const on = ui.notify.getAttribute("aria-pressed") !== "true";
-  const now = await notifier.turn(on);
-  ui.notify.setAttribute("aria-pressed", String(now));
-  if (on && !now) {
-    showNotice(
-      "This browser does not allow notifications from this page. Allow them in its site settings, then try again.",
-    );
-  }
-});
+listenToNotifyToggle(ui.notify, { notifier, notice: showNotice });
 document.addEventListener("visibilitychange", () => {
   const view = rooms.view;
   if (document.hidden || !view) return;
