@@ -5,15 +5,9 @@
 // delivery status and the buttons to retry or discard it. All user text
 // goes in with textContent.
 
-import {
-  dayLabel,
-  fullTime,
-  hueFor,
-  initials,
-  relativeTime,
-  sameDay,
-} from "./format.js";
+import { dayLabel, fullTime, relativeTime, sameDay } from "./format.js";
 import { renderMarkup } from "./render_markup.js";
+import { avatarFor } from "./sidebar.js";
 
 /** Messages from one sender closer together than this form one group. */
 const GROUP_WINDOW_MS = 5 * 60_000;
@@ -86,12 +80,6 @@ export class MessageRenderer {
     if (message.deleted) item.classList.add("deleted");
     if (message.id !== undefined) item.dataset.id = String(message.id);
 
-    const avatar = document.createElement("span");
-    avatar.className = "avatar";
-    avatar.setAttribute("aria-hidden", "true");
-    avatar.style.setProperty("--hue", String(hueFor(message.user)));
-    avatar.textContent = initials(message.user);
-
     const bubble = document.createElement("div");
     bubble.className = "bubble";
     const body = this.#body(message);
@@ -100,7 +88,7 @@ export class MessageRenderer {
     }
     bubble.append(this.#meta(message), body);
     if (options.pending) bubble.append(pendingStatus(options.pending));
-    item.append(avatar, bubble);
+    item.append(avatarFor(message.user), bubble);
     if (!options.pending && this.#hooks.hasActions(message)) {
       item.append(actionsButton(message));
     }
