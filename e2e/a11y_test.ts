@@ -208,6 +208,17 @@ browserTest(
       await cy.join(room).ready;
       await general.send("@Ada look at **this**: https://example.com");
       await general.send("```\nlet code = true;\n```\n> and a quote");
+      // Back in the room before both arrive, the page would find nothing new
+      // since it left: wait for the room's unread count to say two.
+      await page.waitForFunction(
+        (href) =>
+          document.querySelector(
+            `#rooms a[href="${href}"] .badge:not(.mention-badge)`,
+          )
+            ?.textContent?.startsWith("2 "),
+        {},
+        `#/${room}`,
+      );
       await page.keyboard.press("ArrowDown");
       await page.keyboard.up("Alt");
       await page.waitForSelector("#messages .new-since");

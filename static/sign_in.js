@@ -10,7 +10,7 @@ const GUEST_KEY = "chat.guest-key";
  * Reads what the server tells the page before it connects.
  * @returns {Promise<{ tokenUrl: string | null, guests: string }>}
  */
-export async function loadConfig() {
+async function loadConfig() {
   try {
     const response = await fetch("config.json", { cache: "no-store" });
     if (response.ok) return await response.json();
@@ -26,7 +26,7 @@ export async function loadConfig() {
  * @param {string} tokenUrl
  * @returns {() => Promise<string>}
  */
-export function tokenProvider(tokenUrl) {
+function tokenProvider(tokenUrl) {
   return async () => {
     const response = await fetch(tokenUrl, {
       credentials: "include",
@@ -51,4 +51,21 @@ export function guestKey() {
     localStorage.setItem(GUEST_KEY, key);
   }
   return key;
+}
+
+/**
+ * A token provider when the host application has signed this browser in,
+ * else `undefined`: the page then chats as a guest.
+ * @returns {Promise<(() => Promise<string>) | undefined>}
+ */
+export async function signedInTokens() {
+  const { tokenUrl } = await loadConfig();
+  if (!tokenUrl) return undefined;
+  const provider = tokenProvider(tokenUrl);
+  try {
+    await provider();
+    return provider;
+  } catch {
+    return undefined;
+  }
 }
