@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { MemoryBroker, SlowConsumerError } from "./broker.ts";
 import type { Broadcast } from "./chat/events.ts";
 import { KvHistory } from "./kv/history.ts";
 import { brokerContract } from "./testing/broker_contract.ts";
+
+/**
+ * Resolves once this event-loop turn is over: after the broker's own
+ * end-of-turn wake-up, which was scheduled first on the same queue.
+ */
+function endOfTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 // One process is one instance: both sides of the pair are the same broker.
 brokerContract("MemoryBroker", () => {
@@ -86,9 +95,9 @@ Deno.test("MemoryBroker hands a parked subscriber's batch to its receiver, once 
   });
   const parked = subscription.next();
   for (let i = 0; i < 3; i++) await broker.publish("room", i);
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await endOfTurn();
   await broker.publish("room", 3);
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await endOfTurn();
   assert.deepEqual(delivered, [[0, 1, 2], [3]]);
   // The generator stayed parked until the subscription ends.
   controller.abort();
@@ -146,7 +155,7 @@ Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches
   // Synchronous publishes: the end of the turn has not come yet.
   for (let i = 0; i < 5; i++) void broker.publish("room", i);
   assert.deepEqual(delivered, [[0, 1, 2, 3]]);
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await endOfTurn();
   assert.deepEqual(delivered, [[0, 1, 2, 3], [4]]);
   controller.abort();
   assert.deepEqual(await parked, { value: undefined, done: true });
@@ -175,7 +184,7 @@ Deno.test("MemoryBroker hands a subscriber that parks mid-turn only what was pub
   assert.deepEqual((await b.next()).value, [1]);
   const parkedB = b.next();
   await broker.publish("room", 2);
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await endOfTurn();
   assert.deepEqual(delivered.get("a"), [[1, 2]]);
   assert.deepEqual(delivered.get("b"), [[2]]);
   controller.abort();
