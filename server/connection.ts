@@ -88,7 +88,13 @@ export class Connection {
   #session: Session;
   #onClose?: (connection: Connection) => void;
   #metrics?: ChatMetrics;
-  #abort = new AbortController();
+  /**
+   * Whether the connection has ended. A flag rather than an
+   * `AbortController`: nothing listens to the connection's end (each room
+   * feed has its own controller), and every idle connection would hold the
+   * controller, its signal and their records.
+   */
+  #ended = false;
   #maxFrameLength: number;
   /** A plain-text connection's join of the default room, until the socket opens. */
   #plainJoin: PlainJoin | undefined;
@@ -207,7 +213,7 @@ export class Connection {
 
   /** Whether the connection has ended. */
   get closed(): boolean {
-    return this.#abort.signal.aborted;
+    return this.#ended;
   }
 
   /**
@@ -373,8 +379,8 @@ export class Connection {
   }
 
   #end(code: number): void {
-    if (this.#abort.signal.aborted) return;
-    this.#abort.abort();
+    if (this.#ended) return;
+    this.#ended = true;
     this.#credentials[Symbol.dispose]();
     this.#writer.end();
     this.#session.end();
