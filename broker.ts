@@ -176,7 +176,12 @@ class Room<T> implements Wakeable {
   #eagerAt = Infinity;
   #scheduled = false;
 
-  constructor(readonly name: string, readonly scheduler: WakeScheduler) {}
+  constructor(
+    readonly name: string,
+    readonly scheduler: WakeScheduler,
+    /** The broker's rooms, which the room leaves when its last subscriber goes. */
+    readonly rooms: Map<string, Room<T>>,
+  ) {}
 
   /** Adds `subscriber`, whose queue bound may lower the eager hand-over. */
   add(subscriber: Subscriber<T>): void {
@@ -300,6 +305,21 @@ class Subscriber<T> implements Wakeable {
     }
   }
 
+  /** Its signal aborted: ends it and takes it out of its room (`EventListener`). */
+  handleEvent(): void {
+    this.remove();
+  }
+
+  /** Ends it and takes it out of its room, which goes when left empty; idempotent. */
+  remove(): void {
+    this.stop();
+    const { room } = this;
+    if (!room.subscribers.delete(this)) return;
+    if (room.subscribers.size === 0 && room.rooms.get(room.name) === room) {
+      room.rooms.delete(room.name);
+    }
+  }
+
   stop(failure: Error | null = null): void {
     if (this.ended) return;
     this.ended = true;
@@ -361,7 +381,7 @@ export class MemoryBroker<T> implements Broker<T> {
   publish(room: string, message: T): Promise<void> {
     if (this.#closed) return Promise.reject(new BrokerClosedError());
     const failed = this.#rooms.get(room)?.publish(message);
-    if (failed) { for (const subscriber of failed) this.#remove(subscriber); }
+    if (failed) { for (const subscriber of failed) subscriber.remove(); }
     return Promise.resolve();
   }
 
@@ -371,7 +391,12 @@ export class MemoryBroker<T> implements Broker<T> {
     const { signal, maxQueueLength = DEFAULT_MAX_QUEUE_LENGTH } = options;
     signal?.throwIfAborted();
     let entry = this.#rooms.get(room);
-    if (!entry) this.#rooms.set(room, entry = new Room(room, this.#scheduler));
+    if (!entry) {
+      this.#rooms.set(
+        room,
+        entry = new Room(room, this.#scheduler, this.#rooms),
+      );
+    }
     const subscriber = new Subscriber<T>(
       entry,
       maxQueueLength,
@@ -380,16 +405,9 @@ export class MemoryBroker<T> implements Broker<T> {
       options.receiver,
     );
     entry.add(subscriber);
-    const onAbort = () => {
-      subscriber.stop();
-      this.#remove(subscriber);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    return this.#drain(subscriber, () => {
-      signal?.removeEventListener("abort", onAbort);
-      subscriber.stop();
-      this.#remove(subscriber);
-    });
+    // The subscriber listens itself (handleEvent): no closures per subscription.
+    signal?.addEventListener("abort", subscriber, { once: true });
+    return this.#drain(subscriber, signal);
   }
 
   /** Current subscribers of `room`, or of every room when omitted. */
@@ -496,7 +514,7 @@ export class MemoryBroker<T> implements Broker<T> {
 
   async *#drain(
     subscriber: Subscriber<T>,
-    cleanup: () => void,
+    signal: AbortSignal | undefined,
   ): Subscription<T> {
     try {
       while (true) {
@@ -512,13 +530,8 @@ export class MemoryBroker<T> implements Broker<T> {
         await subscriber.park();
       }
     } finally {
-      cleanup();
+      signal?.removeEventListener("abort", subscriber);
+      subscriber.remove();
     }
-  }
-
-  #remove(subscriber: Subscriber<T>): void {
-    const { room } = subscriber;
-    if (!room.subscribers.delete(subscriber)) return;
-    if (room.subscribers.size === 0) this.#rooms.delete(room.name);
   }
 }

@@ -43,6 +43,13 @@ export interface ChatOptions {
    */
   largeRoom?: number;
   /**
+   * Milliseconds a room's next batch of messages waits for more before it
+   * is stored (see `RoomWriterOptions.commitWindowMs`).
+   *
+   * @default {0}
+   */
+  commitWindowMs?: number;
+  /**
    * How often a large room's member count is published at most, in
    * milliseconds.
    *
@@ -140,7 +147,9 @@ export class Chat implements Disposable {
     this.#broker = options.broker;
     this.#history = options.history;
     this.#presence = options.presence;
-    this.#writer = new RoomWriter(options.broker, options.history);
+    this.#writer = new RoomWriter(options.broker, options.history, {
+      commitWindowMs: options.commitWindowMs,
+    });
     this.#largeRoom = options.largeRoom ?? 200;
     this.#maxPageBytes = options.maxPageBytes ?? 1_048_576;
     this.#directory = new RoomDirectory(

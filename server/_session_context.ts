@@ -8,6 +8,7 @@ import type { Chat } from "../chat/chat.ts";
 import type { Member } from "../chat/events.ts";
 import type { Moderator } from "../chat/moderator.ts";
 import type { Config } from "./config.ts";
+import type { Closable } from "./connection_context.ts";
 import type { Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
 import type { Memberships } from "./memberships.ts";
@@ -27,7 +28,7 @@ export interface SessionContextParts {
   rooms: Memberships;
   config: Config;
   now: () => number;
-  closed: () => boolean;
+  connection: Closable;
 }
 
 /**
@@ -46,9 +47,9 @@ export class SessionContext implements JoinContext {
   readonly rooms: Memberships;
   readonly config: Config;
   readonly now: () => number;
-  readonly closed: () => boolean;
   #credentials: Credentials;
   #refuser: { refuse(error: ProtocolError): void };
+  #connection: Closable;
 
   /** Answers with `parts`. */
   constructor(parts: SessionContextParts) {
@@ -60,9 +61,14 @@ export class SessionContext implements JoinContext {
     this.rooms = parts.rooms;
     this.config = parts.config;
     this.now = parts.now;
-    this.closed = parts.closed;
+    this.#connection = parts.connection;
     this.#credentials = parts.credentials;
     this.#refuser = parts.refuser;
+  }
+
+  /** Whether the connection has ended. */
+  closed(): boolean {
+    return this.#connection.closed;
   }
 
   /** Who the connection is now. */

@@ -23,9 +23,9 @@ import {
   ProtocolError,
   validateText,
 } from "./protocol.ts";
+import { ConnectionContext } from "./connection_context.ts";
 import { Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
-import type { FeedContext } from "./room_feed.ts";
 import { type PlainJoin, Session } from "./session.ts";
 import type { SignIn } from "./sign_in.ts";
 import { SocketWriter } from "./socket_writer.ts";
@@ -35,6 +35,8 @@ import type { TypingThrottle } from "./typing.ts";
 const FRAME_OVERHEAD_BYTES = 1024;
 /** JSON may escape a UTF-8 byte as up to six characters (`\u00e9`). */
 const JSON_ESCAPE_FACTOR = 6;
+/** The socket events a connection listens to. */
+const SOCKET_EVENTS = ["open", "message", "close", "error"] as const;
 
 /** Options for {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -86,7 +88,13 @@ export class Connection {
   #session: Session;
   #onClose?: (connection: Connection) => void;
   #metrics?: ChatMetrics;
-  #abort = new AbortController();
+  /**
+   * Whether the connection has ended. A flag rather than an
+   * `AbortController`: nothing listens to the connection's end (each room
+   * feed has its own controller), and every idle connection would hold the
+   * controller, its signal and their records.
+   */
+  #ended = false;
   #maxFrameLength: number;
   /** A plain-text connection's join of the default room, until the socket opens. */
   #plainJoin: PlainJoin | undefined;
@@ -104,29 +112,28 @@ export class Connection {
       ? this.#config.maxMessageBytes
       : this.#config.maxMessageBytes * JSON_ESCAPE_FACTOR +
         FRAME_OVERHEAD_BYTES;
+    // The connection's one closure: the writer and every room's
+    // subscription report a slow consumer through it.
+    const cutOff = () => this.#cutOffSlowConsumer();
     this.#writer = new SocketWriter(socket, {
       mode: this.mode,
       maxBufferedBytes: this.#config.maxBufferedBytes,
-      onSlowConsumer: () => this.#cutOffSlowConsumer(),
+      onSlowConsumer: cutOff,
       metrics: this.#metrics,
     });
-    const feeds: FeedContext = {
+    const feeds = new ConnectionContext({
+      connection: this,
       connectionId: this.id,
       writer: this.#writer,
       drainWatcher: options.drainWatcher,
       maxQueueLength: this.#config.maxQueueLength,
-      fail: (event, error) => {
-        log("error", event, { id: this.id, error });
-        this.close(CloseCode.internalError, "Internal error");
-      },
-      cutOff: () => this.#cutOffSlowConsumer(),
-    };
+      cutOff,
+    });
     this.#credentials = new Credentials({
       signIn: options.signIn,
       identity: options.identity,
       signInTimeoutMs: this.#config.authTimeout * 1000,
-      onTimeout: () => this.close(CloseCode.unauthorized, "Sign-in required"),
-      onExpired: () => this.close(CloseCode.tokenExpired, "Token expired"),
+      connection: this,
     });
     this.#refusal = options.refusal;
     this.#session = new Session({
@@ -135,29 +142,46 @@ export class Connection {
       config: this.#config,
       chat: options.chat,
       feeds,
-      close: (code, reason) => this.close(code, reason),
-      closed: () => this.closed,
       metrics: this.#metrics,
       moderator: options.moderator,
       typing: options.typing,
       now: options.now,
     });
     if (this.mode === "plain") this.#plainJoin = this.#session.joinPlain();
-    socket.onopen = () => this.#onOpen();
-    socket.onmessage = (event) => {
-      this.#metrics?.onFrameReceived(this.mode, event.data);
-      try {
-        this.#onMessage(event.data);
-      } catch (error) {
-        log("error", "connection.message_failed", { id: this.id, error });
-        this.close(CloseCode.internalError, "Internal error");
+    // The connection itself listens (handleEvent): no closure per event.
+    for (const type of SOCKET_EVENTS) socket.addEventListener(type, this);
+  }
+
+  /**
+   * Handles the socket's events (the `EventListener` interface, so that the
+   * connection listens without a closure of its own per event); never throws.
+   *
+   * @param event An `open`, `message`, `close` or `error` event of the socket.
+   */
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case "open":
+        this.#onOpen();
+        return;
+      case "message":
+        // After a close, what the peer still sends is read only to be dropped.
+        if (this.closed || !(event instanceof MessageEvent)) return;
+        this.#metrics?.onFrameReceived(this.mode, event.data);
+        try {
+          this.#onMessage(event.data);
+        } catch (error) {
+          log("error", "connection.message_failed", { id: this.id, error });
+          this.close(CloseCode.internalError, "Internal error");
+        }
+        return;
+      case "close":
+        this.#end(event instanceof CloseEvent ? event.code : 0);
+        return;
+      case "error": {
+        const message = event instanceof ErrorEvent ? event.message : "error";
+        log("debug", "connection.error", { id: this.id, message });
       }
-    };
-    socket.onclose = (event) => this.#end(event.code);
-    socket.onerror = (event) => {
-      const message = event instanceof ErrorEvent ? event.message : "error";
-      log("debug", "connection.error", { id: this.id, message });
-    };
+    }
   }
 
   /** Current display name. */
@@ -189,7 +213,7 @@ export class Connection {
 
   /** Whether the connection has ended. */
   get closed(): boolean {
-    return this.#abort.signal.aborted;
+    return this.#ended;
   }
 
   /**
@@ -206,8 +230,6 @@ export class Connection {
       this.#metrics?.serverCloses.inc({ code: String(code) });
       try {
         if (state === WebSocket.OPEN) {
-          // What the peer still sends is read only to be dropped.
-          this.#socket.onmessage = null;
           closeAndDrain(this.#socket, code, reason, {
             timeoutMs: this.#config.closeTimeout,
           });
@@ -357,8 +379,8 @@ export class Connection {
   }
 
   #end(code: number): void {
-    if (this.#abort.signal.aborted) return;
-    this.#abort.abort();
+    if (this.#ended) return;
+    this.#ended = true;
     this.#credentials[Symbol.dispose]();
     this.#writer.end();
     this.#session.end();

@@ -8,7 +8,8 @@
  */
 import { mayAccess } from "../auth/access.ts";
 import type { Identity } from "./identity.ts";
-import { ProtocolError } from "./protocol.ts";
+import type { Closable } from "./connection_context.ts";
+import { CloseCode, ProtocolError } from "./protocol.ts";
 import type { SignIn } from "./sign_in.ts";
 
 /** Longest wait `setTimeout` takes (about 24.8 days); a later deadline is checked again then. */
@@ -23,12 +24,10 @@ export interface CredentialsOptions {
   signIn: SignIn;
   /** Who the connection is at first: a guest, or a user verified at the upgrade. */
   identity: Identity;
-  /** Milliseconds a connection that must sign in may take before {@linkcode CredentialsOptions.onTimeout}. */
+  /** Milliseconds a connection that must sign in may take before it is closed with 4401. */
   signInTimeoutMs: number;
-  /** Called when the connection did not sign in in time. */
-  onTimeout: () => void;
-  /** Called when the token expired and no fresh one arrived. */
-  onExpired: () => void;
+  /** The connection, closed when it did not sign in in time (`unauthorized`) or its token expired and no fresh one arrived (`tokenExpired`). */
+  connection: Closable;
   /**
    * The current time in milliseconds.
    *
@@ -166,9 +165,11 @@ export class Credentials implements Disposable {
     if (this.#disposed) return;
     const now = this.#options.now?.() ?? Date.now();
     if (this.required) {
+      // A shared function and an argument: no closure per connection.
       this.#timer = setTimeout(
-        this.#options.onTimeout,
+        closeUnsigned,
         this.#options.signInTimeoutMs,
+        this.#options.connection,
       );
       return;
     }
@@ -176,8 +177,17 @@ export class Credentials implements Disposable {
     if (expiresAt === undefined) return;
     const left = expiresAt - now;
     this.#timer = setTimeout(
-      () => left > MAX_TIMER_MS ? this.#schedule() : this.#options.onExpired(),
+      () =>
+        left > MAX_TIMER_MS ? this.#schedule() : this.#options.connection.close(
+          CloseCode.tokenExpired,
+          "Token expired",
+        ),
       Math.max(0, Math.min(left, MAX_TIMER_MS)),
     );
   }
+}
+
+/** Closes a connection that did not sign in in time. */
+function closeUnsigned(connection: Closable): void {
+  connection.close(CloseCode.unauthorized, "Sign-in required");
 }

@@ -20,7 +20,7 @@ export function sendDirectory(
   context: Pick<JoinContext, "chat" | "writer" | "connectionId" | "closed">,
   nonce?: string,
 ): void {
-  const { chat, writer, connectionId, closed } = context;
+  const { chat, writer, connectionId } = context;
   chat.directory().then(
     (rooms) =>
       writer.reply(
@@ -30,7 +30,7 @@ export function sendDirectory(
       ),
     (error) => {
       // A read cut short by the connection's end (shutdown) is no fault.
-      log(closed() ? "debug" : "error", "room.directory_failed", {
+      log(context.closed() ? "debug" : "error", "room.directory_failed", {
         id: connectionId,
         error,
       });

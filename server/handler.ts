@@ -225,6 +225,7 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     history,
     presence,
     largeRoom: config.largeRoom,
+    commitWindowMs: config.commitWindow,
     // No reply of history outgrows what a socket may hold unsent.
     maxPageBytes: config.maxBufferedBytes,
     directoryLimit: config.directoryLimit,

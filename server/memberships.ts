@@ -13,20 +13,19 @@ import type { Moderator } from "../chat/moderator.ts";
 import { log } from "../observability/log.ts";
 import { BanMarks } from "./ban_marks.ts";
 import { CloseCode, ProtocolError } from "./protocol.ts";
-import { type FeedContext, RoomFeed } from "./room_feed.ts";
+import type { ConnectionContext } from "./connection_context.ts";
+import { RoomFeed } from "./room_feed.ts";
 
 /** Options for {@linkcode Memberships}. */
 export interface MembershipsOptions {
   /** The connection's id, for logs. */
   connectionId: string;
-  /** What the connection's room feeds share, its socket writer among it. */
-  feeds: FeedContext;
+  /** What the connection's parts share: its socket writer, and how to end it. */
+  feeds: ConnectionContext;
   /** Where rooms are left. */
   chat: Chat;
   /** Reads bans from the store. */
   moderator: Moderator;
-  /** Ends the connection. */
-  close: (code: number, reason: string) => void;
   /** The current time in milliseconds, which bans end by. */
   now: () => number;
 }
@@ -143,9 +142,9 @@ export class Memberships {
   }
 
   #expel(room: string, reason: "banned" | "kicked"): void {
-    const { feeds, close } = this.#options;
+    const { feeds } = this.#options;
     if (feeds.writer.mode === "plain") {
-      close(
+      feeds.close(
         reason === "banned" ? CloseCode.banned : CloseCode.kicked,
         reason === "banned" ? "Banned from the room" : "Kicked out of the room",
       );

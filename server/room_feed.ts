@@ -7,24 +7,8 @@
 import { type BatchReceiver, SlowConsumerError } from "../broker.ts";
 import type { Broadcast, Member } from "../chat/events.ts";
 import type { Joined } from "../chat/chat.ts";
-import type { DrainWatcher } from "./drain_watcher.ts";
+import type { ConnectionContext } from "./connection_context.ts";
 import type { SocketWriter } from "./socket_writer.ts";
-
-/** What every room feed of a connection shares. */
-export interface FeedContext {
-  /** The connection's id, which marks the announcement of its own arrival. */
-  readonly connectionId: string;
-  /** Writes to the connection's socket. */
-  readonly writer: SocketWriter;
-  /** Shared timer that waits for send buffers to drain. */
-  readonly drainWatcher: DrainWatcher;
-  /** Events that may wait for the connection in each room before it is cut off. */
-  readonly maxQueueLength: number;
-  /** Logs `event` and ends the connection after delivery failed unexpectedly. */
-  fail(event: string, error: unknown): void;
-  /** Ends the connection as a slow consumer. */
-  cutOff(): void;
-}
 
 /** What {@linkcode RoomFeed.subscribeOptions} gives `Chat.join()`. */
 export interface FeedSubscribeOptions {
@@ -46,7 +30,7 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
   member: Member;
   /** Whether the join completed, so presence must be undone on leave. */
   ready = false;
-  #context: FeedContext;
+  #context: ConnectionContext;
   /** The context's writer, kept here too: a delivery then reads one object less. */
   #writer: SocketWriter;
   /**
@@ -62,7 +46,7 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
   #skipOwnArrival = false;
 
   /** A feed for `context`'s connection, present in the room as `member`. */
-  constructor(context: FeedContext, member: Member) {
+  constructor(context: ConnectionContext, member: Member) {
     this.#context = context;
     this.#writer = context.writer;
     this.member = member;
@@ -88,7 +72,8 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
       // bookkeeping per room for the socket's life.
       signal: this.controller.signal,
       maxQueueLength: this.#context.maxQueueLength,
-      onSlowConsumer: () => this.#context.cutOff(),
+      // The connection's one function: no closure per room.
+      onSlowConsumer: this.#context.cutOff,
     };
   }
 

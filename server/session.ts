@@ -32,7 +32,8 @@ import { joinRoom, nameFree, nameTaken } from "./room_join.ts";
 import { amendMessage } from "./message_actions.ts";
 import { sendDirectory } from "./directory_request.ts";
 import { moderate } from "./moderation_requests.ts";
-import type { FeedContext, RoomFeed } from "./room_feed.ts";
+import type { ConnectionContext } from "./connection_context.ts";
+import type { RoomFeed } from "./room_feed.ts";
 import type { TypingThrottle } from "./typing.ts";
 
 /** Options for {@linkcode Session}. */
@@ -45,12 +46,8 @@ export interface SessionOptions {
   config: Config;
   /** Where messages are posted and rooms joined. */
   chat: Chat;
-  /** What the connection's room feeds share, its socket writer among it. */
-  feeds: FeedContext;
-  /** Ends the connection. */
-  close: (code: number, reason: string) => void;
-  /** Whether the connection has ended. */
-  closed: () => boolean;
+  /** What the connection's parts share: its socket writer, and how to end it. */
+  feeds: ConnectionContext;
   /** Counts rate-limited requests and publishes for `/metrics`. */
   metrics?: ChatMetrics;
   /** Takes moderation actions and reads bans. */
@@ -100,7 +97,6 @@ export class Session {
       feeds: options.feeds,
       chat: options.chat,
       moderator: options.moderator,
-      close: options.close,
       now,
     });
     this.#context = new SessionContext({
@@ -113,7 +109,7 @@ export class Session {
       rooms: this.#rooms,
       config: options.config,
       now,
-      closed: options.closed,
+      connection: options.feeds,
     });
   }
 
@@ -165,7 +161,10 @@ export class Session {
   postPlain(text: string): void {
     if (!this.#withinRate()) return;
     if (this.#options.credentials.readOnly) {
-      this.#options.close(CloseCode.policyViolation, "Guests may only read");
+      this.#options.feeds.close(
+        CloseCode.policyViolation,
+        "Guests may only read",
+      );
       return;
     }
     this.#post(DEFAULT_ROOM, text);
@@ -196,7 +195,7 @@ export class Session {
       if (this.#waiting.length < MAX_WAITING_REQUESTS) {
         this.#waiting.push(request);
       } else {
-        this.#options.close(
+        this.#options.feeds.close(
           CloseCode.policyViolation,
           "Too many requests before sign-in",
         );
@@ -307,7 +306,10 @@ export class Session {
    */
   control(event: ControlEvent): void {
     if (event.type === "disconnect") {
-      this.#options.close(CloseCode.disconnected, "Disconnected by the server");
+      this.#options.feeds.close(
+        CloseCode.disconnected,
+        "Disconnected by the server",
+      );
     } else this.#rooms.control(event);
   }
 
@@ -370,18 +372,18 @@ export class Session {
         );
         if (!this.#withinRate(nonce)) return;
         if (error.code === "too_many_connections") {
-          this.#options.close(
+          this.#options.feeds.close(
             CloseCode.tooManyUserConnections,
             "Too many connections for this user",
           );
         } else if (credentials.required && error.code !== "unavailable") {
-          this.#options.close(CloseCode.unauthorized, "Invalid token");
+          this.#options.feeds.close(CloseCode.unauthorized, "Invalid token");
         }
       },
     ).finally(() => {
       const waiting = this.#waiting ?? [];
       this.#waiting = undefined;
-      if (this.#options.closed()) return;
+      if (this.#options.feeds.closed) return;
       for (const request of waiting) this.handle(request);
     });
   }
@@ -457,7 +459,7 @@ export class Session {
     nameFree(this.#context, this.#rooms.entries().map(([room]) => room), name)
       .then(
         (free) => {
-          if (this.#options.closed()) return;
+          if (this.#options.feeds.closed) return;
           if (!free) {
             this.refuse(nameTaken(nonce));
             return;
@@ -498,11 +500,15 @@ export class Session {
         }),
       (error) => {
         // A read cut short by the connection's end (shutdown) is no fault.
-        log(this.#options.closed() ? "debug" : "error", "room.history_failed", {
-          id: this.#options.id,
-          room,
-          error,
-        });
+        log(
+          this.#options.feeds.closed ? "debug" : "error",
+          "room.history_failed",
+          {
+            id: this.#options.id,
+            room,
+            error,
+          },
+        );
         this.#writer.error(
           new ProtocolError("unavailable", "Cannot read history now", nonce),
         );
@@ -516,7 +522,7 @@ export class Session {
     const verdict = this.#budget.spend("message");
     if (verdict === "ok") return true;
     this.#overBudget(verdict, "Rate limit exceeded");
-    if (this.#options.closed()) return false;
+    if (this.#options.feeds.closed) return false;
     this.#writer.error(
       new ProtocolError(
         "rate_limited",
@@ -547,7 +553,7 @@ export class Session {
     this.#options.metrics?.rateLimited.inc();
     if (verdict === "refused" && this.#writer.mode !== "plain") return;
     log("info", "connection.rate_limit_close", { id: this.#options.id });
-    this.#options.close(CloseCode.policyViolation, reason);
+    this.#options.feeds.close(CloseCode.policyViolation, reason);
   }
 
   #post(room: string, text: string, nonce?: string): void {
@@ -576,13 +582,17 @@ export class Session {
         // As with joins: a send still being stored when its connection
         // ended (at shutdown, the store closes under it) is expected; the
         // client re-sends it with its nonce. The metric counts it either way.
-        log(this.#options.closed() ? "debug" : "error", "message.post_failed", {
-          id,
-          room,
-          error,
-        });
+        log(
+          this.#options.feeds.closed ? "debug" : "error",
+          "message.post_failed",
+          {
+            id,
+            room,
+            error,
+          },
+        );
         if (this.#writer.mode === "plain") {
-          this.#options.close(
+          this.#options.feeds.close(
             CloseCode.tryAgainLater,
             "Cannot store message now",
           );
