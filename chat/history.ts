@@ -12,8 +12,93 @@
  *
  * @module
  */
-import type { Amended, Amendment } from "./amendments.ts";
+import {
+  type Amended,
+  type Amendment,
+  DEFAULT_MAX_EDITS,
+} from "./amendments.ts";
+import type { BusMetrics } from "./bus_metrics.ts";
 import type { ChatMessage, LogEntry } from "./events.ts";
+
+/** What every {@linkcode History} store keeps, for how long, and its clock. */
+export interface HistoryStoreOptions {
+  /**
+   * Messages kept per room.
+   *
+   * @default {10000}
+   */
+  maxMessages?: number;
+  /**
+   * Milliseconds a message is kept; 0 for no age limit.
+   *
+   * @default {2592000000}
+   */
+  maxAgeMs?: number;
+  /**
+   * Milliseconds a nonce is remembered.
+   *
+   * @default {600000}
+   */
+  nonceTtlMs?: number;
+  /**
+   * Edits one message may have.
+   *
+   * @default {50}
+   */
+  maxEdits?: number;
+  /**
+   * Clock in milliseconds since the Unix epoch.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+  /**
+   * Where stored entries that are not valid messages are counted; they are
+   * skipped, never sent.
+   *
+   * @default {new BusMetrics()}
+   */
+  metrics?: BusMetrics;
+}
+
+/** {@linkcode HistoryStoreOptions} that every store applies, defaults filled in. */
+export interface HistorySettings {
+  /** Messages kept per room. */
+  maxMessages: number;
+  /** Milliseconds a message is kept; 0 for no age limit. */
+  maxAgeMs: number;
+  /** Milliseconds a nonce is remembered. */
+  nonceTtlMs: number;
+  /** Edits one message may have. */
+  maxEdits: number;
+  /** Clock in milliseconds since the Unix epoch. */
+  now: () => number;
+}
+
+/**
+ * Fills in the defaults of a store's options (all but `metrics`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { historySettings } from "./history.ts";
+ *
+ * const settings = historySettings({ maxMessages: 5 });
+ * assert.equal(settings.maxMessages, 5);
+ * assert.equal(settings.nonceTtlMs, 600_000);
+ * ```
+ */
+export function historySettings(
+  options: HistoryStoreOptions,
+): HistorySettings {
+  return {
+    maxMessages: options.maxMessages ?? 10_000,
+    maxAgeMs: options.maxAgeMs ?? 30 * 24 * 3600_000,
+    nonceTtlMs: options.nonceTtlMs ?? 600_000,
+    maxEdits: options.maxEdits ?? DEFAULT_MAX_EDITS,
+    now: options.now ?? Date.now,
+  };
+}
 
 /** A message to store, before it has an id. */
 export interface Draft {

@@ -12,20 +12,18 @@
  *
  * @module
  */
-import {
-  type Amended,
-  type Amendment,
-  DEFAULT_MAX_EDITS,
-} from "../chat/amendments.ts";
+import type { Amended, Amendment } from "../chat/amendments.ts";
 import { BusMetrics } from "../chat/bus_metrics.ts";
 import type { ChatMessage, LogEntry } from "../chat/events.ts";
-import type {
-  Draft,
-  History,
-  HistoryPage,
-  LogPage,
-  RoomPosition,
-  Stored,
+import {
+  type Draft,
+  type History,
+  type HistoryPage,
+  historySettings,
+  type HistoryStoreOptions,
+  type LogPage,
+  type RoomPosition,
+  type Stored,
 } from "../chat/history.ts";
 import { missesMessages, pageOf } from "../chat/pages.ts";
 import { prepareAmendment } from "./_amend.ts";
@@ -42,45 +40,7 @@ import { type Retention, toEntry } from "./_records.ts";
 import { commitOrBusy, randomPause } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
-export interface KvHistoryOptions {
-  /**
-   * Messages kept per room.
-   *
-   * @default {10000}
-   */
-  maxMessages?: number;
-  /**
-   * Milliseconds a message is kept; 0 for no age limit.
-   *
-   * @default {2592000000}
-   */
-  maxAgeMs?: number;
-  /**
-   * Milliseconds a nonce is remembered.
-   *
-   * @default {600000}
-   */
-  nonceTtlMs?: number;
-  /**
-   * Edits one message may have.
-   *
-   * @default {50}
-   */
-  maxEdits?: number;
-  /**
-   * Clock in milliseconds since the Unix epoch.
-   *
-   * @default {Date.now}
-   */
-  now?: () => number;
-  /**
-   * Where stored entries that are not valid messages are counted; they are
-   * skipped, never sent.
-   *
-   * @default {new BusMetrics()}
-   */
-  metrics?: BusMetrics;
-}
+export type KvHistoryOptions = HistoryStoreOptions;
 
 /** Attempts at an append whose head changed under it (another writer) before giving up. */
 const MAX_COMMIT_ATTEMPTS = 50;
@@ -117,13 +77,12 @@ export class KvHistory implements History {
   /** Wraps a KV database (or one being opened); {@linkcode KvHistory.close} closes it. */
   constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvHistoryOptions = {}) {
     this.#kv = Promise.resolve(kv);
-    this.#retention = {
-      maxMessages: options.maxMessages ?? 10_000,
-      maxAgeMs: options.maxAgeMs ?? 30 * 24 * 3600_000,
-    };
-    this.#nonceTtlMs = options.nonceTtlMs ?? 600_000;
-    this.#maxEdits = options.maxEdits ?? DEFAULT_MAX_EDITS;
-    this.#now = options.now ?? Date.now;
+    const { maxMessages, maxAgeMs, nonceTtlMs, maxEdits, now } =
+      historySettings(options);
+    this.#retention = { maxMessages, maxAgeMs };
+    this.#nonceTtlMs = nonceTtlMs;
+    this.#maxEdits = maxEdits;
+    this.#now = now;
     this.#metrics = options.metrics ?? new BusMetrics();
   }
 

@@ -17,16 +17,14 @@
  *
  * @module
  */
-import {
-  type Amended,
-  type Amendment,
-  DEFAULT_MAX_EDITS,
-} from "../chat/amendments.ts";
+import type { Amended, Amendment } from "../chat/amendments.ts";
 import { BusMetrics } from "../chat/bus_metrics.ts";
 import {
   type Draft,
   type History,
   type HistoryPage,
+  historySettings,
+  type HistoryStoreOptions,
   type LogPage,
   newEpoch,
   type RoomPosition,
@@ -47,44 +45,7 @@ import {
 export type { Bus } from "./_writes.ts";
 
 /** Options for {@linkcode RedisHistory}. */
-export interface RedisHistoryOptions {
-  /**
-   * Messages kept per room.
-   *
-   * @default {10000}
-   */
-  maxMessages?: number;
-  /**
-   * Milliseconds a message is kept; 0 for no age limit.
-   *
-   * @default {2592000000}
-   */
-  maxAgeMs?: number;
-  /**
-   * Milliseconds a nonce is remembered.
-   *
-   * @default {600000}
-   */
-  nonceTtlMs?: number;
-  /**
-   * Edits one message may have.
-   *
-   * @default {50}
-   */
-  maxEdits?: number;
-  /**
-   * Clock in milliseconds since the Unix epoch.
-   *
-   * @default {Date.now}
-   */
-  now?: () => number;
-  /**
-   * Where log entries that are not valid messages are counted; they are
-   * skipped, never sent.
-   *
-   * @default {new BusMetrics()}
-   */
-  metrics?: BusMetrics;
+export interface RedisHistoryOptions extends HistoryStoreOptions {
   /**
    * The bus every instance listens on: each stored entry is published there
    * by the script that stores it, in one round trip and with no gap between
@@ -125,16 +86,10 @@ export class RedisHistory implements History {
   /** Uses `client`, which the caller owns and closes. */
   constructor(client: RedisClient, options: RedisHistoryOptions = {}) {
     this.#client = client;
-    this.#maxAgeMs = options.maxAgeMs ?? 30 * 24 * 3600_000;
-    this.#now = options.now ?? Date.now;
-    this.#writes = {
-      maxMessages: options.maxMessages ?? 10_000,
-      maxAgeMs: this.#maxAgeMs,
-      nonceTtlMs: options.nonceTtlMs ?? 600_000,
-      maxEdits: options.maxEdits ?? DEFAULT_MAX_EDITS,
-      now: this.#now,
-      bus: options.bus,
-    };
+    const settings = historySettings(options);
+    this.#maxAgeMs = settings.maxAgeMs;
+    this.#now = settings.now;
+    this.#writes = { ...settings, bus: options.bus };
     this.#metrics = options.metrics ?? new BusMetrics();
   }
 
