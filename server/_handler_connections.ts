@@ -71,11 +71,6 @@ export class HandlerConnections implements Disposable {
     return this.#closing;
   }
 
-  /** WebSocket connections open now. */
-  get size(): number {
-    return this.#connections.size;
-  }
-
   /**
    * Upgrades a `/ws` request to a WebSocket connection, or answers why not.
    *
