@@ -26,7 +26,8 @@ import {
 import { ConnectionContext } from "./connection_context.ts";
 import { Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
-import { type PlainJoin, Session } from "./session.ts";
+import { Session } from "./session.ts";
+import type { PlainJoin } from "./_plain_join.ts";
 import type { SignIn } from "./sign_in.ts";
 import { SocketWriter } from "./socket_writer.ts";
 import type { TypingThrottle } from "./typing.ts";
