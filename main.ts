@@ -7,12 +7,9 @@
  * @module
  */
 import { type Backend, openBackend } from "./server/backend.ts";
-import {
-  type Config,
-  ConfigError,
-  helpText,
-  loadConfig,
-} from "./server/config.ts";
+import { type Config, ConfigError } from "./server/config.ts";
+import { helpText } from "./server/help_text.ts";
+import { loadConfig } from "./server/load_config.ts";
 import { type ChatHandler, createHandler } from "./server/handler.ts";
 import { RestartingServer } from "./server/restarting_server.ts";
 import { canServeTcp, TcpServer } from "./server/tcp_server.ts";

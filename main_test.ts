@@ -9,7 +9,7 @@ import {
 } from "./testing/server_process.ts";
 import { RawPeer } from "./testing/raw_peer.ts";
 import { Opcode, openSilentPeer } from "./testing/wire.ts";
-import { SETTINGS } from "./server/config.ts";
+import { SETTINGS } from "./server/settings.ts";
 import { createHandler } from "./main.ts";
 import { broadcastOf } from "./chat/events.ts";
 import { DEFAULT_ROOM, type ServerEvent } from "./server/protocol.ts";

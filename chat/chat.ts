@@ -1,28 +1,23 @@
 /**
  * The chat itself: stores each entry before publishing it (`room_writer.ts`),
- * keeps each room's log in one order, and tracks who is in which room.
+ * keeps each room's log in one order, and tracks who is in which room
+ * (joining in `join.ts`, announcing arrivals in `presence_announcer.ts`).
  *
  * @module
  */
-import {
-  type Broker,
-  BrokerClosedError,
-  type SubscribeOptions,
-  type Subscription,
-} from "../broker.ts";
+import type { Broker } from "../broker.ts";
 import type { Amended, Amendment } from "./amendments.ts";
 import { listRooms, RoomDirectory, type RoomInfo } from "./directory.ts";
 import type { Draft, History, HistoryPage, Stored } from "./history.ts";
+import { type Joined, type JoinOptions, RoomJoiner } from "./join.ts";
 import { fitPage } from "./pages.ts";
-import { log } from "../observability/log.ts";
 import type { Presence } from "./presence.ts";
-import { PresenceBatcher } from "./presence_batcher.ts";
+import { PresenceAnnouncer } from "./presence_announcer.ts";
 import {
   type Broadcast,
   type ChatMessage,
   type Member,
   presenceBroadcast,
-  type PresenceEvent,
   type TypingEvent,
 } from "./events.ts";
 import { RoomWriter } from "./room_writer.ts";
@@ -72,62 +67,6 @@ export interface ChatOptions {
   directoryLimit?: number;
 }
 
-/** Options for {@linkcode Chat.join}. */
-export interface JoinOptions extends SubscribeOptions<Broadcast> {
-  /**
-   * History to send: the latest `historyLimit` messages after this id, or
-   * the latest `historyLimit` when absent; `false` for none (plain-text
-   * clients).
-   */
-  since?: number | false;
-  /**
-   * The epoch `since` belongs to, as the joiner last saw it. When the room
-   * is under another epoch now, `since` means nothing: the history is the
-   * latest `historyLimit`, marked `truncated`.
-   */
-  epoch?: string;
-  /**
-   * Most messages of history sent on joining, with or without `since`.
-   *
-   * @default {100}
-   */
-  historyLimit?: number;
-  /** Id of the joining connection; its own arrival is marked with it so it can skip it. */
-  origin?: string;
-  /**
-   * Whether to read the member list; plain-text clients never see it, and
-   * reading it costs each join time and memory in proportion to the room.
-   *
-   * @default {true}
-   */
-  members?: boolean;
-  /**
-   * Most members to read: a large room's list is not read whole on every join.
-   *
-   * @default {Infinity}
-   */
-  memberLimit?: number;
-}
-
-/** What a member gets on joining a room. */
-export interface Joined {
-  /** Live events of the room, queued from before the history was read. */
-  subscription: Subscription<Broadcast>;
-  /** Users present, the joiner included; at most `memberLimit` of them. */
-  members: Member[];
-  /** How many users are present, listed or not. */
-  memberCount: number;
-  /** History up to the moment of joining; its epoch is `""` when none was read (`since: false`). */
-  history: HistoryPage;
-  /** Live messages with ids up to this one are already in `history`: skip them. */
-  lastHistoryId: number;
-  /**
-   * Whether the joiner's arrival was announced by name, marked with its
-   * `origin`; in a large room only the member count follows.
-   */
-  announced: boolean;
-}
-
 /**
  * Rooms of the chat. Messages of a room are stored in batches (group
  * commit) and published in id order, so every member sees one order.
@@ -137,9 +76,9 @@ export class Chat implements Disposable {
   #history: History;
   #presence: Presence;
   #writer: RoomWriter;
-  #largeRoom: number;
   #maxPageBytes: number;
-  #presenceBatcher: PresenceBatcher;
+  #announcer: PresenceAnnouncer;
+  #joiner: RoomJoiner;
   #directory: RoomDirectory;
 
   /** Creates a chat over its broker, history and presence. */
@@ -150,34 +89,27 @@ export class Chat implements Disposable {
     this.#writer = new RoomWriter(options.broker, options.history, {
       commitWindowMs: options.commitWindowMs,
     });
-    this.#largeRoom = options.largeRoom ?? 200;
     this.#maxPageBytes = options.maxPageBytes ?? 1_048_576;
+    this.#announcer = new PresenceAnnouncer(options.broker, options.presence, {
+      largeRoom: options.largeRoom,
+      intervalMs: options.presenceIntervalMs,
+    });
+    this.#joiner = new RoomJoiner({
+      broker: options.broker,
+      history: options.history,
+      presence: options.presence,
+      announcer: this.#announcer,
+      maxPageBytes: this.#maxPageBytes,
+    });
     this.#directory = new RoomDirectory(
       { presence: options.presence, history: options.history },
       { limit: options.directoryLimit },
-    );
-    this.#presenceBatcher = new PresenceBatcher(
-      async (room) => {
-        try {
-          const memberCount = await this.#presence.count(room);
-          await this.#publishPresence({
-            type: "presence",
-            room,
-            joined: [],
-            left: [],
-            memberCount,
-          });
-        } catch (error) {
-          log("warn", "presence.publish_failed", { room, error });
-        }
-      },
-      { intervalMs: options.presenceIntervalMs },
     );
   }
 
   /** Drops presence changes not yet announced; the broker closes separately. */
   [Symbol.dispose](): void {
-    this.#presenceBatcher[Symbol.dispose]();
+    this.#announcer[Symbol.dispose]();
   }
 
   /**
@@ -226,101 +158,23 @@ export class Chat implements Disposable {
    * @returns Whether it was published.
    */
   async typing(event: TypingEvent, origin?: string): Promise<boolean> {
-    if (this.#broker.subscriberCount(event.room) > this.#largeRoom) {
-      return false;
-    }
+    if (this.#announcer.isLarge(event.room)) return false;
     await this.#broker.publish(event.room, presenceBroadcast(event, origin));
     return true;
   }
 
   /**
    * Subscribes to `room` (before anything else, so nothing is missed), marks
-   * `user` present and reads the history to send first.
+   * `user` present and reads the history to send first: see
+   * {@linkcode RoomJoiner.join}.
    *
    * @param room The room.
    * @param member The joiner, as others see them.
    * @param options History wanted and subscription options.
    * @returns The subscription, members and history.
    */
-  async join(
-    room: string,
-    member: Member,
-    options: JoinOptions = {},
-  ): Promise<Joined> {
-    const {
-      since,
-      epoch,
-      historyLimit = 100,
-      origin,
-      members: withMembers = true,
-      memberLimit,
-      ...subscribeOptions
-    } = options;
-    const subscription = this.#broker.subscribe(room, subscribeOptions);
-    let present = false;
-    try {
-      // The history read below must start where live delivery starts.
-      await this.#broker.ready?.(room);
-      const arrived = await this.#presence.join(room, member);
-      present = true;
-      const announced = arrived &&
-        await this.#announce(room, [member], [], origin);
-      const [[members, memberCount], history] = await Promise.all([
-        withMembers
-          ? this.#roster(room, memberLimit)
-          : [[] as Member[], 0] as const,
-        this.#readHistory(room, since, epoch, historyLimit)
-          .then((page) => fitPage(page, this.#maxPageBytes)),
-      ]);
-      const lastHistoryId = history.messages.at(-1)?.id ?? 0;
-      return {
-        subscription,
-        members,
-        memberCount,
-        history,
-        lastHistoryId,
-        announced,
-      };
-    } catch (error) {
-      await subscription.return();
-      if (present) {
-        await this.#presence.leave(room, member).catch(() => false);
-      }
-      throw error;
-    }
-  }
-
-  /** The history a joiner gets: see {@linkcode JoinOptions.since}. */
-  async #readHistory(
-    room: string,
-    since: number | false | undefined,
-    epoch: string | undefined,
-    limit: number,
-  ): Promise<HistoryPage> {
-    if (since === false) {
-      return { messages: [], hasMore: false, truncated: false, epoch: "" };
-    }
-    if (since === undefined) return await this.#history.latest(room, limit);
-    const page = await this.#history.resume(room, since, limit);
-    if (epoch === undefined || page.epoch === epoch) return page;
-    // The ids the joiner has belong to an epoch the store no longer has.
-    return { ...await this.#history.latest(room, limit), truncated: true };
-  }
-
-  /** Up to `limit` users present in `room`, and how many there are in all. */
-  async #roster(
-    room: string,
-    limit = Infinity,
-  ): Promise<readonly [Member[], number]> {
-    const members = await this.#presence.members(
-      room,
-      Number.isFinite(limit) ? limit : undefined,
-    );
-    // Only a full page can hide more members.
-    const count = members.length < limit
-      ? members.length
-      : await this.#presence.count(room);
-    return [members, count];
+  join(room: string, member: Member, options?: JoinOptions): Promise<Joined> {
+    return this.#joiner.join(room, member, options);
   }
 
   /**
@@ -367,7 +221,7 @@ export class Chat implements Disposable {
    */
   async leave(room: string, member: Member): Promise<void> {
     if (await this.#presence.leave(room, member)) {
-      await this.#announce(room, [], [member]);
+      await this.#announcer.announce(room, [], [member]);
     }
   }
 
@@ -381,7 +235,7 @@ export class Chat implements Disposable {
       // Counted twice for a moment, so the user never looks gone.
       await this.#presence.join(room, next);
       await this.#presence.leave(room, next);
-      await this.#announce(room, [next], []);
+      await this.#announcer.announce(room, [next], []);
     }
   }
 
@@ -400,43 +254,5 @@ export class Chat implements Disposable {
       ? await this.#history.before(room, before, limit)
       : await this.#history.resume(room, since, limit, before);
     return fitPage(page, this.#maxPageBytes);
-  }
-
-  /**
-   * Announces arrivals and departures by name at once or, in a large room (or
-   * one with a count already due, to keep the order), as the member count
-   * the next batch publishes.
-   *
-   * @returns Whether it was published now.
-   */
-  async #announce(
-    room: string,
-    joined: Member[],
-    left: Member[],
-    origin?: string,
-  ): Promise<boolean> {
-    if (
-      this.#presenceBatcher.has(room) ||
-      this.#broker.subscriberCount(room) > this.#largeRoom
-    ) {
-      this.#presenceBatcher.add(room);
-      return false;
-    }
-    await this.#publishPresence(
-      { type: "presence", room, joined, left },
-      origin,
-    );
-    return true;
-  }
-
-  async #publishPresence(event: PresenceEvent, origin?: string): Promise<void> {
-    try {
-      await this.#broker.publish(event.room, presenceBroadcast(event, origin));
-    } catch (error) {
-      // During shutdown every connection leaves after the broker has closed:
-      // there is nobody left to tell.
-      if (error instanceof BrokerClosedError) return;
-      throw error;
-    }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The settings of message actions, moderation and the server API, for the
- * table of every setting in `config.ts`.
+ * table of every setting in `settings.ts`.
  *
  * @module
  */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Joined } from "../chat/chat.ts";
+import type { Joined } from "../chat/join.ts";
 import type { Broadcast } from "../chat/events.ts";
 import { DEFAULT_ROOM } from "./protocol.ts";
 import type { RoomFeed } from "./room_feed.ts";

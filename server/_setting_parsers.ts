@@ -1,5 +1,5 @@
 /**
- * The parsers the settings table (`config.ts`) is built with: each turns an
+ * The parsers the settings table (`settings.ts`) is built with: each turns an
  * environment variable's or a flag's text into a value, or throws a
  * `RangeError` or `TypeError` that `loadConfig()` names the setting in.
  *

@@ -63,7 +63,7 @@ export interface Backend extends AsyncDisposable {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { defaultConfig } from "./config.ts";
+ * import { defaultConfig } from "./settings.ts";
  * import { resolveBrokerKind } from "./backend.ts";
  *
  * assert.equal(resolveBrokerKind(defaultConfig()), "memory");

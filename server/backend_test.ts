@@ -10,7 +10,7 @@ import {
   texts,
 } from "../testing/client.ts";
 import { type Backend, openBackend } from "./backend.ts";
-import { defaultConfig } from "./config.ts";
+import { defaultConfig } from "./settings.ts";
 import type { ChatMessage } from "../chat/events.ts";
 
 /**

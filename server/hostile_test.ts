@@ -17,7 +17,7 @@ import {
   startTcpServer,
   type TestServer,
 } from "../testing/server.ts";
-import { defaultConfig } from "./config.ts";
+import { defaultConfig } from "./settings.ts";
 import { JSON_PROTOCOL } from "./protocol.ts";
 
 const encoder = new TextEncoder();

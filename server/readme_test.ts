@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatDefault, SETTINGS } from "./config.ts";
+import { formatDefault } from "./help_text.ts";
+import { SETTINGS } from "./settings.ts";
 
 const README = new URL("../README.md", import.meta.url);
 

@@ -6,7 +6,7 @@
  */
 import { type BatchReceiver, SlowConsumerError } from "../broker.ts";
 import type { Broadcast, Member } from "../chat/events.ts";
-import type { Joined } from "../chat/chat.ts";
+import type { Joined } from "../chat/join.ts";
 import type { ConnectionContext } from "./connection_context.ts";
 import type { SocketWriter } from "./socket_writer.ts";
 

@@ -45,7 +45,7 @@ function verifierOptions(config: Config): TokenVerifierOptions {
  * @example Guests only, without a key
  * ```ts
  * import assert from "node:assert/strict";
- * import { defaultConfig } from "./config.ts";
+ * import { defaultConfig } from "./settings.ts";
  * import { SignIn } from "./sign_in.ts";
  *
  * const signIn = new SignIn(defaultConfig());

@@ -89,7 +89,7 @@ export function isOriginAllowed(
  * @example A plain GET is told to upgrade
  * ```ts
  * import assert from "node:assert/strict";
- * import { defaultConfig } from "./config.ts";
+ * import { defaultConfig } from "./settings.ts";
  * import { admitUpgrade } from "./ws_endpoint.ts";
  *
  * const result = admitUpgrade(new Request("http://localhost/ws"), defaultConfig(), 0);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { defaultConfig } from "./config.ts";
+import { defaultConfig } from "./settings.ts";
 import { admitUpgrade, isWebSocketKey } from "./ws_endpoint.ts";
 
 function upgrade(headers: Record<string, string>): Request {

@@ -6,7 +6,8 @@
  * @module
  */
 import { type Backend, openBackend } from "../server/backend.ts";
-import { type Config, defaultConfig } from "../server/config.ts";
+import type { Config } from "../server/config.ts";
+import { defaultConfig } from "../server/settings.ts";
 import { startServer, type TestServer } from "./server.ts";
 
 /** Servers sharing one KV file; dispose them to stop them and remove the file. */

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type Config, defaultConfig } from "../server/config.ts";
+import type { Config } from "../server/config.ts";
+import { defaultConfig } from "../server/settings.ts";
 import { TcpServer } from "../server/tcp_server.ts";
 import {
   type ChatHandler,

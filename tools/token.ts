@@ -9,7 +9,8 @@ import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import { ROLES } from "../auth/tokens.ts";
 import { print } from "../observability/log.ts";
-import { ConfigError, loadConfig } from "../server/config.ts";
+import { ConfigError } from "../server/config.ts";
+import { loadConfig } from "../server/load_config.ts";
 
 /** Default for {@linkcode TokenRequest.ttlSeconds}. */
 export const DEFAULT_TTL_SECONDS = 3600;
