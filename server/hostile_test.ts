@@ -69,10 +69,19 @@ async function assertHealthy(
 async function fillHistory(server: Pick<TestServer, "wsUrl">): Promise<void> {
   const writer = await connectChat(server.wsUrl);
   try {
-    for (let i = 1; i <= 100; i++) {
-      writer.sendJson({ type: "send", text: "h".repeat(4000), nonce: `${i}` });
+    // Ten at a time: the writer gets each message back, and 40 KB in flight
+    // stays under the smallest send buffer these tests set, however slowly
+    // a busy machine lets it read.
+    for (let first = 1; first <= 100; first += 10) {
+      for (let i = first; i < first + 10; i++) {
+        writer.sendJson({
+          type: "send",
+          text: "h".repeat(4000),
+          nonce: `${i}`,
+        });
+      }
+      for (let i = 0; i < 10; i++) await writer.nextOfType("ack");
     }
-    for (let i = 0; i < 100; i++) await writer.nextOfType("ack");
   } finally {
     await writer[Symbol.asyncDispose]();
   }
