@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { LatencyHistogram } from "./histogram.ts";
 import type { LoadClientSettings } from "./load_client.ts";
 import { type ProcSample, readProcSample } from "./proc_stats.ts";
@@ -175,10 +176,6 @@ function split(total: number, parts: number, index: number): number {
 
 function sum(samples: ProcSample[], field: keyof ProcSample = "cpuMs"): number {
   return samples.reduce((total, sample) => total + sample[field], 0);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

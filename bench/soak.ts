@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { spawnServer } from "../testing/server_process.ts";
 import {
   LoadClient,
@@ -52,10 +53,6 @@ export async function snapshot(target: SoakTarget): Promise<Snapshot> {
     connections: (metrics.get('chat_connections{protocol="json"}') ?? 0) +
       (metrics.get('chat_connections{protocol="plain"}') ?? 0),
   };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Polls `condition` every 50 ms; throws after `ms`. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { Broker } from "../broker.ts";
 import type { Amended, Amendment } from "./amendments.ts";
 import { type Broadcast, broadcastOf, type LogEntry } from "./events.ts";
@@ -181,9 +182,4 @@ function takeBatch(queue: Pending[]): PendingDraft[] {
     count++;
   }
   return queue.splice(0, count) as PendingDraft[];
-}
-
-/** Resolves after `ms` milliseconds. */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
