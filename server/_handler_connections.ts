@@ -21,6 +21,7 @@ import type { SocketEnds } from "./socket_teardown.ts";
 import type { TypingThrottle } from "./typing.ts";
 import { admitUpgrade } from "./ws_endpoint.ts";
 import type { RequestInfo } from "./_handler_options.ts";
+import { CLOSED } from "./ready_state.ts";
 
 /** What the connections of one handler are made with, once per handler. */
 export interface HandlerConnectionsParts {
@@ -130,7 +131,7 @@ export class HandlerConnections implements Disposable {
         this.#connections.delete(closed);
         this.#closingSweep.stopIfIdle();
         this.#changed();
-        if (ends && socket.readyState !== WebSocket.CLOSED) {
+        if (ends && socket.readyState !== CLOSED) {
           reaper?.watch(closed.id, ends, socketClosed);
         }
       },

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { CLOSING, OPEN } from "./ready_state.ts";
 
 /** The description of the symbol Deno keeps a WebSocket's state under. */
 const READY_STATE = "[[readyState]]";
@@ -88,15 +89,15 @@ export function closeAndDrain(
 ): void {
   const state = stateSymbol(socket);
   socket.close(code, reason);
-  if (state === undefined || socket.readyState !== WebSocket.CLOSING) return;
+  if (state === undefined || socket.readyState !== CLOSING) return;
   const internal = socket as unknown as Record<symbol, number>;
-  internal[state] = WebSocket.OPEN;
+  internal[state] = OPEN;
   const now = options.now ?? performance.now.bind(performance);
   const deadline = now() + options.timeoutMs;
   const onMessage = () => {
     if (now() < deadline) return;
     // Deno drops the connection at the next frame read while CLOSING.
-    internal[state] = WebSocket.CLOSING;
+    internal[state] = CLOSING;
     socket.removeEventListener("message", onMessage);
   };
   socket.addEventListener("message", onMessage);

@@ -31,6 +31,7 @@ import type { PlainJoin } from "./_plain_join.ts";
 import type { SignIn } from "./sign_in.ts";
 import { SocketWriter } from "./socket_writer.ts";
 import type { TypingThrottle } from "./typing.ts";
+import { CONNECTING, OPEN } from "./ready_state.ts";
 
 /** Room for the JSON envelope around the text when bounding a whole frame. */
 const FRAME_OVERHEAD_BYTES = 1024;
@@ -227,10 +228,10 @@ export class Connection {
     // While draining after a close, the socket's readyState reads OPEN.
     if (this.closed) return;
     const state = this.#socket.readyState;
-    if (state === WebSocket.OPEN || state === WebSocket.CONNECTING) {
+    if (state === OPEN || state === CONNECTING) {
       this.#metrics?.serverCloses.inc({ code: String(code) });
       try {
-        if (state === WebSocket.OPEN) {
+        if (state === OPEN) {
           closeAndDrain(this.#socket, code, reason, {
             timeoutMs: this.#config.closeTimeout,
           });
@@ -253,8 +254,8 @@ export class Connection {
   endIfSocketClosed(): void {
     const state = this.#socket.readyState;
     if (
-      this.closed || state === WebSocket.OPEN ||
-      state === WebSocket.CONNECTING
+      this.closed || state === OPEN ||
+      state === CONNECTING
     ) return;
     if (!this.#seenClosing) {
       this.#seenClosing = true;

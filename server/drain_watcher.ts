@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { OPEN } from "./ready_state.ts";
 
 /** Default for {@linkcode DrainWatcherOptions.intervalMs}. */
 export const DEFAULT_DRAIN_INTERVAL_MS = 20;
@@ -110,6 +111,6 @@ export class DrainWatcher implements Disposable {
 }
 
 function isDrained(socket: WebSocket, lowWaterMark: number): boolean {
-  return socket.readyState !== WebSocket.OPEN ||
+  return socket.readyState !== OPEN ||
     socket.bufferedAmount <= lowWaterMark;
 }

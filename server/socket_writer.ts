@@ -12,6 +12,7 @@ import {
   type ProtocolError,
   type ServerEvent,
 } from "./protocol.ts";
+import { OPEN } from "./ready_state.ts";
 
 /**
  * Replies (`joined`, `history`, acks…) may fill the send buffer to this many
@@ -106,7 +107,7 @@ export class SocketWriter {
 
   /** Whether frames can be written: the connection goes on and its socket is open. */
   get open(): boolean {
-    return !this.#ended && this.socket.readyState === WebSocket.OPEN;
+    return !this.#ended && this.socket.readyState === OPEN;
   }
 
   /** Whether the send buffer holds more than {@linkcode SocketWriter.maxBufferedBytes}. */
@@ -130,7 +131,7 @@ export class SocketWriter {
    * @param event The reply.
    */
   reply(event: ServerEvent): void {
-    if (this.#ended || this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.#ended || this.socket.readyState !== OPEN) return;
     if (this.#over(this.maxBufferedBytes * REPLY_BUFFER_FACTOR)) {
       this.#onSlowConsumer();
       return;
