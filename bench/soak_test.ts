@@ -5,39 +5,14 @@
  * machine, and the measured numbers belong in docs/operations.md.
  */
 import assert from "node:assert/strict";
-import { spawnServer } from "../testing/server_process.ts";
-import {
-  abruptDeath,
-  churn,
-  slowConsumers,
-  type SoakTarget,
-  steadySoak,
-} from "./soak.ts";
-
-const MB = 1024 * 1024;
-
-async function withServer(
-  args: string[],
-  run: (target: SoakTarget) => Promise<void>,
-): Promise<void> {
-  await using child = await spawnServer(["--log-level", "warn", ...args]);
-  const url = new URL(child.url);
-  try {
-    await run({
-      origin: url.origin,
-      wsUrl: `ws://${url.host}/ws`,
-      port: Number(url.port),
-      pid: child.process.pid,
-    });
-  } catch (error) {
-    throw new Error(`${error}\nserver log:\n${child.stderr()}`, {
-      cause: error,
-    });
-  }
-}
+import { abruptDeath } from "./soak_abrupt_death.ts";
+import { churn } from "./soak_churn.ts";
+import { slowConsumers } from "./soak_slow_consumers.ts";
+import { steadySoak } from "./soak_steady.ts";
+import { MIB, withSoakServer } from "./soak_target.ts";
 
 Deno.test("soak: churn returns connections, subscribers and descriptors to baseline", async () => {
-  await withServer([], async (target) => {
+  await withSoakServer([], async (target) => {
     const result = await churn(target, { cycles: 1000, concurrency: 20 });
     assert.equal(result.unexpectedCloses, 0);
     assert.equal(result.after.connections, 0);
@@ -52,7 +27,7 @@ Deno.test("soak: churn returns connections, subscribers and descriptors to basel
 });
 
 Deno.test("soak: stalled consumers are cut off while readers lose nothing", async () => {
-  await withServer(
+  await withSoakServer(
     ["--max-buffered-bytes", "65536", "--max-queue-length", "64"],
     async (target) => {
       const result = await slowConsumers(target, {
@@ -72,7 +47,7 @@ Deno.test("soak: stalled consumers are cut off while readers lose nothing", asyn
       assert.equal(result.duplicates, 0);
       assert.deepEqual(result.errors, {});
       assert(
-        result.rssPeakBytes < result.rssBeforeBytes + 256 * MB,
+        result.rssPeakBytes < result.rssBeforeBytes + 256 * MIB,
         `RSS ${result.rssBeforeBytes} → ${result.rssPeakBytes}`,
       );
     },
@@ -80,7 +55,7 @@ Deno.test("soak: stalled consumers are cut off while readers lose nothing", asyn
 });
 
 Deno.test("soak: steady traffic to 200 clients loses no message", async () => {
-  await withServer([], async (target) => {
+  await withSoakServer([], async (target) => {
     const result = await steadySoak(target, {
       clients: 200,
       rooms: 10,
@@ -99,7 +74,7 @@ Deno.test("soak: steady traffic to 200 clients loses no message", async () => {
 });
 
 Deno.test("soak: reset and silent clients are dropped within the idle timeout", async () => {
-  await withServer(["--idle-timeout", "2"], async (target) => {
+  await withSoakServer(["--idle-timeout", "2"], async (target) => {
     const result = await abruptDeath(target, {
       peers: 50,
       idleTimeoutSeconds: 2,
