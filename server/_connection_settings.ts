@@ -60,6 +60,15 @@ export const CONNECTION_SETTINGS: readonly Setting[] = [
     parse: integer(1024, 1_073_741_824),
   }),
   define({
+    key: "maxFrameBytes",
+    env: "CHAT_MAX_FRAME_BYTES",
+    flag: "max-frame-bytes",
+    defaultValue: 65_536,
+    description:
+      "Largest frame of several events (history page, batch); each socket keeps a write buffer this large once sent one",
+    parse: integer(1024, 1_073_741_824),
+  }),
+  define({
     key: "rateLimit",
     env: "CHAT_RATE_LIMIT",
     flag: "rate-limit",

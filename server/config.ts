@@ -20,6 +20,13 @@ export interface Config {
   maxQueueLength: number;
   /** Bytes waiting in a socket's send buffer above which the server stops feeding it. */
   maxBufferedBytes: number;
+  /**
+   * Largest frame the server builds from several events (a page of history,
+   * a batch of live events), in bytes; a single larger event still goes
+   * alone. Deno keeps each socket's write buffer as large as the largest
+   * frame ever sent on it, so this bounds what every connection holds.
+   */
+  maxFrameBytes: number;
   /** Messages per second each connection may send, sustained. */
   rateLimit: number;
   /** Messages a connection may send in a burst above the sustained rate. */

@@ -120,6 +120,7 @@ export class Connection {
     this.#writer = new SocketWriter(socket, {
       mode: this.mode,
       maxBufferedBytes: this.#config.maxBufferedBytes,
+      maxFrameBytes: this.#config.maxFrameBytes,
       onSlowConsumer: cutOff,
       metrics: this.#metrics,
     });

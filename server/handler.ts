@@ -90,8 +90,10 @@ export function createHandler(options: HandlerOptions = {}): ChatHandler {
     presence,
     largeRoom: config.largeRoom,
     commitWindowMs: config.commitWindow,
-    // No reply of history outgrows what a socket may hold unsent.
-    maxPageBytes: config.maxBufferedBytes,
+    // No reply of history outgrows the frame bound (Deno keeps each
+    // socket's write buffer as large as its largest frame), nor what a
+    // socket may hold unsent.
+    maxPageBytes: Math.min(config.maxFrameBytes, config.maxBufferedBytes),
     directoryLimit: config.directoryLimit,
   });
   const now = options.now ?? Date.now;

@@ -17,6 +17,7 @@ Deno.test("loadConfig() reads every setting from its variable and its flag", () 
   const samples: Record<string, string> = {
     hostname: "127.0.0.1",
     maxBufferedBytes: "4096",
+    maxFrameBytes: "4096",
     allowedOrigins: "https://a.example,https://b.example",
     logLevel: "debug",
     redisUrl: "redis://127.0.0.1:6379",

@@ -186,10 +186,10 @@ Deno.test("join: joined and history carry the room's epoch; a resume from anothe
   assert.equal(other.hasMore, true);
 });
 
-Deno.test("join and history: a page of large messages stops at the send buffer bound and says hasMore", async () => {
+Deno.test("join and history: a page of large messages stops at the frame bound and says hasMore", async () => {
   await using server = startServer({
     historyLimit: 10,
-    maxBufferedBytes: 4096,
+    maxFrameBytes: 4096,
     rateLimit: 1000,
     rateBurst: 1000,
   });

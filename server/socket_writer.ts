@@ -26,44 +26,74 @@ export interface SocketWriterOptions {
   mode: ConnectionMode;
   /** Send buffer, in bytes, above which rooms stop feeding the socket. */
   maxBufferedBytes: number;
+  /**
+   * Largest `chat.v1` frame a batch is sent in; a longer batch goes in
+   * several, and a single larger event alone. Deno keeps each socket's write
+   * buffer as large as the largest frame sent on it.
+   *
+   * @default {Infinity}
+   */
+  maxFrameBytes?: number;
   /** Called when a reply finds the client not reading; the owner cuts it off. */
   onSlowConsumer: () => void;
   /** Counts frames, bytes and errors for `/metrics`. */
   metrics?: ChatMetrics;
 }
 
-/**
- * The last batch encoded as one JSON frame, and that frame with its bytes. A
- * room's batch goes to each of its members in turn (`broker.ts` hands the
- * same array to all), so it is encoded once, not once per member; batches
- * are never changed once handed over.
- */
-let encoded: { batch: readonly Broadcast[]; frame: string; bytes: number } = {
-  batch: [],
-  frame: "",
-  bytes: 0,
-};
+/** One frame and its UTF-8 bytes. */
+interface EncodedFrame {
+  frame: string;
+  bytes: number;
+}
 
-/** One JSON frame for `batch` (the event itself, or a JSON array of events), with its UTF-8 bytes. */
-function jsonFrame(
+/**
+ * The last batch encoded as JSON frames, for one frame bound. A room's batch
+ * goes to each of its members in turn (`broker.ts` hands the same array to
+ * all), so it is encoded once, not once per member; batches are never
+ * changed once handed over.
+ */
+let encoded: {
+  batch: readonly Broadcast[];
+  maxBytes: number;
+  frames: EncodedFrame[];
+} = { batch: [], maxBytes: 0, frames: [] };
+
+/**
+ * The JSON frames for `batch`, oldest first: each the event itself, or a JSON
+ * array of events that stays within `maxBytes` (an event larger than that
+ * goes alone).
+ */
+function jsonFrames(
   batch: readonly Broadcast[],
-): { frame: string; bytes: number } {
-  if (encoded.batch === batch) return encoded;
-  if (batch.length === 1) {
-    const only = batch[0]!;
-    const bytes = only.jsonBytes ?? utf8Length(only.json);
-    encoded = { batch, frame: only.json, bytes };
-    return encoded;
+  maxBytes: number,
+): EncodedFrame[] {
+  if (encoded.batch === batch && encoded.maxBytes === maxBytes) {
+    return encoded.frames;
   }
-  const frames: string[] = [];
-  // Brackets and commas: one byte each, n + 1 of them.
-  let bytes = batch.length + 1;
+  const frames: EncodedFrame[] = [];
+  let parts: string[] = [];
+  // An array of n events takes n + 1 bytes of brackets and commas: count
+  // the opening one, then one after each event.
+  let bytes = 1;
   for (const broadcast of batch) {
-    frames.push(broadcast.json);
-    bytes += broadcast.jsonBytes ?? utf8Length(broadcast.json);
+    const size = (broadcast.jsonBytes ?? utf8Length(broadcast.json)) + 1;
+    if (parts.length > 0 && bytes + size > maxBytes) {
+      frames.push(frameOf(parts, bytes));
+      parts = [];
+      bytes = 1;
+    }
+    parts.push(broadcast.json);
+    bytes += size;
   }
-  encoded = { batch, frame: batchFrame(frames), bytes };
-  return encoded;
+  frames.push(frameOf(parts, bytes));
+  encoded = { batch, maxBytes, frames };
+  return frames;
+}
+
+/** One frame for `parts`: the event itself, or a JSON array of them. */
+function frameOf(parts: string[], bytes: number): EncodedFrame {
+  if (parts.length === 1) return { frame: parts[0]!, bytes: bytes - 2 };
+  return { frame: batchFrame(parts), bytes };
 }
 
 /**
@@ -82,6 +112,8 @@ export class SocketWriter {
   readonly mode: ConnectionMode;
   /** Send buffer, in bytes, above which rooms stop feeding the socket. */
   readonly maxBufferedBytes: number;
+  /** Largest frame a batch is sent in. */
+  readonly maxFrameBytes: number;
   #onSlowConsumer: () => void;
   #metrics?: ChatMetrics;
   #ended = false;
@@ -93,6 +125,7 @@ export class SocketWriter {
     this.socket = socket;
     this.mode = options.mode;
     this.maxBufferedBytes = options.maxBufferedBytes;
+    this.maxFrameBytes = options.maxFrameBytes ?? Infinity;
     this.#onSlowConsumer = options.onSlowConsumer;
     this.#metrics = options.metrics;
   }
@@ -173,10 +206,14 @@ export class SocketWriter {
   }
 
   #sendJsonBatch(batch: readonly Broadcast[]): void {
-    const { frame, bytes } = jsonFrame(batch);
-    this.socket.send(frame);
+    const frames = jsonFrames(batch, this.maxFrameBytes);
+    let bytes = 0;
+    for (const frame of frames) {
+      this.socket.send(frame.frame);
+      bytes += frame.bytes;
+    }
     this.#buffered += bytes;
-    this.#metrics?.onFramesSent("json", 1, bytes, batch.length);
+    this.#metrics?.onFramesSent("json", frames.length, bytes, batch.length);
   }
 
   #sendPlainBatch(batch: readonly Broadcast[]): void {
