@@ -55,14 +55,19 @@ function messages(count: number, size: number): Broadcast[] {
     }, "e"));
 }
 
-Deno.test("SocketWriter sends a chat.v1 batch longer than its frame bound in several frames, each within it, in order", async () => {
-  await using pair = await socketPair();
-  const writer = new SocketWriter(pair.server, {
+/** A `chat.v1` writer on `socket` whose frames stay within `maxFrameBytes`. */
+function jsonWriter(socket: WebSocket, maxFrameBytes: number): SocketWriter {
+  return new SocketWriter(socket, {
     mode: "json",
     maxBufferedBytes: 1 << 20,
-    maxFrameBytes: 2500,
+    maxFrameBytes,
     onSlowConsumer: () => assert.fail("not a slow consumer"),
   });
+}
+
+Deno.test("SocketWriter sends a chat.v1 batch longer than its frame bound in several frames, each within it, in order", async () => {
+  await using pair = await socketPair();
+  const writer = jsonWriter(pair.server, 2500);
   writer.sendBatch(messages(5, 1000));
   while (pair.frames.length < 3) await pair.next();
   const ids = pair.frames.map((frame) => {
@@ -75,12 +80,7 @@ Deno.test("SocketWriter sends a chat.v1 batch longer than its frame bound in sev
 
 Deno.test("SocketWriter sends an event larger than its frame bound alone, and a batch within it as one frame", async () => {
   await using pair = await socketPair();
-  const writer = new SocketWriter(pair.server, {
-    mode: "json",
-    maxBufferedBytes: 1 << 20,
-    maxFrameBytes: 1500,
-    onSlowConsumer: () => assert.fail("not a slow consumer"),
-  });
+  const writer = jsonWriter(pair.server, 1500);
   const [small, large] = [messages(2, 500), messages(1, 3000)];
   writer.sendBatch([...small, ...large]);
   writer.sendBatch(small);
