@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { backoffDelay, type Clock, SYSTEM_CLOCK } from "./backoff.ts";
+import { SYSTEM_CLOCK } from "./backoff.ts";
 import { afterClose, GIVE_UP_CODE } from "./_close_codes.ts";
+import { dial, type RoutedFrame } from "./_dial.ts";
 import { ChatError, closedError } from "./errors.ts";
 import type { EventHub } from "./_events.ts";
 import type { Handshake } from "./_handshake.ts";
@@ -17,14 +18,9 @@ import type {
   ClientEvent,
   ConnectionState,
 } from "./options.ts";
+import { Reconnects } from "./_reconnects.ts";
 import { SocketSet } from "./_sockets.ts";
-import type { ClientFrame, ClientLimits, ServerFrame } from "./types.ts";
-
-/** The frames past the greeting and the sign-in, for the rest of the client. */
-export type RoutedFrame = Exclude<
-  ServerFrame,
-  { type: "hello" | "authenticated" }
->;
+import type { ClientFrame, ClientLimits } from "./types.ts";
 
 /** What a {@linkcode Connection} needs from its client. */
 export interface ConnectionHost {
@@ -47,13 +43,11 @@ export interface ConnectionHost {
 /** One client's connection; see `ChatClient`. */
 export class Connection {
   #options: ChatClientOptions;
-  #clock: Clock;
   #host: ConnectionHost;
   #handshake: Handshake;
   #state: ConnectionState = "connecting";
   #closed = false;
-  #attempt = 0;
-  #retryTimer: unknown;
+  #reconnects: Reconnects;
   #socket: WebSocket | undefined;
   #sockets: SocketSet;
   #liveness: Liveness;
@@ -71,11 +65,12 @@ export class Connection {
   ) {
     this.#sockets = new SocketSet(url);
     this.#options = options;
-    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    const clock = options.clock ?? SYSTEM_CLOCK;
     this.#host = host;
     this.#handshake = host.handshake;
+    this.#reconnects = new Reconnects(clock, options.backoff);
     this.#liveness = new Liveness({
-      clock: this.#clock,
+      clock,
       connectTimeout: options.connectTimeout ?? 10_000,
       probeTimeout: options.probeTimeout ?? 5000,
       giveUp: (socket, reason) => this.#giveUp(socket, reason),
@@ -120,9 +115,7 @@ export class Connection {
 
   /** Skips the rest of the back-off and tries to connect now. */
   reconnect(): void {
-    if (this.#closed || this.#retryTimer === undefined) return;
-    this.#clock.clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    if (this.#closed || !this.#reconnects.cancel()) return;
     void this.#connect();
   }
 
@@ -136,7 +129,7 @@ export class Connection {
       this.#closed = true;
       this.#options.signal?.removeEventListener("abort", this.#abort);
       globalThis.removeEventListener?.("online", this.#online);
-      this.#clock.clearTimeout(this.#retryTimer);
+      this.#reconnects.cancel();
       const socket = this.#socket;
       this.#disconnect(closedError());
       socket?.close(1000, "Client closed");
@@ -156,8 +149,7 @@ export class Connection {
   };
 
   async #connect(): Promise<void> {
-    this.#retryTimer = undefined;
-    if (this.#attempt === 0) this.#setState("connecting");
+    if (this.#reconnects.attempt === 0) this.#setState("connecting");
     let token: string | undefined;
     try {
       token = await this.#handshake.token();
@@ -171,26 +163,20 @@ export class Connection {
     if (this.#closed) return;
     let socket: WebSocket;
     try {
-      socket = this.#sockets.open(this.#handshake.user, {
-        open: () => this.#handshake.opened(token),
-        frame: (frame) => {
-          if (this.#socket === socket) this.#receive(frame);
-        },
-        closed: (code) => {
-          if (this.#socket === socket) this.#closedBy(code);
-        },
+      socket = dial(this.#sockets, {
+        handshake: this.#handshake,
+        token,
+        inUse: (candidate) => this.#socket === candidate,
+        ready: () => this.#opened(),
+        frame: (frame) => this.#host.received(frame),
+        closed: (code) => this.#closedBy(code),
       });
     } catch (error) {
-      // A page may not open it (an insecure ws: from an https: page).
-      this.report(
-        new ChatError("disconnected", "Cannot open a WebSocket", {
-          cause: error,
-        }),
-      );
+      if (!(error instanceof ChatError)) throw error;
+      this.report(error);
       return this.#retry();
     }
     this.#socket = socket;
-    this.#handshake.connecting();
     this.#liveness.opened(socket);
   }
 
@@ -204,24 +190,11 @@ export class Connection {
     this.#retry(retry === "now" ? 0 : undefined, code);
   }
 
-  #receive(frame: ServerFrame): void {
-    switch (frame.type) {
-      case "hello":
-        this.#handshake.hello(frame);
-        return this.#maybeReady();
-      case "authenticated":
-        this.#handshake.authenticated(frame);
-        return this.#maybeReady();
-      case "error":
-        if (this.#handshake.refused(frame)) return;
-    }
-    this.#host.received(frame);
-  }
-
-  #maybeReady(): void {
-    if (!this.#handshake.ready || this.#state === "open") return;
+  /** The socket in use is ready: open, unless it already was. */
+  #opened(): void {
+    if (this.#state === "open") return;
     this.#liveness.greeted();
-    this.#attempt = 0;
+    this.#reconnects.opened();
     this.#setState("open");
     this.#host.opened(this.#handshake.limits!);
   }
@@ -236,13 +209,9 @@ export class Connection {
 
   #retry(delay?: number, code?: number): void {
     if (this.#closed) return;
-    delay ??= backoffDelay(this.#attempt, this.#options.backoff);
-    this.#attempt++;
+    delay = this.#reconnects.failed(delay);
     this.#setState("reconnecting", { delay, code });
-    this.#retryTimer = this.#clock.setTimeout(
-      () => void this.#connect(),
-      delay,
-    );
+    this.#reconnects.wait(delay, () => void this.#connect());
   }
 
   /** Drops a socket that stopped answering, without waiting for its close. */
@@ -261,7 +230,7 @@ export class Connection {
     this.#host.hub.emit({
       type: "state",
       state,
-      attempt: this.#attempt,
+      attempt: this.#reconnects.attempt,
       ...detail,
     });
   }

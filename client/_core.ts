@@ -6,7 +6,8 @@
  * @module
  */
 import { type Clock, SYSTEM_CLOCK } from "./backoff.ts";
-import { Connection, type RoutedFrame } from "./_connection.ts";
+import { Connection } from "./_connection.ts";
+import type { RoutedFrame } from "./_dial.ts";
 import { ChatError, closedError } from "./errors.ts";
 import { EventHub } from "./_events.ts";
 import { Handshake } from "./_handshake.ts";
