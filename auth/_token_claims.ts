@@ -5,10 +5,9 @@
  * @module
  */
 import type { JWTPayload } from "jose";
+import { MAX_USER_ID_LENGTH } from "../chat/rooms.ts";
 import { TokenError } from "./_token_errors.ts";
 
-/** Longest user id (`sub`), in characters. */
-export const MAX_USER_ID_LENGTH = 128;
 /** Most entries of a token's `rooms` claim. */
 export const MAX_ROOM_CLAIMS = 1000;
 

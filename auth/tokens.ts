@@ -21,7 +21,6 @@ import {
 
 export {
   MAX_ROOM_CLAIMS,
-  MAX_USER_ID_LENGTH,
   type Role,
   ROLES,
   type VerifiedToken,
