@@ -1,13 +1,16 @@
 /**
  * A plain-text connection's one room: its join of the default room, made
- * before the socket opens, with only the events a plain-text client sees.
- * For `session.ts` and `connection.ts`.
+ * before the socket opens, with only the events a plain-text client sees,
+ * and its start once the socket is open. For `session.ts` and
+ * `connection.ts`.
  *
  * @module
  */
 import type { Joined } from "../chat/join.ts";
 import type { Broadcast } from "../chat/events.ts";
-import { DEFAULT_ROOM } from "./protocol.ts";
+import { log } from "../observability/log.ts";
+import type { Closable } from "./connection_context.ts";
+import { CloseCode, DEFAULT_ROOM } from "./protocol.ts";
 import type { RoomFeed } from "./room_feed.ts";
 import type { SessionContext } from "./_session_context.ts";
 
@@ -48,4 +51,29 @@ export function joinPlain(context: SessionContext): PlainJoin {
   const banned = context.moderator.banOf(context.identity.id, DEFAULT_ROOM)
     .then((ban) => ban !== undefined);
   return { joined, feed, banned };
+}
+
+/**
+ * Starts feeding a plain-text connection the room once its socket is open
+ * and the join is done, or closes it: banned from the room (4403), or the
+ * join failed (1013).
+ *
+ * @param join The connection's join, from {@linkcode joinPlain}.
+ * @param connection The connection, and its id for the log.
+ */
+export function startPlainJoin(
+  join: PlainJoin,
+  connection: Closable & { readonly id: string },
+): void {
+  const { joined, feed, banned } = join;
+  Promise.all([joined, banned]).then(
+    ([joined, banned]) => {
+      if (!banned) feed.start(joined);
+      else connection.close(CloseCode.banned, "Banned from the room");
+    },
+    (error) => {
+      log("error", "connection.join_failed", { id: connection.id, error });
+      connection.close(CloseCode.tryAgainLater, "Cannot join the room now");
+    },
+  );
 }

@@ -13,30 +13,22 @@ import type { Config } from "./config.ts";
 import { closeAndDrain } from "./closing_handshake.ts";
 import type { DrainWatcher } from "./drain_watcher.ts";
 import {
-  type ClientMessage,
   CloseCode,
   type ConnectionMode,
-  decodeClientFrame,
-  DEFAULT_ROOM,
-  JSON_PROTOCOL,
-  MAX_NAME_LENGTH,
-  ProtocolError,
-  validateText,
+  type ProtocolError,
 } from "./protocol.ts";
 import { ConnectionContext } from "./connection_context.ts";
 import { Credentials } from "./credentials.ts";
 import type { Identity } from "./identity.ts";
 import { Session } from "./session.ts";
-import type { PlainJoin } from "./_plain_join.ts";
+import { type PlainJoin, startPlainJoin } from "./_plain_join.ts";
 import type { SignIn } from "./sign_in.ts";
 import { SocketWriter } from "./socket_writer.ts";
 import type { TypingThrottle } from "./typing.ts";
 import { CONNECTING, OPEN } from "./ready_state.ts";
+import { helloEvent } from "./_hello.ts";
+import { maxFrameLength, readPlainText, readRequest } from "./_frame_intake.ts";
 
-/** Room for the JSON envelope around the text when bounding a whole frame. */
-const FRAME_OVERHEAD_BYTES = 1024;
-/** JSON may escape a UTF-8 byte as up to six characters (`\u00e9`). */
-const JSON_ESCAPE_FACTOR = 6;
 /** The socket events a connection listens to. */
 const SOCKET_EVENTS = ["open", "message", "close", "error"] as const;
 
@@ -110,10 +102,10 @@ export class Connection {
     this.#config = options.config;
     this.#onClose = options.onClose;
     this.#metrics = options.metrics;
-    this.#maxFrameLength = this.mode === "plain"
-      ? this.#config.maxMessageBytes
-      : this.#config.maxMessageBytes * JSON_ESCAPE_FACTOR +
-        FRAME_OVERHEAD_BYTES;
+    this.#maxFrameLength = maxFrameLength(
+      this.mode,
+      this.#config.maxMessageBytes,
+    );
     // The connection's one closure: the writer and every room's
     // subscription report a slow consumer through it.
     const cutOff = () => this.#cutOffSlowConsumer();
@@ -288,44 +280,16 @@ export class Connection {
       return;
     }
     if (this.mode === "plain") {
-      const { joined, feed, banned } = this.#plainJoin!;
+      startPlainJoin(this.#plainJoin!, this);
       // The join's result (members, history) is not needed after this.
       this.#plainJoin = undefined;
-      Promise.all([joined, banned]).then(
-        ([joined, banned]) => {
-          if (!banned) feed.start(joined);
-          else this.close(CloseCode.banned, "Banned from the room");
-        },
-        (error) => {
-          log("error", "connection.join_failed", { id: this.id, error });
-          this.close(CloseCode.tryAgainLater, "Cannot join the room now");
-        },
-      );
       return;
     }
-    const identity = this.#credentials.identity;
-    this.#writer.reply({
-      type: "hello",
-      protocol: JSON_PROTOCOL,
+    this.#writer.reply(helloEvent({
       connectionId: this.id,
-      user: identity.name,
-      userId: identity.id,
-      guest: identity.guest,
-      role: identity.role,
+      identity: this.#credentials.identity,
       authRequired: this.#credentials.required,
-      defaultRoom: DEFAULT_ROOM,
-      limits: {
-        maxMessageBytes: this.#config.maxMessageBytes,
-        maxNameLength: MAX_NAME_LENGTH,
-        rateLimit: this.#config.rateLimit,
-        rateBurst: this.#config.rateBurst,
-        historyLimit: this.#config.historyLimit,
-        maxRooms: this.#config.maxRooms,
-        largeRoom: this.#config.largeRoom,
-        typingInterval: this.#config.typingInterval,
-        editWindow: this.#config.editWindow,
-      },
-    });
+    }, this.#config));
   }
 
   #onMessage(data: unknown): void {
@@ -338,41 +302,16 @@ export class Connection {
       this.close(CloseCode.messageTooBig, "Frame too large");
       return;
     }
-    if (this.mode === "plain") {
-      this.#onPlainText(data);
+    if (this.mode === "json") {
+      readRequest(data, this.#session, this.#config);
       return;
     }
-    let request: ClientMessage;
-    try {
-      request = decodeClientFrame(data, {
-        maxMessageBytes: this.#config.maxMessageBytes,
-        historyLimit: this.#config.historyLimit,
-      });
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.#session.refuse(error);
-      return;
-    }
-    this.#session.handle(request);
-  }
-
-  #onPlainText(text: string): void {
-    if (text.trim() === "") {
-      this.#session.skipPlain();
-      return;
-    }
-    try {
-      validateText(text, this.#config.maxMessageBytes);
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      const tooLarge = error.code === "message_too_large";
-      this.close(
-        tooLarge ? CloseCode.messageTooBig : CloseCode.invalidPayload,
-        tooLarge ? "Message too large" : "Invalid message text",
-      );
-      return;
-    }
-    this.#session.postPlain(text);
+    const close = readPlainText(
+      data,
+      this.#session,
+      this.#config.maxMessageBytes,
+    );
+    if (close) this.close(close.code, close.reason);
   }
 
   #cutOffSlowConsumer(): void {
