@@ -156,6 +156,8 @@ export class Connection {
   handleEvent(event: Event): void {
     switch (event.type) {
       case "open":
+        // A socket opens once: its listener record would stay for nothing.
+        this.#socket.removeEventListener("open", this);
         this.#onOpen();
         return;
       case "message":
