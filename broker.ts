@@ -17,6 +17,8 @@ export const DEFAULT_MAX_QUEUE_LENGTH = 1024;
  * as a slow consumer) only because its wake-up was deferred.
  */
 const EAGER_WAKE_FRACTION = 0.25;
+/** What a subscription with a receiver yields when nothing is queued. */
+const NOTHING_QUEUED: readonly never[] = Object.freeze([]);
 
 /** Options for {@linkcode Broker.subscribe}. */
 export interface SubscribeOptions<T = unknown> {
@@ -44,13 +46,16 @@ export interface SubscribeOptions<T = unknown> {
    */
   accept?: (message: T) => boolean;
   /**
-   * Takes batches directly: while the subscription's generator is parked in
-   * `next()`, the broker hands the turn's batch to `receiver.deliver()`
-   * instead of resuming the generator (an async generator costs several
-   * promise hops per resumption, and a busy room resumes every subscriber
-   * per turn). An object rather than a function, so that a delivery reaches
-   * the receiver without a closure in between. A broker may ignore it: the
-   * generator alone must be enough.
+   * Takes batches directly. With a receiver, `next()` does not wait while
+   * nothing is queued: it yields an empty batch, and from then on the broker
+   * hands each turn's batch to `receiver.deliver()`, so an idle subscriber
+   * holds no pending `next()` (an async generator parked in `next()`, and its
+   * reader, hold promises and frames per subscription; resuming one costs
+   * several promise hops per delivery). A refused batch is queued and
+   * `receiver.resume()` says to read it with `next()` again. An object
+   * rather than a function, so that a delivery reaches the receiver without
+   * a closure in between. A broker may ignore it: the receiver must still
+   * cope with a `next()` that waits.
    *
    * @default {undefined (only the generator)}
    */
@@ -62,10 +67,17 @@ export interface BatchReceiver<T> {
   /**
    * Takes `batch`, oldest first. The same array may go to every subscriber
    * of the room: the receiver neither changes nor keeps it. Returning
-   * `false` refuses it: the parked `next()` yields it as usual. Queue bounds
-   * and slow-consumer cut-off are unchanged.
+   * `false` refuses it: it is queued, and {@linkcode BatchReceiver.resume}
+   * follows. Queue bounds and slow-consumer cut-off are unchanged.
    */
   deliver(batch: readonly T[]): boolean;
+  /**
+   * Says that messages wait in the subscription's queue (a refused batch,
+   * and whatever follows it): read them with `next()`, until it yields an
+   * empty batch again. Called during a delivery: the receiver must not
+   * throw.
+   */
+  resume(): void;
 }
 
 /**
@@ -73,6 +85,8 @@ export interface BatchReceiver<T> {
  * one, in publish order. A parked `next()` is woken once per event-loop turn,
  * after everything published in that turn is queued, so a burst arrives as
  * one batch while a lone message still arrives in the turn it was published.
+ * With a receiver ({@linkcode SubscribeOptions.receiver}), `next()` with
+ * nothing queued yields an empty batch instead of parking.
  */
 export type Subscription<T> = AsyncGenerator<readonly T[], void, undefined>;
 
@@ -211,8 +225,8 @@ class Room<T> implements Wakeable {
   }
 
   /**
-   * Makes a parked subscriber with a receiver direct: it takes its part of
-   * this turn's batch from what is published from now on.
+   * Makes a subscriber with a receiver and nothing queued direct: it takes
+   * its part of this turn's batch from what is published from now on.
    */
   enterDirect(subscriber: Subscriber<T>): void {
     subscriber.direct = true;
@@ -244,6 +258,7 @@ class Room<T> implements Wakeable {
       if (subscriber.ended) continue;
       this.leaveDirect(subscriber);
       subscriber.takeBack(part);
+      if (!subscriber.ended) subscriber.receiver!.resume();
     }
   }
 }
@@ -290,16 +305,14 @@ class Subscriber<T> implements Wakeable {
     return true;
   }
 
-  /** Parks the generator until something arrives; with a receiver, it becomes direct. */
+  /** Parks the generator (one without a receiver) until something arrives. */
   park(): Promise<void> {
     this.wake = Promise.withResolvers<void>();
-    if (this.receiver !== undefined) this.room.enterDirect(this);
     return this.wake.promise;
   }
 
-  /** Queues a batch its receiver refused and resumes the generator, which yields it. */
+  /** Queues a batch its receiver refused, for the next `next()` to yield. */
   takeBack(batch: readonly T[]): void {
-    this.resume();
     for (const message of batch) {
       if (!this.push(message)) return;
     }
@@ -527,6 +540,13 @@ export class MemoryBroker<T> implements Broker<T> {
           continue;
         }
         if (subscriber.ended) return;
+        if (subscriber.receiver !== undefined) {
+          // Nothing queued: the receiver takes batches directly until it
+          // refuses one, and its reader need not wait in next().
+          subscriber.room.enterDirect(subscriber);
+          yield NOTHING_QUEUED;
+          continue;
+        }
         await subscriber.park();
       }
     } finally {

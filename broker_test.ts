@@ -80,7 +80,7 @@ Deno.test("MemoryBroker subscription queues only the messages accept takes", asy
   await subscription.return();
 });
 
-Deno.test("MemoryBroker hands a parked subscriber's batch to its receiver, once per turn", async () => {
+Deno.test("MemoryBroker hands an idle subscriber's batches to its receiver, once per turn, with no next() pending", async () => {
   await using broker = new MemoryBroker<number>();
   const controller = new AbortController();
   const delivered: number[][] = [];
@@ -91,33 +91,41 @@ Deno.test("MemoryBroker hands a parked subscriber's batch to its receiver, once 
         delivered.push([...batch]);
         return true;
       },
+      resume: () => assert.fail("nothing was refused"),
     },
   });
-  const parked = subscription.next();
+  // Nothing queued: next() does not wait, and the receiver takes over.
+  assert.deepEqual((await subscription.next()).value, []);
   for (let i = 0; i < 3; i++) await broker.publish("room", i);
   await endOfTurn();
   await broker.publish("room", 3);
   await endOfTurn();
   assert.deepEqual(delivered, [[0, 1, 2], [3]]);
-  // The generator stayed parked until the subscription ends.
   controller.abort();
-  assert.deepEqual(await parked, { value: undefined, done: true });
+  assert.deepEqual(await subscription.next(), { value: undefined, done: true });
 });
 
-Deno.test("MemoryBroker yields a batch its receiver refuses from the parked next(), in order", async () => {
+Deno.test("MemoryBroker queues a batch its receiver refuses, calls resume(), and next() yields it in order", async () => {
   await using broker = new MemoryBroker<number>();
   let accepting = false;
+  let resumed = 0;
   const subscription = broker.subscribe("room", {
-    receiver: { deliver: () => accepting },
+    receiver: { deliver: () => accepting, resume: () => resumed++ },
   });
-  const parked = subscription.next();
+  assert.deepEqual((await subscription.next()).value, []);
   await broker.publish("room", 1);
   await broker.publish("room", 2);
-  assert.deepEqual((await parked).value, [1, 2]);
+  await endOfTurn();
+  assert.equal(resumed, 1);
+  assert.deepEqual((await subscription.next()).value, [1, 2]);
   accepting = true;
   await broker.publish("room", 3);
-  // Not parked: queued for the next next(), the receiver is not asked.
+  // Not handed over directly until next() found nothing queued.
   assert.deepEqual((await subscription.next()).value, [3]);
+  assert.deepEqual((await subscription.next()).value, []);
+  await broker.publish("room", 4);
+  await endOfTurn();
+  assert.equal(resumed, 1);
   await subscription.return();
 });
 
@@ -126,18 +134,19 @@ Deno.test("MemoryBroker still cuts off a subscriber whose receiver keeps refusin
   const cutOff: SlowConsumerError[] = [];
   const subscription = broker.subscribe("room", {
     maxQueueLength: 2,
-    receiver: { deliver: () => false },
+    receiver: { deliver: () => false, resume() {} },
     onSlowConsumer: (error) => cutOff.push(error),
   });
-  const parked = subscription.next();
+  assert.deepEqual((await subscription.next()).value, []);
   await broker.publish("room", 1);
-  assert.deepEqual((await parked).value, [1]);
-  for (let i = 2; i <= 4; i++) await broker.publish("room", i);
+  await endOfTurn();
+  // Refused and queued, and never read: the queue passes its bound.
+  for (let i = 2; i <= 3; i++) await broker.publish("room", i);
   assert.equal(cutOff.length, 1);
   await assert.rejects(subscription.next(), SlowConsumerError);
 });
 
-Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches a quarter of its bound", async () => {
+Deno.test("MemoryBroker hands an idle subscriber's batch over at once when it reaches a quarter of its bound", async () => {
   await using broker = new MemoryBroker<number>();
   const controller = new AbortController();
   const delivered: number[][] = [];
@@ -149,19 +158,20 @@ Deno.test("MemoryBroker wakes a parked subscriber at once when its queue reaches
         delivered.push([...batch]);
         return true;
       },
+      resume: () => assert.fail("nothing was refused"),
     },
   });
-  const parked = subscription.next();
+  assert.deepEqual((await subscription.next()).value, []);
   // Synchronous publishes: the end of the turn has not come yet.
   for (let i = 0; i < 5; i++) void broker.publish("room", i);
   assert.deepEqual(delivered, [[0, 1, 2, 3]]);
   await endOfTurn();
   assert.deepEqual(delivered, [[0, 1, 2, 3], [4]]);
   controller.abort();
-  assert.deepEqual(await parked, { value: undefined, done: true });
+  assert.deepEqual(await subscription.next(), { value: undefined, done: true });
 });
 
-Deno.test("MemoryBroker hands a subscriber that parks mid-turn only what was published after", async () => {
+Deno.test("MemoryBroker hands a subscriber that turns idle mid-turn only what was published after", async () => {
   await using broker = new MemoryBroker<number>();
   const controller = new AbortController();
   const delivered = new Map<string, number[][]>([["a", []], ["b", []]]);
@@ -172,22 +182,22 @@ Deno.test("MemoryBroker hands a subscriber that parks mid-turn only what was pub
         delivered.get(name)!.push([...batch]);
         return true;
       },
+      resume: () => assert.fail("nothing was refused"),
     },
   });
   const a = broker.subscribe("room", options("a"));
   const b = broker.subscribe("room", options("b"));
-  const parkedA = a.next();
-  // Let a park: it now takes the room's batch directly.
-  await Promise.resolve();
+  // a has nothing queued: it now takes the room's batch directly.
+  assert.deepEqual((await a.next()).value, []);
   await broker.publish("room", 1);
-  // b was not parked: 1 waits in its queue, and its generator yields it.
+  // b had not read yet: 1 waits in its queue, and its generator yields it.
   assert.deepEqual((await b.next()).value, [1]);
-  const parkedB = b.next();
+  assert.deepEqual((await b.next()).value, []);
   await broker.publish("room", 2);
   await endOfTurn();
   assert.deepEqual(delivered.get("a"), [[1, 2]]);
   assert.deepEqual(delivered.get("b"), [[2]]);
   controller.abort();
-  assert.deepEqual(await parkedA, { value: undefined, done: true });
-  assert.deepEqual(await parkedB, { value: undefined, done: true });
+  assert.deepEqual(await a.next(), { value: undefined, done: true });
+  assert.deepEqual(await b.next(), { value: undefined, done: true });
 });

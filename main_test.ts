@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { waitFor, withTimeout } from "./testing/async.ts";
 import { connect, connectJson, type TestClient } from "./testing/client.ts";
 import { startServer } from "./testing/server.ts";
@@ -193,6 +194,42 @@ Deno.test("/ws cuts off a slow consumer while others keep receiving", async () =
   } finally {
     silent.close();
   }
+});
+
+Deno.test("/ws pauses a reader whose send buffer passed its bound, then sends it every message in order as it reads", async () => {
+  await using server = startServer({
+    maxQueueLength: 100_000,
+    maxBufferedBytes: 64 * 1024,
+  });
+  // A plain-text peer joins the default room at its upgrade, then does not
+  // read while ~20 MB are published for it, one message per turn: more
+  // than the kernel buffers of a peer that does not read hold.
+  using peer = await RawPeer.open(server.port);
+  const count = 1280;
+  const big = "x".repeat(16 * 1024);
+  for (let i = 0; i < count; i++) {
+    await server.handler.broker.publish(
+      DEFAULT_ROOM,
+      broadcastOf({
+        type: "message",
+        id: i + 1,
+        room: DEFAULT_ROOM,
+        ts: 0,
+        user: "load",
+        text: `${i} ${big}`,
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const delivered = () => server.handler.metrics.messagesDelivered.value();
+  assert(delivered() < count, "every message was written while unread");
+  const decoder = new TextDecoder();
+  for (let i = 0; i < count; i++) {
+    const frame = await peer.nextFrame(Opcode.text);
+    assert(frame, `the connection ended before message ${i}`);
+    assert(decoder.decode(frame.payload).startsWith(`${i} `));
+  }
+  assert.equal(delivered(), count);
 });
 
 Deno.test("/ws drops a peer that stops answering pings after the idle timeout", async () => {

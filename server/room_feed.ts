@@ -20,8 +20,10 @@ export interface FeedSubscribeOptions {
 
 /**
  * Feeds one room's events to a connection. The broker hands batches to
- * {@linkcode RoomFeed.deliver} directly while the feed's loop is parked; the
- * loop sends only what that refused, and waits for the send buffer to drain.
+ * {@linkcode RoomFeed.deliver} directly; only when it refused one (the send
+ * buffer is over its bound) does the feed's loop run, sending what was
+ * queued as the buffer drains, until the subscription has nothing queued.
+ * An idle feed holds no pending read.
  */
 export class RoomFeed implements BatchReceiver<Broadcast> {
   /** Ends this membership's subscription. */
@@ -38,6 +40,12 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
    * One field, so the common delivery checks one thing.
    */
   #open = false;
+  /** The room's subscription, once the join completed. */
+  #subscription?: Joined["subscription"];
+  /** Whether the loop is reading the subscription. */
+  #pumping = false;
+  /** Whether the broker queued something since the loop's last read. */
+  #resumed = false;
   /** Live messages up to this id were in the history sent on joining; 0 once past them. */
   #lastHistoryId = 0;
   /** The epoch of the ids the client has; `""` when it has none (plain text). */
@@ -89,8 +97,8 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
     this.#epoch = joined.history.epoch;
     // Plain-text clients see no presence, so there is no arrival to skip.
     this.#skipOwnArrival = joined.announced && this.#writer.mode === "json";
-    this.#open = !this.ended;
-    this.#pump(joined.subscription);
+    this.#subscription = joined.subscription;
+    this.#pump();
   }
 
   /**
@@ -121,30 +129,58 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
     return true;
   }
 
-  async #pump(subscription: Joined["subscription"]): Promise<void> {
+  /**
+   * Reads what the broker queued: it refused a delivery of this feed's
+   * (see `BatchReceiver.resume` in broker.ts).
+   */
+  resume(): void {
+    this.#resumed = true;
+    if (this.#subscription !== undefined && !this.#pumping && !this.ended) {
+      this.#pump();
+    }
+  }
+
+  /**
+   * Sends what the subscription has queued, waiting for the send buffer to
+   * drain, until it yields an empty batch: from then on the broker hands
+   * batches over directly.
+   */
+  async #pump(): Promise<void> {
+    const subscription = this.#subscription!;
     const writer = this.#writer;
     const { drainWatcher } = this.#context;
     const { socket, maxBufferedBytes } = writer;
     const signal = this.controller.signal;
+    this.#pumping = true;
     try {
-      for await (const batch of subscription) {
-        if (!this.#canSend()) break;
+      while (true) {
+        this.#resumed = false;
+        const { value: batch, done } = await subscription.next();
+        if (done || !this.#canSend()) return;
+        if (batch.length === 0) {
+          this.#open = true;
+          // Queued again while this read was on its way: read on.
+          if (this.#resumed) continue;
+          return;
+        }
         // Closed by a delivery that found the buffer over its bound, or
         // that left it so: wait for it to drain to half first.
         if (!this.#open || writer.overBound) {
+          this.#open = false;
           await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
-          if (!this.#canSend()) break;
+          if (!this.#canSend()) return;
         }
         this.#send(batch);
         if (writer.overBound) {
+          this.#open = false;
           await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
         }
-        // Drained: the broker may hand batches over directly again.
-        this.#open = this.#canSend();
       }
     } catch (error) {
       if (error instanceof SlowConsumerError || this.ended) return;
       this.#context.fail("connection.pump_failed", error);
+    } finally {
+      this.#pumping = false;
     }
   }
 
