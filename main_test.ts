@@ -12,10 +12,22 @@ import { RawPeer } from "./testing/raw_peer.ts";
 import { Opcode, openSilentPeer } from "./testing/wire.ts";
 import { SETTINGS } from "./server/settings.ts";
 import { createHandler } from "./main.ts";
-import { broadcastOf } from "./chat/events.ts";
+import { type Broadcast, broadcastOf } from "./chat/events.ts";
 import { DEFAULT_ROOM, type ServerEvent } from "./server/protocol.ts";
 
 const MAIN_PATH = new URL("./main.ts", import.meta.url).pathname;
+
+/** A chat message in the default room, as the broker carries it. */
+function roomMessage(id: number, text: string, user = "load"): Broadcast {
+  return broadcastOf({
+    type: "message",
+    id,
+    room: DEFAULT_ROOM,
+    ts: 0,
+    user,
+    text,
+  });
+}
 
 Deno.test("/ws plain text echoes the tutorial's message to its sender", async () => {
   await using server = startServer();
@@ -75,15 +87,7 @@ Deno.test("/ws chat.v1 sends a burst published in one turn as one array frame", 
   const { client } = await connectJson(server.wsUrl);
   await using _ = client;
   await using plain = await connect(server.wsUrl);
-  const message = (id: number) =>
-    broadcastOf({
-      type: "message",
-      id,
-      room: DEFAULT_ROOM,
-      ts: 0,
-      user: "ada",
-      text: `m${id}`,
-    });
+  const message = (id: number) => roomMessage(id, `m${id}`, "ada");
   // Wait until the plain client's own arrival has gone out, so the JSON
   // client's next frame is the burst.
   assert.equal((await client.nextOfType("presence")).joined.length, 1);
@@ -164,14 +168,7 @@ Deno.test("/ws cuts off a slow consumer while others keep receiving", async () =
     for (let i = 0; i < 1000 && server.handler.connectionCount === 2; i++) {
       await server.handler.broker.publish(
         DEFAULT_ROOM,
-        broadcastOf({
-          type: "message",
-          id: i + 1,
-          room: DEFAULT_ROOM,
-          ts: 0,
-          user: "load",
-          text: `${i} ${big}`,
-        }),
+        roomMessage(i + 1, `${i} ${big}`),
       );
       // The reader keeps up; the silent peer's kernel buffers, then its send
       // buffer, then its queue fill until it is cut off.
@@ -181,14 +178,7 @@ Deno.test("/ws cuts off a slow consumer while others keep receiving", async () =
     assert.equal(server.handler.broker.subscriberCount(), 1);
     await server.handler.broker.publish(
       DEFAULT_ROOM,
-      broadcastOf({
-        type: "message",
-        id: 0,
-        room: DEFAULT_ROOM,
-        ts: 0,
-        user: "load",
-        text: "after",
-      }),
+      roomMessage(0, "after"),
     );
     assert.equal(await reader.nextFrame(), "after");
   } finally {
@@ -210,14 +200,7 @@ Deno.test("/ws pauses a reader whose send buffer passed its bound, then sends it
   for (let i = 0; i < count; i++) {
     await server.handler.broker.publish(
       DEFAULT_ROOM,
-      broadcastOf({
-        type: "message",
-        id: i + 1,
-        room: DEFAULT_ROOM,
-        ts: 0,
-        user: "load",
-        text: `${i} ${big}`,
-      }),
+      roomMessage(i + 1, `${i} ${big}`),
     );
     await new Promise((resolve) => setImmediate(resolve));
   }
