@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
-import { MemoryBroker, SlowConsumerError } from "./broker.ts";
+import {
+  type BatchReceiver,
+  MemoryBroker,
+  SlowConsumerError,
+} from "./broker.ts";
 import type { Broadcast } from "./chat/events.ts";
 import { KvHistory } from "./kv/history.ts";
 import { brokerContract } from "./testing/broker_contract.ts";
@@ -80,19 +84,24 @@ Deno.test("MemoryBroker subscription queues only the messages accept takes", asy
   await subscription.return();
 });
 
+/** A receiver that takes every batch into `delivered` and never refuses one. */
+function recordingReceiver(delivered: number[][]): BatchReceiver<number> {
+  return {
+    deliver(batch) {
+      delivered.push([...batch]);
+      return true;
+    },
+    resume: () => assert.fail("nothing was refused"),
+  };
+}
+
 Deno.test("MemoryBroker hands an idle subscriber's batches to its receiver, once per turn, with no next() pending", async () => {
   await using broker = new MemoryBroker<number>();
   const controller = new AbortController();
   const delivered: number[][] = [];
   const subscription = broker.subscribe("room", {
     signal: controller.signal,
-    receiver: {
-      deliver(batch) {
-        delivered.push([...batch]);
-        return true;
-      },
-      resume: () => assert.fail("nothing was refused"),
-    },
+    receiver: recordingReceiver(delivered),
   });
   // Nothing queued: next() does not wait, and the receiver takes over.
   assert.deepEqual((await subscription.next()).value, []);
@@ -153,13 +162,7 @@ Deno.test("MemoryBroker hands an idle subscriber's batch over at once when it re
   const subscription = broker.subscribe("room", {
     signal: controller.signal,
     maxQueueLength: 16,
-    receiver: {
-      deliver(batch) {
-        delivered.push([...batch]);
-        return true;
-      },
-      resume: () => assert.fail("nothing was refused"),
-    },
+    receiver: recordingReceiver(delivered),
   });
   assert.deepEqual((await subscription.next()).value, []);
   // Synchronous publishes: the end of the turn has not come yet.
@@ -177,13 +180,7 @@ Deno.test("MemoryBroker hands a subscriber that turns idle mid-turn only what wa
   const delivered = new Map<string, number[][]>([["a", []], ["b", []]]);
   const options = (name: string) => ({
     signal: controller.signal,
-    receiver: {
-      deliver(batch: readonly number[]) {
-        delivered.get(name)!.push([...batch]);
-        return true;
-      },
-      resume: () => assert.fail("nothing was refused"),
-    },
+    receiver: recordingReceiver(delivered.get(name)!),
   });
   const a = broker.subscribe("room", options("a"));
   const b = broker.subscribe("room", options("b"));
