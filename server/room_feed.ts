@@ -166,15 +166,15 @@ export class RoomFeed implements BatchReceiver<Broadcast> {
         // Closed by a delivery that found the buffer over its bound, or
         // that left it so: wait for it to drain to half first.
         if (!this.#open || writer.overBound) {
-          this.#open = false;
           await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
           if (!this.#canSend()) return;
         }
         this.#send(batch);
         if (writer.overBound) {
-          this.#open = false;
           await drainWatcher.wait(socket, maxBufferedBytes / 2, signal);
         }
+        // Drained: the next batch need not wait.
+        this.#open = this.#canSend();
       }
     } catch (error) {
       if (error instanceof SlowConsumerError || this.ended) return;
