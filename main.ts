@@ -13,6 +13,7 @@ import { loadConfig } from "./server/load_config.ts";
 import { type ChatHandler, createHandler } from "./server/handler.ts";
 import { RestartingServer } from "./server/restarting_server.ts";
 import { canServeTcp, TcpServer } from "./server/tcp_server.ts";
+import { preferVectoredWrites } from "./server/vectored_writes.ts";
 import { log, print, setLogLevel } from "./observability/log.ts";
 
 export {
@@ -129,6 +130,7 @@ export async function run(args: readonly string[]): Promise<number> {
     return 2;
   }
   log("info", "server.backend", { broker: backend.kind });
+  log("info", "server.frames", { vectored: preferVectoredWrites() });
   const handler = createHandler({
     config,
     broker: backend.broker,

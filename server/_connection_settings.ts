@@ -65,7 +65,7 @@ export const CONNECTION_SETTINGS: readonly Setting[] = [
     flag: "max-frame-bytes",
     defaultValue: 65_536,
     description:
-      "Largest frame of several events (history page, batch); each socket keeps a write buffer this large once sent one",
+      "Largest frame of several events (history page, batch); without vectored writes each socket keeps a write buffer this large once sent one",
     parse: integer(1024, 1_073_741_824),
   }),
   define({
