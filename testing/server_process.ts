@@ -20,8 +20,10 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Options for {@linkcode spawnServer}. */
 export interface SpawnOptions {
-  /** Environment variables to add to this process's. */
+  /** Environment variables to add to this process's (with `clearEnv`, the whole environment). */
   env?: Record<string, string>;
+  /** Whether the child gets `env` alone, without this process's environment. */
+  clearEnv?: boolean;
   /** Flags for `deno run` itself, e.g. `--deny-write`. */
   denoArgs?: string[];
   /**
@@ -54,6 +56,7 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   const {
     env = {},
+    clearEnv = false,
     denoArgs = [],
     kvPath = ":memory:",
     permissions = [
@@ -77,6 +80,7 @@ export async function spawnServer(
       ...args,
     ],
     env,
+    clearEnv,
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
