@@ -20,11 +20,14 @@ export const VECTORED_WRITES_VARIABLE = "DENO_USE_WRITEV";
 /**
  * Turns on vectored frame writes for this process, unless its environment
  * already sets {@linkcode VECTORED_WRITES_VARIABLE} (the operator's choice
- * stands) or the process may not read and write it.
+ * stands), or the process may not read and write it, or the runtime cannot
+ * set it.
  *
  * @returns Whether server WebSockets opened from now on write vectored.
  */
 export function preferVectoredWrites(): boolean {
+  // Deno Deploy documents neither permission queries nor `Deno.env.set`.
+  if (typeof Deno.permissions?.querySync !== "function") return false;
   const access = Deno.permissions.querySync({
     name: "env",
     variable: VECTORED_WRITES_VARIABLE,

@@ -15,11 +15,14 @@ function environmentWith(value: string | undefined): Record<string, string> {
 }
 
 /** The `vectored` field of `main.ts`'s `server.frames` log line. */
-async function framesVectored(value: string | undefined): Promise<boolean> {
+async function framesVectored(
+  value: string | undefined,
+  permissions?: string[],
+): Promise<boolean> {
   await using child = await spawnServer([], {
     env: environmentWith(value),
     clearEnv: true,
-    permissions: await taskPermissions("start"),
+    permissions: permissions ?? await taskPermissions("start"),
   });
   const line = () =>
     child.stderr().split("\n").find((text) =>
@@ -39,6 +42,16 @@ Deno.test("main.ts under deno task start writes frames vectored unless DENO_USE_
   await t.step("set: left on", async () => {
     assert.equal(await framesVectored("yes"), true);
   });
+  await t.step(
+    "not allowed to set it: Deno's default, and the server serves",
+    async () => {
+      const withoutVariable = (await taskPermissions("start")).map((flag) =>
+        flag.replace(`,${VECTORED_WRITES_VARIABLE}`, "")
+      );
+      assert.notDeepEqual(withoutVariable, await taskPermissions("start"));
+      assert.equal(await framesVectored(undefined, withoutVariable), false);
+    },
+  );
 });
 
 Deno.test("preferVectoredWrites sets the variable Deno reads, and keeps an operator's value", async () => {
