@@ -1,7 +1,8 @@
 /**
  * The chat server's metrics: what connections, the broker and the process
  * are doing, for `GET /metrics`. Connections call the `on…` hooks; gauges
- * are read from their sources only when scraped.
+ * are read from their sources only when scraped (the process's own, from
+ * `_process_gauges.ts`).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
 } from "../observability/metrics.ts";
 import type { BusMetrics } from "../chat/bus_metrics.ts";
 import { utf8Length } from "../chat/events.ts";
+import { addProcessGauges } from "./_process_gauges.ts";
 import type { ConnectionMode } from "./protocol.ts";
 
 /** Where {@linkcode ChatMetrics} reads its gauges at scrape time. */
@@ -36,26 +38,6 @@ function byteLength(
   if (typeof data === "string") return utf8Length(data);
   if (data instanceof Blob) return data.size;
   return data.byteLength;
-}
-
-/**
- * Counts this process's open file descriptors. Deno lets only `--allow-all`
- * read `/proc/self`, so under narrower permissions there is no answer.
- */
-function openFileDescriptors(): number | undefined {
-  try {
-    let count = 0;
-    for (const _ of Deno.readDirSync("/proc/self/fd")) count++;
-    // The directory handle that read the listing is one of them.
-    return count - 1;
-  } catch (error) {
-    if (
-      error instanceof Deno.errors.NotCapable ||
-      error instanceof Deno.errors.PermissionDenied ||
-      error instanceof Deno.errors.NotFound
-    ) return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -219,31 +201,7 @@ export class ChatMetrics {
     this.#sent = byProtocol(this.framesSent, this.bytesSent);
     this.#received = byProtocol(this.framesReceived, this.bytesReceived);
     this.#delivered = this.messagesDelivered.series();
-    gauge("process_resident_memory_bytes", "Resident set size", () => [[
-      {},
-      Deno.memoryUsage().rss,
-    ]]);
-    gauge("deno_heap_used_bytes", "V8 heap in use", () => [[
-      {},
-      Deno.memoryUsage().heapUsed,
-    ]]);
-    gauge("deno_heap_total_bytes", "V8 heap reserved", () => [[
-      {},
-      Deno.memoryUsage().heapTotal,
-    ]]);
-    gauge(
-      "deno_external_memory_bytes",
-      "Memory held outside the V8 heap (buffers)",
-      () => [[{}, Deno.memoryUsage().external]],
-    );
-    gauge(
-      "process_open_fds",
-      "Open file descriptors (only under --allow-all, which may read /proc/self)",
-      () => {
-        const count = openFileDescriptors();
-        return count === undefined ? [] : [[{}, count]];
-      },
-    );
+    addProcessGauges(registry);
   }
 
   /**
