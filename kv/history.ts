@@ -29,7 +29,7 @@ import { missesMessages, pageOf } from "../chat/pages.ts";
 import { prepareAmendment } from "./_amend.ts";
 import { findAmendment, findNonces, type ReadEntry } from "./_nonces.ts";
 import { prepareAppend, uncheckedDrafts } from "./_append.ts";
-import { type Head, readPosition } from "./_position.ts";
+import { lostRace, MAX_COMMIT_ATTEMPTS, RoomHeads } from "./_heads.ts";
 import {
   entriesAfter,
   listEntries,
@@ -37,17 +37,10 @@ import {
   oldestEntry,
 } from "./_reads.ts";
 import { type Retention, toEntry } from "./_records.ts";
-import { commitOrBusy, randomPause } from "./database.ts";
+import { commitOrBusy } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
 export type KvHistoryOptions = HistoryStoreOptions;
-
-/** Attempts at an append whose head changed under it (another writer) before giving up. */
-const MAX_COMMIT_ATTEMPTS = 50;
-/** Cap, in milliseconds, of the pause between attempts, which grows with each lost race. */
-const MAX_RETRY_PAUSE_MS = 200;
-/** Longest random pause, in milliseconds, before retrying a commit that lost a race. */
-const RETRY_PAUSE_MS = 20;
 
 /**
  * {@linkcode History} over a Deno KV database.
@@ -71,7 +64,7 @@ export class KvHistory implements History {
   #maxEdits: number;
   #now: () => number;
   #metrics: BusMetrics;
-  #heads = new Map<string, Head>();
+  #heads = new RoomHeads();
   #closed = false;
 
   /** Wraps a KV database (or one being opened); {@linkcode KvHistory.close} closes it. */
@@ -92,7 +85,7 @@ export class KvHistory implements History {
     const read = this.#reader(room);
     let known = await findNonces(kv, room, uncheckedDrafts(drafts), read);
     for (let attempt = 1;; attempt++) {
-      const head = await this.#head(kv, room);
+      const head = await this.#heads.get(kv, room);
       const { atomic, results, lastId } = prepareAppend(
         kv,
         room,
@@ -104,18 +97,18 @@ export class KvHistory implements History {
       if (lastId === head.lastId) return results;
       const commit = await commitOrBusy(atomic);
       if (commit.ok) {
-        this.#stored(room, head, lastId, commit.versionstamp);
+        this.#heads.stored(room, head, lastId, commit.versionstamp);
         return results;
       }
       // Refused: a nonce of the batch is stored already, or another writer
       // moved the head. A repeated request is answered at once.
-      this.#heads.delete(room);
+      this.#heads.forget(room);
       const found = await findNonces(kv, room, drafts, read);
       if (found.size > known.size && attempt < MAX_COMMIT_ATTEMPTS) {
         known = found;
         continue;
       }
-      await this.#lostRace(room, attempt);
+      await lostRace(room, attempt);
     }
   }
 
@@ -129,11 +122,11 @@ export class KvHistory implements History {
       this.#reader(room),
     );
     if (earlier !== undefined) {
-      const { epoch } = await this.#head(kv, room);
+      const { epoch } = await this.#heads.get(kv, room);
       return { entry: earlier, duplicate: true, epoch };
     }
     for (let attempt = 1;; attempt++) {
-      const head = await this.#head(kv, room);
+      const head = await this.#heads.get(kv, room);
       const { atomic, entry } = await prepareAmendment(
         kv,
         room,
@@ -146,7 +139,7 @@ export class KvHistory implements History {
           maxEdits: this.#maxEdits,
         },
       );
-      if (await this.#committed(room, head, entry.id, atomic, attempt)) {
+      if (await this.#heads.commit(room, head, entry.id, atomic, attempt)) {
         return { entry, duplicate: false, epoch: head.epoch };
       }
     }
@@ -163,61 +156,13 @@ export class KvHistory implements History {
       : undefined;
   }
 
-  /**
-   * Commits a write numbered from `head` up to `lastId`; on a lost race,
-   * forgets the cached head and pauses before the caller retries.
-   *
-   * @throws After {@linkcode MAX_COMMIT_ATTEMPTS} lost races.
-   */
-  async #committed(
-    room: string,
-    head: Head,
-    lastId: number,
-    atomic: Deno.AtomicOperation,
-    attempt: number,
-  ): Promise<boolean> {
-    const commit = await commitOrBusy(atomic);
-    if (commit.ok) {
-      this.#stored(room, head, lastId, commit.versionstamp);
-      return true;
-    }
-    this.#heads.delete(room);
-    await this.#lostRace(room, attempt);
-    return false;
-  }
-
-  /** Caches the head a commit numbered up to `lastId` left. */
-  #stored(
-    room: string,
-    head: Head,
-    lastId: number,
-    versionstamp: string,
-  ): void {
-    this.#heads.set(room, { ...head, lastId, versionstamp });
-  }
-
-  /**
-   * Pauses after a commit lost a race to another writer, longer with each
-   * attempt, so racing writers spread out.
-   *
-   * @throws After {@linkcode MAX_COMMIT_ATTEMPTS} attempts.
-   */
-  async #lostRace(room: string, attempt: number): Promise<void> {
-    await randomPause(Math.min(RETRY_PAUSE_MS * attempt, MAX_RETRY_PAUSE_MS));
-    if (attempt >= MAX_COMMIT_ATTEMPTS) {
-      throw new Error(
-        `Cannot store entries: room "${room}" changed under ${attempt} attempts`,
-      );
-    }
-  }
-
   /** The latest `limit` messages of `room`, oldest first. */
   async latest(
     room: string,
     limit: number,
   ): Promise<HistoryPage<ChatMessage>> {
     const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
+    const { epoch } = await this.#heads.read(kv, room);
     return this.#messagePage(
       room,
       kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
@@ -233,7 +178,7 @@ export class KvHistory implements History {
     limit: number,
   ): Promise<HistoryPage<ChatMessage>> {
     const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
+    const { epoch } = await this.#heads.read(kv, room);
     return this.#messagePage(
       room,
       kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
@@ -253,14 +198,14 @@ export class KvHistory implements History {
     before = Number.MAX_SAFE_INTEGER,
   ): Promise<HistoryPage> {
     const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
+    const { epoch } = await this.#heads.read(kv, room);
     const read = this.#reader(room);
     const [newest, oldest] = await Promise.all([
       newestEntries(kv, room, { since, before, count: limit + 1 }, read),
       oldestEntry(kv, room, since, read),
     ]);
     const page = pageOf(newest, limit, this.#oldestKeptTs(), epoch);
-    const { lastId } = await this.#position(kv, room);
+    const { lastId } = await this.#heads.read(kv, room);
     const truncated = (oldest !== undefined &&
       oldest.ts < this.#oldestKeptTs()) ||
       missesMessages(since, oldest, lastId);
@@ -270,7 +215,7 @@ export class KvHistory implements History {
   /** Up to `limit` entries above `since`, oldest first; see {@linkcode History.after}. */
   async after(room: string, since: number, limit: number): Promise<LogPage> {
     const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
+    const { epoch } = await this.#heads.read(kv, room);
     const { entries, through } = await entriesAfter(kv, room, {
       since,
       limit,
@@ -278,7 +223,7 @@ export class KvHistory implements History {
     }, this.#reader(room));
     // Read after the page, so that every id in it is at most the head; a
     // new epoch meanwhile makes the page worthless: the caller reads again.
-    const now = await this.#position(kv, room);
+    const now = await this.#heads.read(kv, room);
     if (now.epoch !== epoch) {
       return { entries: [], through: 0, head: now.lastId, epoch: now.epoch };
     }
@@ -287,7 +232,11 @@ export class KvHistory implements History {
 
   /** Where the room's log stands; see {@linkcode History.position}. */
   async position(room: string, seen?: RoomPosition): Promise<RoomPosition> {
-    const { epoch, lastId } = await this.#position(await this.#kv, room, seen);
+    const { epoch, lastId } = await this.#heads.read(
+      await this.#kv,
+      room,
+      seen,
+    );
     return { epoch, head: lastId };
   }
 
@@ -301,25 +250,6 @@ export class KvHistory implements History {
   /** Same as {@linkcode KvHistory.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  async #head(kv: Deno.Kv, room: string): Promise<Head> {
-    const cached = this.#heads.get(room);
-    if (cached) return cached;
-    const head = await this.#position(kv, room);
-    this.#heads.set(room, head);
-    return head;
-  }
-
-  /** Reads the room's position (`_position.ts`), forgetting a cached head of another epoch. */
-  async #position(
-    kv: Deno.Kv,
-    room: string,
-    seen?: RoomPosition,
-  ): Promise<Head> {
-    const head = await readPosition(kv, room, seen);
-    if (this.#heads.get(room)?.epoch !== head.epoch) this.#heads.delete(room);
-    return head;
   }
 
   /** Newest-first message records as a page: up to `limit` valid, unexpired messages, oldest first. */
