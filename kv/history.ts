@@ -14,7 +14,7 @@
  */
 import type { Amended, Amendment } from "../chat/amendments.ts";
 import { BusMetrics } from "../chat/bus_metrics.ts";
-import type { ChatMessage, LogEntry } from "../chat/events.ts";
+import type { ChatMessage } from "../chat/events.ts";
 import {
   type Draft,
   type History,
@@ -25,18 +25,12 @@ import {
   type RoomPosition,
   type Stored,
 } from "../chat/history.ts";
-import { missesMessages, pageOf } from "../chat/pages.ts";
 import { prepareAmendment } from "./_amend.ts";
-import { findAmendment, findNonces, type ReadEntry } from "./_nonces.ts";
+import { findAmendment, findNonces } from "./_nonces.ts";
 import { prepareAppend, uncheckedDrafts } from "./_append.ts";
 import { lostRace, MAX_COMMIT_ATTEMPTS, RoomHeads } from "./_heads.ts";
-import {
-  entriesAfter,
-  listEntries,
-  newestEntries,
-  oldestEntry,
-} from "./_reads.ts";
-import { type Retention, toEntry } from "./_records.ts";
+import { HistoryPages } from "./_pages.ts";
+import type { Retention } from "./_records.ts";
 import { commitOrBusy } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
@@ -63,8 +57,8 @@ export class KvHistory implements History {
   #nonceTtlMs: number;
   #maxEdits: number;
   #now: () => number;
-  #metrics: BusMetrics;
   #heads = new RoomHeads();
+  #pages: HistoryPages;
   #closed = false;
 
   /** Wraps a KV database (or one being opened); {@linkcode KvHistory.close} closes it. */
@@ -76,13 +70,17 @@ export class KvHistory implements History {
     this.#nonceTtlMs = nonceTtlMs;
     this.#maxEdits = maxEdits;
     this.#now = now;
-    this.#metrics = options.metrics ?? new BusMetrics();
+    this.#pages = new HistoryPages(this.#kv, this.#heads, {
+      maxAgeMs,
+      now,
+      metrics: options.metrics ?? new BusMetrics(),
+    });
   }
 
   /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
   async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
     const kv = await this.#kv;
-    const read = this.#reader(room);
+    const read = this.#pages.reader(room);
     let known = await findNonces(kv, room, uncheckedDrafts(drafts), read);
     for (let attempt = 1;; attempt++) {
       const head = await this.#heads.get(kv, room);
@@ -119,7 +117,7 @@ export class KvHistory implements History {
       kv,
       room,
       amendment,
-      this.#reader(room),
+      this.#pages.reader(room),
     );
     if (earlier !== undefined) {
       const { epoch } = await this.#heads.get(kv, room);
@@ -146,88 +144,37 @@ export class KvHistory implements History {
   }
 
   /** The current state of message `id`; see {@linkcode History.message}. */
-  async message(room: string, id: number): Promise<ChatMessage | undefined> {
-    const kv = await this.#kv;
-    const entry = await kv.get(["msg", room, id]);
-    if (entry.value === null) return undefined;
-    const message = this.#read(room, entry);
-    return message?.type === "message" && message.ts >= this.#oldestKeptTs()
-      ? message
-      : undefined;
+  message(room: string, id: number): Promise<ChatMessage | undefined> {
+    return this.#pages.message(room, id);
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(
-    room: string,
-    limit: number,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#heads.read(kv, room);
-    return this.#messagePage(
-      room,
-      kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
-      limit,
-      epoch,
-    );
+  latest(room: string, limit: number): Promise<HistoryPage<ChatMessage>> {
+    return this.#pages.latest(room, limit);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */
-  async before(
+  before(
     room: string,
     before: number,
     limit: number,
   ): Promise<HistoryPage<ChatMessage>> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#heads.read(kv, room);
-    return this.#messagePage(
-      room,
-      kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
-        reverse: true,
-        limit: limit + 1,
-      }),
-      limit,
-      epoch,
-    );
+    return this.#pages.before(room, before, limit);
   }
 
   /** The latest `limit` entries above `since`; see {@linkcode History.resume}. */
-  async resume(
+  resume(
     room: string,
     since: number,
     limit: number,
     before = Number.MAX_SAFE_INTEGER,
   ): Promise<HistoryPage> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#heads.read(kv, room);
-    const read = this.#reader(room);
-    const [newest, oldest] = await Promise.all([
-      newestEntries(kv, room, { since, before, count: limit + 1 }, read),
-      oldestEntry(kv, room, since, read),
-    ]);
-    const page = pageOf(newest, limit, this.#oldestKeptTs(), epoch);
-    const { lastId } = await this.#heads.read(kv, room);
-    const truncated = (oldest !== undefined &&
-      oldest.ts < this.#oldestKeptTs()) ||
-      missesMessages(since, oldest, lastId);
-    return { ...page, truncated };
+    return this.#pages.resume(room, since, limit, before);
   }
 
   /** Up to `limit` entries above `since`, oldest first; see {@linkcode History.after}. */
-  async after(room: string, since: number, limit: number): Promise<LogPage> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#heads.read(kv, room);
-    const { entries, through } = await entriesAfter(kv, room, {
-      since,
-      limit,
-      oldestKeptTs: this.#oldestKeptTs(),
-    }, this.#reader(room));
-    // Read after the page, so that every id in it is at most the head; a
-    // new epoch meanwhile makes the page worthless: the caller reads again.
-    const now = await this.#heads.read(kv, room);
-    if (now.epoch !== epoch) {
-      return { entries: [], through: 0, head: now.lastId, epoch: now.epoch };
-    }
-    return { entries, through, head: now.lastId, epoch };
+  after(room: string, since: number, limit: number): Promise<LogPage> {
+    return this.#pages.after(room, since, limit);
   }
 
   /** Where the room's log stands; see {@linkcode History.position}. */
@@ -250,38 +197,5 @@ export class KvHistory implements History {
   /** Same as {@linkcode KvHistory.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** Newest-first message records as a page: up to `limit` valid, unexpired messages, oldest first. */
-  async #messagePage(
-    room: string,
-    newestFirst: Deno.KvListIterator<unknown>,
-    limit: number,
-    epoch: string,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const messages = (await listEntries(newestFirst, this.#reader(room)))
-      .filter((entry) => entry.type === "message");
-    return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
-  }
-
-  /** Reads `room`'s stored entries as {@linkcode KvHistory.#read} does. */
-  #reader(room: string): ReadEntry {
-    return (entry) => this.#read(room, entry);
-  }
-
-  /** One stored entry as a log entry; one that is not valid is counted and skipped. */
-  #read(
-    room: string,
-    entry: { key: Deno.KvKey; value: unknown },
-  ): LogEntry | undefined {
-    const read = toEntry(room, entry);
-    if (typeof read !== "string") return read;
-    this.#metrics.drop(read, { room, key: String(entry.key[2]) });
-    return undefined;
-  }
-
-  #oldestKeptTs(): number {
-    const { maxAgeMs } = this.#retention;
-    return maxAgeMs > 0 ? this.#now() - maxAgeMs : -Infinity;
   }
 }
