@@ -14,7 +14,7 @@
  */
 import type { Amended, Amendment } from "../chat/amendments.ts";
 import { BusMetrics } from "../chat/bus_metrics.ts";
-import type { ChatMessage, LogEntry } from "../chat/events.ts";
+import type { ChatMessage } from "../chat/events.ts";
 import {
   type Draft,
   type History,
@@ -25,29 +25,16 @@ import {
   type RoomPosition,
   type Stored,
 } from "../chat/history.ts";
-import { missesMessages, pageOf } from "../chat/pages.ts";
 import { prepareAmendment } from "./_amend.ts";
-import { findAmendment, findNonces, type ReadEntry } from "./_nonces.ts";
+import { findAmendment, findNonces } from "./_nonces.ts";
 import { prepareAppend, uncheckedDrafts } from "./_append.ts";
-import { type Head, readPosition } from "./_position.ts";
-import {
-  entriesAfter,
-  listEntries,
-  newestEntries,
-  oldestEntry,
-} from "./_reads.ts";
-import { type Retention, toEntry } from "./_records.ts";
-import { commitOrBusy, randomPause } from "./database.ts";
+import { lostRace, MAX_COMMIT_ATTEMPTS, RoomHeads } from "./_heads.ts";
+import { HistoryPages } from "./_pages.ts";
+import type { Retention } from "./_records.ts";
+import { commitOrBusy } from "./database.ts";
 
 /** Options for {@linkcode KvHistory}. */
 export type KvHistoryOptions = HistoryStoreOptions;
-
-/** Attempts at an append whose head changed under it (another writer) before giving up. */
-const MAX_COMMIT_ATTEMPTS = 50;
-/** Cap, in milliseconds, of the pause between attempts, which grows with each lost race. */
-const MAX_RETRY_PAUSE_MS = 200;
-/** Longest random pause, in milliseconds, before retrying a commit that lost a race. */
-const RETRY_PAUSE_MS = 20;
 
 /**
  * {@linkcode History} over a Deno KV database.
@@ -70,8 +57,8 @@ export class KvHistory implements History {
   #nonceTtlMs: number;
   #maxEdits: number;
   #now: () => number;
-  #metrics: BusMetrics;
-  #heads = new Map<string, Head>();
+  #heads = new RoomHeads();
+  #pages: HistoryPages;
   #closed = false;
 
   /** Wraps a KV database (or one being opened); {@linkcode KvHistory.close} closes it. */
@@ -83,16 +70,20 @@ export class KvHistory implements History {
     this.#nonceTtlMs = nonceTtlMs;
     this.#maxEdits = maxEdits;
     this.#now = now;
-    this.#metrics = options.metrics ?? new BusMetrics();
+    this.#pages = new HistoryPages(this.#kv, this.#heads, {
+      maxAgeMs,
+      now,
+      metrics: options.metrics ?? new BusMetrics(),
+    });
   }
 
   /** Stores `drafts` in one atomic commit; see {@linkcode History.append}. */
   async append(room: string, drafts: readonly Draft[]): Promise<Stored[]> {
     const kv = await this.#kv;
-    const read = this.#reader(room);
+    const read = this.#pages.reader(room);
     let known = await findNonces(kv, room, uncheckedDrafts(drafts), read);
     for (let attempt = 1;; attempt++) {
-      const head = await this.#head(kv, room);
+      const head = await this.#heads.get(kv, room);
       const { atomic, results, lastId } = prepareAppend(
         kv,
         room,
@@ -104,18 +95,18 @@ export class KvHistory implements History {
       if (lastId === head.lastId) return results;
       const commit = await commitOrBusy(atomic);
       if (commit.ok) {
-        this.#stored(room, head, lastId, commit.versionstamp);
+        this.#heads.stored(room, head, lastId, commit.versionstamp);
         return results;
       }
       // Refused: a nonce of the batch is stored already, or another writer
       // moved the head. A repeated request is answered at once.
-      this.#heads.delete(room);
+      this.#heads.forget(room);
       const found = await findNonces(kv, room, drafts, read);
       if (found.size > known.size && attempt < MAX_COMMIT_ATTEMPTS) {
         known = found;
         continue;
       }
-      await this.#lostRace(room, attempt);
+      await lostRace(room, attempt);
     }
   }
 
@@ -126,14 +117,14 @@ export class KvHistory implements History {
       kv,
       room,
       amendment,
-      this.#reader(room),
+      this.#pages.reader(room),
     );
     if (earlier !== undefined) {
-      const { epoch } = await this.#head(kv, room);
+      const { epoch } = await this.#heads.get(kv, room);
       return { entry: earlier, duplicate: true, epoch };
     }
     for (let attempt = 1;; attempt++) {
-      const head = await this.#head(kv, room);
+      const head = await this.#heads.get(kv, room);
       const { atomic, entry } = await prepareAmendment(
         kv,
         room,
@@ -146,148 +137,53 @@ export class KvHistory implements History {
           maxEdits: this.#maxEdits,
         },
       );
-      if (await this.#committed(room, head, entry.id, atomic, attempt)) {
+      if (await this.#heads.commit(room, head, entry.id, atomic, attempt)) {
         return { entry, duplicate: false, epoch: head.epoch };
       }
     }
   }
 
   /** The current state of message `id`; see {@linkcode History.message}. */
-  async message(room: string, id: number): Promise<ChatMessage | undefined> {
-    const kv = await this.#kv;
-    const entry = await kv.get(["msg", room, id]);
-    if (entry.value === null) return undefined;
-    const message = this.#read(room, entry);
-    return message?.type === "message" && message.ts >= this.#oldestKeptTs()
-      ? message
-      : undefined;
-  }
-
-  /**
-   * Commits a write numbered from `head` up to `lastId`; on a lost race,
-   * forgets the cached head and pauses before the caller retries.
-   *
-   * @throws After {@linkcode MAX_COMMIT_ATTEMPTS} lost races.
-   */
-  async #committed(
-    room: string,
-    head: Head,
-    lastId: number,
-    atomic: Deno.AtomicOperation,
-    attempt: number,
-  ): Promise<boolean> {
-    const commit = await commitOrBusy(atomic);
-    if (commit.ok) {
-      this.#stored(room, head, lastId, commit.versionstamp);
-      return true;
-    }
-    this.#heads.delete(room);
-    await this.#lostRace(room, attempt);
-    return false;
-  }
-
-  /** Caches the head a commit numbered up to `lastId` left. */
-  #stored(
-    room: string,
-    head: Head,
-    lastId: number,
-    versionstamp: string,
-  ): void {
-    this.#heads.set(room, { ...head, lastId, versionstamp });
-  }
-
-  /**
-   * Pauses after a commit lost a race to another writer, longer with each
-   * attempt, so racing writers spread out.
-   *
-   * @throws After {@linkcode MAX_COMMIT_ATTEMPTS} attempts.
-   */
-  async #lostRace(room: string, attempt: number): Promise<void> {
-    await randomPause(Math.min(RETRY_PAUSE_MS * attempt, MAX_RETRY_PAUSE_MS));
-    if (attempt >= MAX_COMMIT_ATTEMPTS) {
-      throw new Error(
-        `Cannot store entries: room "${room}" changed under ${attempt} attempts`,
-      );
-    }
+  message(room: string, id: number): Promise<ChatMessage | undefined> {
+    return this.#pages.message(room, id);
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(
-    room: string,
-    limit: number,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
-    return this.#messagePage(
-      room,
-      kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
-      limit,
-      epoch,
-    );
+  latest(room: string, limit: number): Promise<HistoryPage<ChatMessage>> {
+    return this.#pages.latest(room, limit);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */
-  async before(
+  before(
     room: string,
     before: number,
     limit: number,
   ): Promise<HistoryPage<ChatMessage>> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
-    return this.#messagePage(
-      room,
-      kv.list({ prefix: ["msg", room], end: ["msg", room, before] }, {
-        reverse: true,
-        limit: limit + 1,
-      }),
-      limit,
-      epoch,
-    );
+    return this.#pages.before(room, before, limit);
   }
 
   /** The latest `limit` entries above `since`; see {@linkcode History.resume}. */
-  async resume(
+  resume(
     room: string,
     since: number,
     limit: number,
     before = Number.MAX_SAFE_INTEGER,
   ): Promise<HistoryPage> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
-    const read = this.#reader(room);
-    const [newest, oldest] = await Promise.all([
-      newestEntries(kv, room, { since, before, count: limit + 1 }, read),
-      oldestEntry(kv, room, since, read),
-    ]);
-    const page = pageOf(newest, limit, this.#oldestKeptTs(), epoch);
-    const { lastId } = await this.#position(kv, room);
-    const truncated = (oldest !== undefined &&
-      oldest.ts < this.#oldestKeptTs()) ||
-      missesMessages(since, oldest, lastId);
-    return { ...page, truncated };
+    return this.#pages.resume(room, since, limit, before);
   }
 
   /** Up to `limit` entries above `since`, oldest first; see {@linkcode History.after}. */
-  async after(room: string, since: number, limit: number): Promise<LogPage> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#position(kv, room);
-    const { entries, through } = await entriesAfter(kv, room, {
-      since,
-      limit,
-      oldestKeptTs: this.#oldestKeptTs(),
-    }, this.#reader(room));
-    // Read after the page, so that every id in it is at most the head; a
-    // new epoch meanwhile makes the page worthless: the caller reads again.
-    const now = await this.#position(kv, room);
-    if (now.epoch !== epoch) {
-      return { entries: [], through: 0, head: now.lastId, epoch: now.epoch };
-    }
-    return { entries, through, head: now.lastId, epoch };
+  after(room: string, since: number, limit: number): Promise<LogPage> {
+    return this.#pages.after(room, since, limit);
   }
 
   /** Where the room's log stands; see {@linkcode History.position}. */
   async position(room: string, seen?: RoomPosition): Promise<RoomPosition> {
-    const { epoch, lastId } = await this.#position(await this.#kv, room, seen);
+    const { epoch, lastId } = await this.#heads.read(
+      await this.#kv,
+      room,
+      seen,
+    );
     return { epoch, head: lastId };
   }
 
@@ -301,57 +197,5 @@ export class KvHistory implements History {
   /** Same as {@linkcode KvHistory.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  async #head(kv: Deno.Kv, room: string): Promise<Head> {
-    const cached = this.#heads.get(room);
-    if (cached) return cached;
-    const head = await this.#position(kv, room);
-    this.#heads.set(room, head);
-    return head;
-  }
-
-  /** Reads the room's position (`_position.ts`), forgetting a cached head of another epoch. */
-  async #position(
-    kv: Deno.Kv,
-    room: string,
-    seen?: RoomPosition,
-  ): Promise<Head> {
-    const head = await readPosition(kv, room, seen);
-    if (this.#heads.get(room)?.epoch !== head.epoch) this.#heads.delete(room);
-    return head;
-  }
-
-  /** Newest-first message records as a page: up to `limit` valid, unexpired messages, oldest first. */
-  async #messagePage(
-    room: string,
-    newestFirst: Deno.KvListIterator<unknown>,
-    limit: number,
-    epoch: string,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const messages = (await listEntries(newestFirst, this.#reader(room)))
-      .filter((entry) => entry.type === "message");
-    return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
-  }
-
-  /** Reads `room`'s stored entries as {@linkcode KvHistory.#read} does. */
-  #reader(room: string): ReadEntry {
-    return (entry) => this.#read(room, entry);
-  }
-
-  /** One stored entry as a log entry; one that is not valid is counted and skipped. */
-  #read(
-    room: string,
-    entry: { key: Deno.KvKey; value: unknown },
-  ): LogEntry | undefined {
-    const read = toEntry(room, entry);
-    if (typeof read !== "string") return read;
-    this.#metrics.drop(read, { room, key: String(entry.key[2]) });
-    return undefined;
-  }
-
-  #oldestKeptTs(): number {
-    const { maxAgeMs } = this.#retention;
-    return maxAgeMs > 0 ? this.#now() - maxAgeMs : -Infinity;
   }
 }

@@ -30,11 +30,11 @@ import {
   type RoomPosition,
   type Stored,
 } from "../chat/history.ts";
-import { mergeById, missesMessages, pageOf } from "../chat/pages.ts";
-import type { ChatMessage, LogEntry } from "../chat/events.ts";
+import type { ChatMessage } from "../chat/events.ts";
 import { type RedisClient, runScript } from "./client.ts";
-import { parseEntry, toArray, toHead } from "./_entries.ts";
-import { keys, POSITION_SCRIPT, type RoomKeys } from "./_history_scripts.ts";
+import { toHead } from "./_entries.ts";
+import { keys, POSITION_SCRIPT } from "./_history_scripts.ts";
+import { HistoryPages } from "./_pages.ts";
 import {
   amendEntry,
   appendEntries,
@@ -57,9 +57,6 @@ export interface RedisHistoryOptions extends HistoryStoreOptions {
   bus?: Bus;
 }
 
-/** A transaction being built on the client. */
-type Multi = ReturnType<RedisClient["multi"]>;
-
 /**
  * {@linkcode History} over Redis, so that any instance can number, store and
  * serve any room's messages.
@@ -79,18 +76,18 @@ type Multi = ReturnType<RedisClient["multi"]>;
 export class RedisHistory implements History {
   #client: RedisClient;
   #writes: WriteSettings;
-  #maxAgeMs: number;
-  #now: () => number;
-  #metrics: BusMetrics;
+  #pages: HistoryPages;
 
   /** Uses `client`, which the caller owns and closes. */
   constructor(client: RedisClient, options: RedisHistoryOptions = {}) {
     this.#client = client;
     const settings = historySettings(options);
-    this.#maxAgeMs = settings.maxAgeMs;
-    this.#now = settings.now;
     this.#writes = { ...settings, bus: options.bus };
-    this.#metrics = options.metrics ?? new BusMetrics();
+    this.#pages = new HistoryPages(client, {
+      maxAgeMs: settings.maxAgeMs,
+      now: settings.now,
+      metrics: options.metrics ?? new BusMetrics(),
+    });
   }
 
   /** Stores `drafts` in one atomic script; see {@linkcode History.append}. */
@@ -104,121 +101,37 @@ export class RedisHistory implements History {
   }
 
   /** The current state of message `id`; see {@linkcode History.message}. */
-  async message(room: string, id: number): Promise<ChatMessage | undefined> {
-    const found = await this.#client.zRange(keys(room).log, id, id, {
-      BY: "SCORE",
-    });
-    const [message] = this.#entries(room, found);
-    return message?.type === "message" && message.ts >= this.#oldestKeptTs()
-      ? message
-      : undefined;
+  message(room: string, id: number): Promise<ChatMessage | undefined> {
+    return this.#pages.message(room, id);
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(
-    room: string,
-    limit: number,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const [epoch, entries] = await this.#read(
-      room,
-      (multi, { log }) =>
-        multi.zRange(log, "+inf", "-inf", {
-          BY: "SCORE",
-          REV: true,
-          LIMIT: { offset: 0, count: limit + 1 },
-        }),
-    );
-    return this.#messagePage(room, toArray(entries), limit, epoch);
+  latest(room: string, limit: number): Promise<HistoryPage<ChatMessage>> {
+    return this.#pages.latest(room, limit);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */
-  async before(
+  before(
     room: string,
     before: number,
     limit: number,
   ): Promise<HistoryPage<ChatMessage>> {
-    const [epoch, entries] = await this.#read(
-      room,
-      (multi, { log }) =>
-        multi.zRange(log, `(${before}`, "-inf", {
-          BY: "SCORE",
-          REV: true,
-          LIMIT: { offset: 0, count: limit + 1 },
-        }),
-    );
-    return this.#messagePage(room, toArray(entries), limit, epoch);
+    return this.#pages.before(room, before, limit);
   }
 
   /** The latest `limit` entries above `since`; see {@linkcode History.resume}. */
-  async resume(
+  resume(
     room: string,
     since: number,
     limit: number,
     before = Number.MAX_SAFE_INTEGER,
   ): Promise<HistoryPage> {
-    // One transaction, so that the page, the oldest entry and the head agree.
-    const newestFirst = {
-      BY: "SCORE",
-      REV: true,
-      LIMIT: { offset: 0, count: limit + 1 },
-    } as const;
-    const oldestFirst = {
-      BY: "SCORE",
-      LIMIT: { offset: 0, count: 1 },
-    } as const;
-    const [epoch, messages, amendments, oldestMessage, oldestAmendment, last] =
-      await this.#read(
-        room,
-        (multi, { log, amendments, head }) =>
-          multi.zRange(log, `(${before}`, `(${since}`, newestFirst)
-            .zRange(amendments, `(${before}`, `(${since}`, newestFirst)
-            .zRange(log, `(${since}`, "+inf", oldestFirst)
-            .zRange(amendments, `(${since}`, "+inf", oldestFirst)
-            .get(head),
-      );
-    const page = pageOf(
-      mergeById(
-        this.#entries(room, messages),
-        this.#entries(room, amendments),
-        true,
-      ),
-      limit,
-      this.#oldestKeptTs(),
-      epoch,
-    );
-    const [oldest] = mergeById(
-      this.#entries(room, oldestMessage),
-      this.#entries(room, oldestAmendment),
-    );
-    const truncated = (oldest !== undefined &&
-      oldest.ts < this.#oldestKeptTs()) ||
-      missesMessages(since, oldest, toHead(last));
-    return { ...page, truncated };
+    return this.#pages.resume(room, since, limit, before);
   }
 
   /** Up to `limit` entries above `since`, oldest first; see {@linkcode History.after}. */
-  async after(room: string, since: number, limit: number): Promise<LogPage> {
-    const range = {
-      BY: "SCORE",
-      LIMIT: { offset: 0, count: limit },
-    } as const;
-    const [epoch, messages, amendments, last] = await this.#read(
-      room,
-      (multi, { log, amendments, head }) =>
-        multi.zRangeWithScores(log, `(${since}`, "+inf", range)
-          .zRangeWithScores(amendments, `(${since}`, "+inf", range)
-          .get(head),
-    );
-    // Ids the read passed, valid or not: the first `limit` of both kinds.
-    const passed = [...toArray(messages), ...toArray(amendments)]
-      .map((entry) => entry as { value: unknown; score: unknown })
-      .map(({ value, score }) => ({ id: Number(score), value }))
-      .sort((a, b) => a.id - b.id).slice(0, limit);
-    const oldestKept = this.#oldestKeptTs();
-    const entries = this.#entries(room, passed.map((entry) => entry.value))
-      .filter((entry) => entry.ts >= oldestKept);
-    const through = passed.at(-1)?.id ?? since;
-    return { entries, through, head: toHead(last), epoch };
+  after(room: string, since: number, limit: number): Promise<LogPage> {
+    return this.#pages.after(room, since, limit);
   }
 
   /** Where the room's log stands; see {@linkcode History.position}. */
@@ -247,51 +160,5 @@ export class RedisHistory implements History {
   /** Same as {@linkcode RedisHistory.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /**
-   * Runs `commands` in one transaction after starting the room's epoch if
-   * it has none, and returns the epoch and their replies.
-   */
-  async #read(
-    room: string,
-    commands: (multi: Multi, roomKeys: RoomKeys) => Multi,
-  ): Promise<[string, ...unknown[]]> {
-    const roomKeys = keys(room);
-    const multi = this.#client.multi()
-      .set(roomKeys.epoch, newEpoch(), { condition: "NX" })
-      .get(roomKeys.epoch);
-    const [, epoch, ...replies] = await commands(multi, roomKeys).exec();
-    if (typeof epoch !== "string") {
-      throw new TypeError("Cannot read history: unexpected reply from Redis");
-    }
-    return [epoch, ...replies];
-  }
-
-  #messagePage(
-    room: string,
-    newestFirst: unknown[],
-    limit: number,
-    epoch: string,
-  ): HistoryPage<ChatMessage> {
-    const messages = this.#entries(room, newestFirst).filter((entry) =>
-      entry.type === "message"
-    );
-    return pageOf(messages, limit, this.#oldestKeptTs(), epoch);
-  }
-
-  /** Decodes log entries, skipping (and counting) those that are not valid. */
-  #entries(room: string, reply: unknown): LogEntry[] {
-    const entries: LogEntry[] = [];
-    for (const entry of toArray(reply)) {
-      const parsed = parseEntry(room, String(entry));
-      if (typeof parsed === "string") this.#metrics.drop(parsed, { room });
-      else entries.push(parsed);
-    }
-    return entries;
-  }
-
-  #oldestKeptTs(): number {
-    return this.#maxAgeMs > 0 ? this.#now() - this.#maxAgeMs : -Infinity;
   }
 }
