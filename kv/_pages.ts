@@ -63,18 +63,8 @@ export class HistoryPages {
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(
-    room: string,
-    limit: number,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const kv = await this.#kv;
-    const { epoch } = await this.#heads.read(kv, room);
-    return this.#messagePage(
-      room,
-      kv.list({ prefix: ["msg", room] }, { reverse: true, limit: limit + 1 }),
-      limit,
-      epoch,
-    );
+  latest(room: string, limit: number): Promise<HistoryPage<ChatMessage>> {
+    return this.before(room, Number.MAX_SAFE_INTEGER, limit);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */

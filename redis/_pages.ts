@@ -55,20 +55,8 @@ export class HistoryPages {
   }
 
   /** The latest `limit` messages of `room`, oldest first. */
-  async latest(
-    room: string,
-    limit: number,
-  ): Promise<HistoryPage<ChatMessage>> {
-    const [epoch, entries] = await this.#read(
-      room,
-      (multi, { log }) =>
-        multi.zRange(log, "+inf", "-inf", {
-          BY: "SCORE",
-          REV: true,
-          LIMIT: { offset: 0, count: limit + 1 },
-        }),
-    );
-    return this.#messagePage(room, toArray(entries), limit, epoch);
+  latest(room: string, limit: number): Promise<HistoryPage<ChatMessage>> {
+    return this.before(room, Infinity, limit);
   }
 
   /** Up to `limit` messages of `room` below id `before`, oldest first. */
@@ -77,10 +65,11 @@ export class HistoryPages {
     before: number,
     limit: number,
   ): Promise<HistoryPage<ChatMessage>> {
+    const below = before === Infinity ? "+inf" : `(${before}`;
     const [epoch, entries] = await this.#read(
       room,
       (multi, { log }) =>
-        multi.zRange(log, `(${before}`, "-inf", {
+        multi.zRange(log, below, "-inf", {
           BY: "SCORE",
           REV: true,
           LIMIT: { offset: 0, count: limit + 1 },
