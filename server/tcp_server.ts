@@ -14,6 +14,7 @@
  * @module
  */
 import { log } from "../observability/log.ts";
+import { AddressSlots } from "./_address_slots.ts";
 import {
   canServeTcp,
   closeConn,
@@ -97,8 +98,7 @@ export class TcpServer implements AsyncDisposable {
   #handler: TcpHandler;
   #options: TcpServerOptions;
   #listener: Deno.TcpListener;
-  #perAddress = new Map<string, number>();
-  #connections = 0;
+  #slots: AddressSlots;
   /** Connections still speaking HTTP (not upgraded), closed on shutdown. */
   #http = new Set<HttpConnection>();
   #tasks = new Set<Promise<void>>();
@@ -123,6 +123,7 @@ export class TcpServer implements AsyncDisposable {
     }
     this.#handler = handler;
     this.#options = options;
+    this.#slots = new AddressSlots(options.maxConnectionsPerAddress);
     this.#listener = Deno.listen({
       hostname: options.hostname,
       port: options.port,
@@ -134,7 +135,7 @@ export class TcpServer implements AsyncDisposable {
 
   /** TCP connections open now, upgraded or not. */
   get connectionCount(): number {
-    return this.#connections;
+    return this.#slots.size;
   }
 
   /**
@@ -209,14 +210,10 @@ export class TcpServer implements AsyncDisposable {
   async #serve(conn: Deno.TcpConn): Promise<void> {
     const remoteAddr = conn.remoteAddr;
     const address = remoteAddr.hostname;
-    const cap = this.#options.maxConnectionsPerAddress;
-    const open = this.#perAddress.get(address) ?? 0;
-    if (cap > 0 && open >= cap) {
+    if (!this.#slots.take(address)) {
       await refuse(conn);
       return;
     }
-    this.#perAddress.set(address, open + 1);
-    this.#connections++;
     let held: Held | undefined;
     try {
       held = await this.#serveHttp(conn, {
@@ -229,12 +226,7 @@ export class TcpServer implements AsyncDisposable {
       log("debug", "http.connection_failed", { error });
       closeConn(conn);
     } finally {
-      const release = () => {
-        this.#connections--;
-        const left = (this.#perAddress.get(address) ?? 1) - 1;
-        if (left === 0) this.#perAddress.delete(address);
-        else this.#perAddress.set(address, left);
-      };
+      const release = () => this.#slots.release(address);
       if (held) held.until.then(release, release);
       else release();
     }
