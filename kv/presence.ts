@@ -5,9 +5,9 @@
  * keeps one KV entry per (room, user) it has, with the user's name as they
  * joined there, expiring after the TTL (`_presence_entries.ts` lays them
  * out). A user listed by several instances goes by the name set last. One
- * heartbeat per instance, running only while it has entries, refreshes them
- * every third of the TTL; an instance that dies stops doing so and its users
- * drop out after the TTL.
+ * heartbeat per instance (`_presence_heartbeat.ts`), running only while it
+ * has entries, refreshes them every third of the TTL; an instance that dies
+ * stops doing so and its users drop out after the TTL.
  *
  * Every change of who is in a room also moves a guard key per (room, user),
  * and each join or leave commits only if it did not move since it read the
@@ -21,6 +21,7 @@ import { byName, type Member } from "../chat/events.ts";
 import { ConnectionCounts, type Presence } from "../chat/presence.ts";
 import { CachedCounts } from "./_cached_counts.ts";
 import { PresenceEntries } from "./_presence_entries.ts";
+import { PresenceHeartbeat } from "./_presence_heartbeat.ts";
 
 /** Options for {@linkcode KvPresence}. */
 export interface KvPresenceOptions {
@@ -87,7 +88,8 @@ export class KvPresence implements Presence {
   readonly instanceId: string = crypto.randomUUID();
   /** The KV entries: this instance's, and reading every instance's. */
   #entries: PresenceEntries;
-  #intervalMs: number;
+  /** Renews this instance's entries while it has any. */
+  #heartbeat: PresenceHeartbeat;
   #now: () => number;
   /** Local connections per user per room. */
   #counts = new ConnectionCounts();
@@ -97,15 +99,11 @@ export class KvPresence implements Presence {
   #roomCounts: CachedCounts;
   /** The KV update in flight per (room, user), so they apply in order. */
   #queues = new Map<string, Promise<unknown>>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-  /** The heartbeat in flight, which a leave waits for before deleting. */
-  #beat: Promise<void> = Promise.resolve();
   #closed = false;
 
   /** Uses `kv`, which the caller owns and closes after {@linkcode KvPresence.close}. */
   constructor(kv: Deno.Kv | Promise<Deno.Kv>, options: KvPresenceOptions = {}) {
     const ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
-    this.#intervalMs = options.heartbeatIntervalMs ?? ttlMs / 3;
     this.#now = options.now ?? Date.now;
     this.#entries = new PresenceEntries({
       kv: Promise.resolve(kv),
@@ -113,6 +111,11 @@ export class KvPresence implements Presence {
       ttlMs,
       now: this.#now,
       named: (room, user) => this.#named.get(JSON.stringify([room, user])),
+    });
+    this.#heartbeat = new PresenceHeartbeat(this.#entries, {
+      intervalMs: options.heartbeatIntervalMs ?? ttlMs / 3,
+      counts: this.#counts,
+      closed: () => this.#closed,
     });
     this.#roomCounts = new CachedCounts(
       (room) => this.#entries.countLive(room),
@@ -135,7 +138,7 @@ export class KvPresence implements Presence {
     }
     const previous = this.#counts.member(room, member.id);
     const first = this.#counts.add(room, member);
-    this.#startHeartbeat();
+    this.#heartbeat.start();
     if (
       !first && previous?.name === member.name &&
       previous.guest === member.guest
@@ -163,7 +166,7 @@ export class KvPresence implements Presence {
     return this.#serially(room, member.id, async () => {
       // A heartbeat that read the entry before it was forgotten must not
       // write it back after the delete.
-      await this.#beat;
+      await this.#heartbeat.inFlight;
       return await this.#entries.update(room, member, "leave");
     });
   }
@@ -210,9 +213,9 @@ export class KvPresence implements Presence {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopHeartbeat();
+    this.#heartbeat.stop();
     await Promise.allSettled(this.#queues.values());
-    await this.#beat;
+    await this.#heartbeat.inFlight;
     const entries = this.#counts.entries();
     this.#counts.clear();
     this.#named.clear();
@@ -246,31 +249,7 @@ export class KvPresence implements Presence {
   #forget(room: string, member: Member): boolean {
     const last = this.#counts.remove(room, member);
     if (last) this.#named.delete(JSON.stringify([room, member.id]));
-    if (this.#counts.size === 0) this.#stopHeartbeat();
+    if (this.#counts.size === 0) this.#heartbeat.stop();
     return last;
-  }
-
-  #startHeartbeat(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      // One beat at a time: a slow one is not stacked with the next.
-      this.#beat = this.#beat.then(() => this.#heartbeat());
-    }, this.#intervalMs);
-  }
-
-  #stopHeartbeat(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  async #heartbeat(): Promise<void> {
-    const entries = this.#counts.entries();
-    if (entries.length === 0 || this.#closed) return;
-    try {
-      await this.#entries.refresh(entries);
-    } catch (error) {
-      // The next beat tries again; two may fail before the entries expire.
-      log("debug", "presence.heartbeat_failed", { error });
-    }
   }
 }

@@ -14,35 +14,16 @@
  * @module
  */
 import { log } from "../observability/log.ts";
+import { AddressSlots } from "./_address_slots.ts";
 import {
-  canServeTcp,
-  closeConn,
-  closeQuietly,
-  type HttpConnection,
-  refuse,
-  serveHttp,
-} from "./_serve_http.ts";
+  ConnectionRequests,
+  type Held,
+  type TcpHandler,
+} from "./_connection_requests.ts";
+import { canServeTcp, closeConn, refuse } from "./_serve_http.ts";
 
 export { canServeTcp };
-
-/** What the server tells a handler about the connection a request came on. */
-export interface ConnectionInfo {
-  /** The client's address. */
-  readonly remoteAddr: Deno.NetAddr;
-  /** The server's end of the connection. */
-  readonly localAddr?: Deno.NetAddr;
-  /**
-   * Keeps the connection counted against its address until `done` settles:
-   * a WebSocket outlives the request that opened it.
-   */
-  holdUntil(done: Promise<unknown>): void;
-}
-
-/** Answers one request; `info` describes its connection. */
-export type TcpHandler = (
-  req: Request,
-  info: ConnectionInfo,
-) => Response | Promise<Response>;
+export type { ConnectionInfo, TcpHandler } from "./_connection_requests.ts";
 
 /** Options for {@linkcode TcpServer}. */
 export interface TcpServerOptions {
@@ -59,11 +40,6 @@ export interface TcpServerOptions {
   maxConnectionsPerAddress: number;
   /** Called once the server listens. */
   onListen?: (addr: Deno.NetAddr) => void;
-}
-
-/** What an upgraded connection's slot waits for (wrapped: a bare promise would be awaited). */
-interface Held {
-  until: Promise<unknown>;
 }
 
 /** First pause after a failed `accept()`, doubled up to the longest. */
@@ -94,13 +70,9 @@ export class TcpServer implements AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** Settles once the server has shut down and its connections ended. */
   readonly finished: Promise<void>;
-  #handler: TcpHandler;
-  #options: TcpServerOptions;
   #listener: Deno.TcpListener;
-  #perAddress = new Map<string, number>();
-  #connections = 0;
-  /** Connections still speaking HTTP (not upgraded), closed on shutdown. */
-  #http = new Set<HttpConnection>();
+  #slots: AddressSlots;
+  #requests: ConnectionRequests;
   #tasks = new Set<Promise<void>>();
   #closing = false;
   #retry:
@@ -121,8 +93,8 @@ export class TcpServer implements AsyncDisposable {
         "Cannot serve on an own accept loop: this runtime has no Deno.serveHttp",
       );
     }
-    this.#handler = handler;
-    this.#options = options;
+    this.#slots = new AddressSlots(options.maxConnectionsPerAddress);
+    this.#requests = new ConnectionRequests(handler, options.handshakeTimeout);
     this.#listener = Deno.listen({
       hostname: options.hostname,
       port: options.port,
@@ -134,7 +106,7 @@ export class TcpServer implements AsyncDisposable {
 
   /** TCP connections open now, upgraded or not. */
   get connectionCount(): number {
-    return this.#connections;
+    return this.#slots.size;
   }
 
   /**
@@ -149,7 +121,7 @@ export class TcpServer implements AsyncDisposable {
         clearTimeout(this.#retry.timer);
         this.#retry.resolve();
       }
-      for (const http of this.#http) closeQuietly(http);
+      this.#requests.closeAll();
     }
     await this.finished;
   }
@@ -209,17 +181,13 @@ export class TcpServer implements AsyncDisposable {
   async #serve(conn: Deno.TcpConn): Promise<void> {
     const remoteAddr = conn.remoteAddr;
     const address = remoteAddr.hostname;
-    const cap = this.#options.maxConnectionsPerAddress;
-    const open = this.#perAddress.get(address) ?? 0;
-    if (cap > 0 && open >= cap) {
+    if (!this.#slots.take(address)) {
       await refuse(conn);
       return;
     }
-    this.#perAddress.set(address, open + 1);
-    this.#connections++;
     let held: Held | undefined;
     try {
-      held = await this.#serveHttp(conn, {
+      held = await this.#requests.serve(conn, {
         remoteAddr,
         localAddr: conn.localAddr,
       });
@@ -229,72 +197,9 @@ export class TcpServer implements AsyncDisposable {
       log("debug", "http.connection_failed", { error });
       closeConn(conn);
     } finally {
-      const release = () => {
-        this.#connections--;
-        const left = (this.#perAddress.get(address) ?? 1) - 1;
-        if (left === 0) this.#perAddress.delete(address);
-        else this.#perAddress.set(address, left);
-      };
+      const release = () => this.#slots.release(address);
       if (held) held.until.then(release, release);
       else release();
     }
-  }
-
-  /**
-   * Serves the requests of one connection until it closes, times out or
-   * upgrades.
-   *
-   * @returns What the connection's slot waits for after an upgrade.
-   */
-  async #serveHttp(
-    conn: Deno.TcpConn,
-    addresses: Pick<ConnectionInfo, "remoteAddr" | "localAddr">,
-  ): Promise<Held | undefined> {
-    // Nagle's algorithm would hold small frames back for a delayed ACK.
-    conn.setNoDelay(true);
-    const http = serveHttp!(conn);
-    this.#http.add(http);
-    let timer = setTimeout(
-      () => closeQuietly(http),
-      this.#options.handshakeTimeout,
-    );
-    let held: Held | undefined;
-    const info: ConnectionInfo = {
-      ...addresses,
-      holdUntil: (until) => void (held = { until }),
-    };
-    try {
-      for await (const event of http) {
-        let response: Response;
-        try {
-          response = await this.#handler(event.request, info);
-        } catch (error) {
-          log("error", "http.unhandled", { url: event.request.url, error });
-          response = new Response("Internal server error\n", { status: 500 });
-        }
-        try {
-          await event.respondWith(response);
-        } catch (error) {
-          // The client went away before its response was written.
-          log("debug", "http.respond_failed", { error });
-          held = undefined;
-          break;
-        }
-        clearTimeout(timer);
-        if (response.status === 101) return held;
-        held = undefined;
-        timer = setTimeout(
-          () => closeQuietly(http),
-          this.#options.handshakeTimeout,
-        );
-      }
-    } catch (error) {
-      // A connection that broke off mid-request.
-      log("debug", "http.connection_failed", { error });
-    } finally {
-      clearTimeout(timer);
-      this.#http.delete(http);
-    }
-    return undefined;
   }
 }
