@@ -1,7 +1,8 @@
 /**
- * One accepted TCP connection's HTTP, for tcp_server.ts: `Deno.serveHttp`
- * (no longer in Deno 2's types, still in its runtime), closing, and the
- * answer to a connection over its address's cap.
+ * One accepted TCP connection's HTTP, for the accept loop (`tcp_server.ts`,
+ * `_connection_requests.ts`): `Deno.serveHttp` (no longer in Deno 2's types,
+ * still in its runtime), closing, and the answer to a connection over its
+ * address's cap.
  *
  * @module
  */
