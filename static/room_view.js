@@ -7,6 +7,7 @@
 
 import { mentions } from "./markup.js";
 import { PendingMessages } from "./pending_messages.js";
+import { PresenceLines } from "./presence_lines.js";
 import { TypingUsers } from "./typing.js";
 
 /** Messages kept in memory per room; older ones are paged in again on demand. */
@@ -37,8 +38,6 @@ export class RoomView {
   readId = 0;
   /** `readId` when the room was last opened: the "new since you left" line. */
   readMark = 0;
-  /** Ids of the users present, to tell arrivals from renames. */
-  #present = new Set();
   /** @type {Map<string, Pending>} what MessageList shows below the messages */
   pending = new Map();
   /** @type {TypingUsers} */
@@ -53,6 +52,7 @@ export class RoomView {
   #joining = false;
   #hooks;
   #unsent;
+  #presence;
 
   /**
    * @param {Room} room
@@ -63,6 +63,7 @@ export class RoomView {
     this.name = room.name;
     this.#hooks = hooks;
     this.#unsent = new PendingMessages(this, hooks);
+    this.#presence = new PresenceLines(this, hooks);
     room.on("joined", (event) => this.#onJoined(event));
     this.typing = new TypingUsers(hooks.typingInterval() * TYPING_INTERVALS);
     room.on("message", (message) => {
@@ -99,7 +100,7 @@ export class RoomView {
     room.on("presence", ({ joined, left }) => {
       const stopped = left.filter((member) => this.typing.stopped(member.id));
       if (stopped.length > 0) hooks.changed("typing");
-      this.#announce(joined, left);
+      this.#presence.announce(joined, left);
       if (hooks.isCurrent(this)) hooks.changed("members");
     });
     room.on("pending", () => this.#unsent.sync());
@@ -151,44 +152,11 @@ export class RoomView {
         );
       }
     }
-    this.#present = new Set(this.room.members.map((member) => member.id));
+    this.#presence.reset();
     // The messages that follow the join in the same turn are its history.
     this.#joining = !event.resumed;
     queueMicrotask(() => this.#joining = false);
     this.#hooks.changed("list", "rooms", "members");
-  }
-
-  /**
-   * Adds "Ada joined" and "Bo left" lines after the newest message, in rooms
-   * small enough to name who comes and goes (a large room sends counts).
-   * @param {readonly { id: string, name: string }[]} joined
-   * @param {readonly { id: string, name: string }[]} left
-   */
-  #announce(joined, left) {
-    const lines = [];
-    const me = this.#hooks.myId();
-    for (const member of joined) {
-      if (!this.#present.has(member.id) && member.id !== me) {
-        lines.push({ system: "joined", user: member.name });
-      }
-      this.#present.add(member.id);
-    }
-    for (const member of left) {
-      if (this.#present.delete(member.id) && member.id !== me) {
-        lines.push({ system: "left", user: member.name });
-      }
-    }
-    if (lines.length === 0 || this.room.memberCount > this.#hooks.largeRoom()) {
-      return;
-    }
-    for (const line of lines) {
-      // Between the newest message and the next one to come.
-      const last = this.messages.at(-1)?.id ?? 0;
-      const id = Math.floor(last) + (last - Math.floor(last) + 1) / 2;
-      this.messages.push({ ...line, id, ts: Date.now(), text: "" });
-      this.ids.add(id);
-    }
-    if (this.#hooks.isCurrent(this)) this.#hooks.changed("list");
   }
 
   /**
