@@ -8,15 +8,12 @@
 import { relativeTime } from "./format.js";
 import { isAtBottom, JumpButton } from "./jump_button.js";
 import { MessageWindow } from "./message_window.js";
+import { CHUNK, WindowSlider } from "./window_slider.js";
 
 /** Messages rendered when a room is shown or the view jumps to the latest. */
 const WINDOW_SIZE = 150;
 /** Most messages kept in the DOM at once. */
 export const MAX_RENDERED = 300;
-/** Messages added or dropped when the window slides. */
-const CHUNK = 100;
-/** Distance from an edge, in pixels, at which the window slides. */
-const EDGE_PX = 400;
 
 /**
  * @typedef {import("./message_renderer.js").Message} Message
@@ -30,12 +27,11 @@ export class MessageList {
   #jump;
   #empty;
   #top;
-  #onNeedOlder;
+  #slider;
   /** Whether the view should open at the mark once messages render. */
   #openAtMark = false;
   /** @type {Room | null} */
   #room = null;
-  #sliding = false;
 
   /**
    * @param {{ scroller: HTMLElement, list: HTMLElement, pendingList: HTMLElement, jump: HTMLButtonElement, empty: HTMLElement, top: HTMLElement, isOwn: (message: { user: string, userId?: string }) => boolean, hasActions: (message: Message) => boolean, markup: () => import("./markup.js").MarkupOptions, markGuests: () => boolean, onNeedOlder: (room: Room) => void, onSeen: (room: Room, id: number) => void }} parts
@@ -46,9 +42,13 @@ export class MessageList {
     this.#jump = new JumpButton(parts.jump, parts.scroller, parts);
     this.#empty = parts.empty;
     this.#top = parts.top;
-    this.#onNeedOlder = parts.onNeedOlder;
-    this.#scroller.addEventListener("scroll", () => this.#onScroll(), {
-      passive: true,
+    this.#slider = new WindowSlider(parts.scroller, this.#window, {
+      maxRendered: MAX_RENDERED,
+      room: () => this.#room,
+      render: (from, to) => this.#renderRange(from, to, "keep"),
+      onNeedOlder: parts.onNeedOlder,
+      renderChrome: () => this.#renderChrome(),
+      updateJump: () => this.#updateJump(),
     });
     parts.jump.addEventListener("click", () => this.jumpToLatest());
   }
@@ -133,7 +133,7 @@ export class MessageList {
 
   /** Called when older messages arrived from the server: slide the window up. */
   olderLoaded() {
-    this.#slideUp();
+    this.#slider.slideUp();
   }
 
   /** Re-renders the own pending messages (they always follow the list). */
@@ -238,69 +238,5 @@ export class MessageList {
   #scrollToBottom() {
     this.#scroller.scrollTop = this.#scroller.scrollHeight;
     this.#updateJump();
-  }
-
-  #onScroll() {
-    if (!this.#room || this.#sliding) return;
-    const { scrollTop, scrollHeight, clientHeight } = this.#scroller;
-    const below = scrollHeight - scrollTop - clientHeight;
-    if (scrollTop < EDGE_PX) this.#slideUp();
-    // At the very bottom, refresh() brings in the newest messages instead.
-    else if (below < EDGE_PX && !this.atBottom) this.#slideDown();
-    this.#updateJump();
-  }
-
-  /** Renders older messages from memory, or asks the server for them. */
-  #slideUp() {
-    const room = this.#room;
-    const { first, last } = this.#window;
-    if (!room || !first) {
-      if (room?.hasMore) this.#onNeedOlder(room);
-      return;
-    }
-    const firstIndex = room.messages.indexOf(first);
-    if (firstIndex > 0) {
-      const lastIndex = room.messages.lastIndexOf(last);
-      const from = Math.max(0, firstIndex - CHUNK);
-      this.#slide(() =>
-        this.#renderRange(
-          from,
-          Math.min(lastIndex, from + MAX_RENDERED - 1),
-          "keep",
-        )
-      );
-    } else if (room.hasMore && !room.loadingOlder) {
-      this.#onNeedOlder(room);
-      this.#renderChrome();
-    }
-  }
-
-  /** Renders newer messages from memory after the user scrolled back down. */
-  #slideDown() {
-    const room = this.#room;
-    const { first, last } = this.#window;
-    if (!room || !last) return;
-    const lastIndex = room.messages.lastIndexOf(last);
-    if (lastIndex < 0 || lastIndex === room.messages.length - 1) return;
-    const to = Math.min(room.messages.length - 1, lastIndex + CHUNK);
-    const firstIndex = room.messages.indexOf(first);
-    this.#slide(() =>
-      this.#renderRange(
-        Math.max(firstIndex, to - MAX_RENDERED + 1),
-        to,
-        "keep",
-      )
-    );
-  }
-
-  /** @param {() => void} render */
-  #slide(render) {
-    this.#sliding = true;
-    try {
-      render();
-    } finally {
-      // The scroll events caused by re-anchoring are not the user's.
-      requestAnimationFrame(() => this.#sliding = false);
-    }
   }
 }

@@ -6,6 +6,8 @@
 // server took the user out.
 
 import { mentions } from "./markup.js";
+import { PendingMessages } from "./pending_messages.js";
+import { PresenceLines } from "./presence_lines.js";
 import { TypingUsers } from "./typing.js";
 
 /** Messages kept in memory per room; older ones are paged in again on demand. */
@@ -18,7 +20,7 @@ const TYPING_INTERVALS = 2.5;
 /**
  * @typedef {import("./client/mod.js").Room} Room
  * @typedef {import("./client/mod.js").ChatMessage} Message
- * @typedef {{ text: string, ts: number, user: string, sent: boolean, error?: string }} Pending
+ * @typedef {import("./pending_messages.js").Pending} Pending
  * @typedef {{ me: () => string, myId: () => string, isOwn: (message: Message) => boolean, isCurrent: (view: RoomView) => boolean, isSeen: (view: RoomView) => boolean, largeRoom: () => number, arrived: (view: RoomView, message: Message, mention: boolean) => void, changed: (...parts: string[]) => void, amended: (view: RoomView, message: Message) => void, ended: (view: RoomView) => void, notice: (text: string, detail?: string) => void, reason: (error: unknown) => string, typingInterval: () => number }} Hooks
  */
 
@@ -36,12 +38,8 @@ export class RoomView {
   readId = 0;
   /** `readId` when the room was last opened: the "new since you left" line. */
   readMark = 0;
-  /** Ids of the users present, to tell arrivals from renames. */
-  #present = new Set();
   /** @type {Map<string, Pending>} what MessageList shows below the messages */
   pending = new Map();
-  /** @type {Map<string, Pending>} messages the server refused for good */
-  #failed = new Map();
   /** @type {TypingUsers} */
   typing;
   /**
@@ -53,6 +51,8 @@ export class RoomView {
   /** Messages that arrive with a fresh join are history, not news. */
   #joining = false;
   #hooks;
+  #unsent;
+  #presence;
 
   /**
    * @param {Room} room
@@ -62,6 +62,8 @@ export class RoomView {
     this.room = room;
     this.name = room.name;
     this.#hooks = hooks;
+    this.#unsent = new PendingMessages(this, hooks);
+    this.#presence = new PresenceLines(this, hooks);
     room.on("joined", (event) => this.#onJoined(event));
     this.typing = new TypingUsers(hooks.typingInterval() * TYPING_INTERVALS);
     room.on("message", (message) => {
@@ -98,11 +100,11 @@ export class RoomView {
     room.on("presence", ({ joined, left }) => {
       const stopped = left.filter((member) => this.typing.stopped(member.id));
       if (stopped.length > 0) hooks.changed("typing");
-      this.#announce(joined, left);
+      this.#presence.announce(joined, left);
       if (hooks.isCurrent(this)) hooks.changed("members");
     });
-    room.on("pending", () => this.#syncPending());
-    this.#syncPending();
+    room.on("pending", () => this.#unsent.sync());
+    this.#unsent.sync();
   }
 
   /** Whether the room is joined on the open connection. */
@@ -112,34 +114,17 @@ export class RoomView {
 
   /** @param {string} text */
   send(text) {
-    this.room.send(text).catch((error) => {
-      if (error?.code === "closed") return;
-      const reason = this.#hooks.reason(error);
-      this.#failed.set(crypto.randomUUID(), {
-        text,
-        ts: Date.now(),
-        user: this.#hooks.me(),
-        sent: false,
-        error: reason.replace(/\.$/, ""),
-      });
-      this.#syncPending();
-      this.#hooks.notice(reason, error?.message);
-    });
+    this.#unsent.send(text);
   }
 
   /** Sends a refused message again, or drops it. @param {string} key */
   retry(key) {
-    const entry = this.#failed.get(key);
-    if (!entry) return;
-    this.#failed.delete(key);
-    this.send(entry.text);
-    this.#syncPending();
+    this.#unsent.retry(key);
   }
 
   /** @param {string} key */
   discard(key) {
-    this.#failed.delete(key);
-    this.#syncPending();
+    this.#unsent.discard(key);
   }
 
   /** Asks for the page of messages before the oldest one in memory. */
@@ -167,44 +152,11 @@ export class RoomView {
         );
       }
     }
-    this.#present = new Set(this.room.members.map((member) => member.id));
+    this.#presence.reset();
     // The messages that follow the join in the same turn are its history.
     this.#joining = !event.resumed;
     queueMicrotask(() => this.#joining = false);
     this.#hooks.changed("list", "rooms", "members");
-  }
-
-  /**
-   * Adds "Ada joined" and "Bo left" lines after the newest message, in rooms
-   * small enough to name who comes and goes (a large room sends counts).
-   * @param {readonly { id: string, name: string }[]} joined
-   * @param {readonly { id: string, name: string }[]} left
-   */
-  #announce(joined, left) {
-    const lines = [];
-    const me = this.#hooks.myId();
-    for (const member of joined) {
-      if (!this.#present.has(member.id) && member.id !== me) {
-        lines.push({ system: "joined", user: member.name });
-      }
-      this.#present.add(member.id);
-    }
-    for (const member of left) {
-      if (this.#present.delete(member.id) && member.id !== me) {
-        lines.push({ system: "left", user: member.name });
-      }
-    }
-    if (lines.length === 0 || this.room.memberCount > this.#hooks.largeRoom()) {
-      return;
-    }
-    for (const line of lines) {
-      // Between the newest message and the next one to come.
-      const last = this.messages.at(-1)?.id ?? 0;
-      const id = Math.floor(last) + (last - Math.floor(last) + 1) / 2;
-      this.messages.push({ ...line, id, ts: Date.now(), text: "" });
-      this.ids.add(id);
-    }
-    if (this.#hooks.isCurrent(this)) this.#hooks.changed("list");
   }
 
   /**
@@ -279,19 +231,5 @@ export class RoomView {
       this.#hooks.changed("rooms");
     }
     this.#hooks.arrived(this, message, mention);
-  }
-
-  #syncPending() {
-    const me = this.#hooks.me();
-    this.pending = new Map([
-      ...this.room.pending.map((entry) => [entry.nonce, {
-        text: entry.text,
-        ts: entry.createdAt,
-        user: me,
-        sent: entry.status === "sending",
-      }]),
-      ...this.#failed,
-    ]);
-    if (this.#hooks.isCurrent(this)) this.#hooks.changed("pending");
   }
 }
