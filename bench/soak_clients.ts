@@ -1,58 +1,21 @@
 /**
- * Load-generating clients for the soak runs: a `chat.v1` client that counts
- * what it sends and receives and measures delivery latency, peers that stop
- * reading (from the start, or once they have joined), and readers of the
- * server's metrics and file descriptors.
+ * The counting `chat.v1` load client of the soak runs: it counts what it
+ * sends and receives and measures delivery latency. Re-exports the soak
+ * runs' other clients: peers that stop reading (from the start, or once they
+ * have joined), and readers of the server's metrics and file descriptors.
  *
  * @module
  */
-import { encodeFrame, Opcode, upgradeTcp } from "../testing/wire.ts";
 import { JSON_PROTOCOL } from "../server/protocol.ts";
 import { TcpWebSocket } from "./tcp_websocket.ts";
+import type { LoadStats } from "./_soak_stats.ts";
 
-/** Counts shared by every {@linkcode LoadClient} of one run. */
-export class LoadStats {
-  /** `send` requests written. */
-  sent = 0;
-  /** `ack`s received. */
-  acked = 0;
-  /** `ack`s that said `duplicate`: the server took a fresh nonce for a repeat. */
-  duplicates = 0;
-  /** Chat messages received, over every client. */
-  received = 0;
-  /** Messages that arrived out of sequence from their sender (lost or duplicated). */
-  outOfSequence = 0;
-  /** `error` frames by code. */
-  errors = new Map<string, number>();
-  /** Closes the clients did not ask for, by code. */
-  unexpectedCloses = new Map<number, number>();
-  /** Names announced as arriving in `presence` events, over every client. */
-  arrivals = 0;
-  /** Delivery latencies in milliseconds of messages sent since {@linkcode measuredFrom}. */
-  latencies: number[] = [];
-  /** `performance.now()` from which sends are measured; `Infinity` for none. */
-  measuredFrom = 0;
-}
+export { LoadStats, percentile } from "./_soak_stats.ts";
+export { openFrozenPeer, openStalledPeer } from "./_stalled_peers.ts";
+export { openFds, scrapeMetrics } from "./_server_probes.ts";
 
 function bump<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
-}
-
-/**
- * The p-th percentile (0 to 100) of `values`.
- *
- * @param values Samples, in any order.
- * @param p Percentile.
- * @returns The sample at that rank, or `NaN` for no samples.
- */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  const index = Math.min(
-    sorted.length - 1,
-    Math.ceil((p / 100) * sorted.length) - 1,
-  );
-  return sorted[Math.max(0, index)]!;
 }
 
 /**
@@ -196,107 +159,4 @@ export class LoadClient {
       stats.latencies.push(performance.now() - Number(sentAt));
     }
   }
-}
-
-/**
- * Opens a `chat.v1` connection on raw TCP, joins `rooms` and then never
- * reads again: a consumer that stopped keeping up.
- *
- * @param port The server's port.
- * @param rooms Rooms to join.
- * @returns The connection; closing it with unread data resets it.
- */
-export async function openStalledPeer(
-  port: number,
-  rooms: readonly string[],
-): Promise<Deno.TcpConn> {
-  const { conn } = await upgradeTcp(`ws://127.0.0.1:${port}/ws`, {
-    protocol: JSON_PROTOCOL,
-  });
-  for (const room of rooms) {
-    await conn.write(encodeFrame(
-      Opcode.text,
-      new TextEncoder().encode(JSON.stringify({ type: "join", room })),
-    ));
-  }
-  return conn;
-}
-
-/**
- * Opens a `chat.v1` connection, joins `rooms`, reads every `joined` reply
- * (members and history) and then stops reading: a client that kept up until
- * it froze, like a suspended browser tab.
- *
- * @param wsUrl The server's `/ws` URL.
- * @param rooms Rooms to join.
- * @returns The connection; disposing of it with unread data resets it.
- */
-export async function openFrozenPeer(
-  wsUrl: string,
-  rooms: readonly string[],
-): Promise<TcpWebSocket> {
-  let joined = 0;
-  let nextJoined = Promise.withResolvers<void>();
-  const socket = await TcpWebSocket.connect(wsUrl, {
-    protocol: JSON_PROTOCOL,
-    onText(text) {
-      const data = JSON.parse(text);
-      for (const item of Array.isArray(data) ? data : [data]) {
-        if (item.type !== "joined") continue;
-        // Stop before the read loop asks for more.
-        if (++joined === rooms.length) socket.stopReading();
-        nextJoined.resolve();
-      }
-    },
-  });
-  const closed = socket.closed.then((code) => {
-    throw new Error(`Closed before joining: ${code}`);
-  });
-  closed.catch(() => {});
-  // One join at a time, as a client that waits for each reply.
-  for (const room of rooms) {
-    nextJoined = Promise.withResolvers<void>();
-    socket.send(JSON.stringify({ type: "join", room }));
-    await Promise.race([nextJoined.promise, closed]);
-  }
-  return socket;
-}
-
-/**
- * Reads `/metrics` into `name{labels}` → value.
- *
- * @param origin The server's origin.
- * @returns Every sample of the scrape.
- */
-export async function scrapeMetrics(
-  origin: string,
-): Promise<Map<string, number>> {
-  const res = await fetch(`${origin}/metrics`);
-  const text = await res.text();
-  if (!res.ok) throw new Error(`Cannot scrape metrics: HTTP ${res.status}`);
-  const samples = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const space = line.lastIndexOf(" ");
-    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return samples;
-}
-
-/**
- * Counts the open file descriptors of process `pid` by listing
- * `/proc/PID/fd` with `ls` (Deno lets only `--allow-all` read `/proc`).
- *
- * @param pid A process id.
- * @returns The number of open descriptors.
- */
-export async function openFds(pid: number): Promise<number> {
-  const output = await new Deno.Command("ls", {
-    args: [`/proc/${pid}/fd`],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  if (!output.success) throw new Error(`Cannot list /proc/${pid}/fd`);
-  return new TextDecoder().decode(output.stdout).split("\n")
-    .filter(Boolean).length;
 }
