@@ -2,7 +2,9 @@
  * Checks that imports run one way, down the layers: a module may import from
  * its own folder and from the layers below it, never from a layer above or
  * from a folder beside it, and never from the tools (tests, benchmark). A
- * file whose name starts with `_` is imported only from its own folder.
+ * file whose name starts with `_` is imported only from its own folder. A
+ * root module and the folder of its name (`broker.ts` and `broker/`, which
+ * holds its private parts) are one unit: each imports the other.
  *
  * Tests (`*_test.ts`) are the one exception to the direction: a test of a
  * lower layer may run against the real pieces above it (a real KV history, a
@@ -24,7 +26,7 @@ import { print } from "../observability/log.ts";
 /** The product's layers, lowest first; each is a list of folders (ending in `/`) or root files. */
 export const LAYERS: readonly (readonly string[])[] = [
   ["observability/"],
-  ["broker.ts"],
+  ["broker.ts", "broker/"],
   ["chat/"],
   ["auth/"],
   ["kv/", "redis/"],
@@ -94,6 +96,22 @@ function unitOf(path: string): string {
   return slash < 0 ? path : path.slice(0, slash + 1);
 }
 
+/**
+ * Whether `a` and `b` are one unit: the same folder or root file, or a root
+ * module and the folder of its name (`broker.ts` and `broker/`).
+ */
+function sameUnit(a: string, b: string): boolean {
+  const unitA = unitOf(a);
+  const unitB = unitOf(b);
+  return unitA === unitB || partsOf(unitA) === unitB ||
+    partsOf(unitB) === unitA;
+}
+
+/** The folder of a root module's private parts: `broker/` for `broker.ts`. */
+function partsOf(unit: string): string {
+  return unit.endsWith(".ts") ? `${unit.slice(0, -".ts".length)}/` : unit;
+}
+
 function layerOf(path: string): number {
   const unit = unitOf(path);
   return LAYERS.findIndex((layer) => layer.includes(unit));
@@ -140,7 +158,10 @@ function ruleBroken(
   target: string,
 ): string | undefined {
   const targetName = target.slice(target.lastIndexOf("/") + 1);
-  if (targetName.startsWith("_") && dirname(target) !== dirname(file)) {
+  if (
+    targetName.startsWith("_") && dirname(target) !== dirname(file) &&
+    `${dirname(target)}/` !== partsOf(file)
+  ) {
     return `"${target}" is private to its folder`;
   }
   if (layer < 0) return undefined; // A tool: it may use any part.
@@ -150,7 +171,7 @@ function ruleBroken(
   const targetLayer = layerOf(target);
   if (targetLayer < 0 || isTest) return undefined;
   if (targetLayer > layer) return "imports a layer above its own";
-  if (targetLayer === layer && unitOf(target) !== unitOf(file)) {
+  if (targetLayer === layer && !sameUnit(target, file)) {
     return "imports a folder beside its own";
   }
   return undefined;
