@@ -245,7 +245,15 @@ Deno.test("main.ts without CHAT_SOCKET_REAPER keeps that socket until the peer r
   assert.equal(await peer.closeCode(), 1013);
 });
 
-Deno.test("createHandler() with socketReaper tears down the socket Deno closed on a missed pong with data unsent", async () => {
+Deno.test({
+  name:
+    "createHandler() with socketReaper tears down the socket Deno closed on a missed pong with data unsent",
+  // Deno's own close on the missed pong (its `op_ws_close`) waits behind the
+  // unsent frames and fails only once the teardown has reset the socket;
+  // the socket's read side may report the reset, and so end this test, a
+  // moment before that op settles. The resource sanitizer stays on.
+  sanitizeOps: false,
+}, async () => {
   // Only the ping timeout can end this peer: buffers and queues too large
   // for the slow-consumer cut-off. Between the ping and the missed pong,
   // the idle timeout leaves a busy machine time to fill the peer's buffers.
